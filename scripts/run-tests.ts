@@ -1,0 +1,84 @@
+// `npm test`: every test runner of the project, one after the other, against one throwaway PostgreSQL
+// cluster, ending with the line `N passed, N failed` that CI reads.
+
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestCluster } from '../test/support/test-database.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface RunnerResult {
+  runner: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+async function findTestFiles(dir: string, suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'support') found.push(...(await findTestFiles(full, suffix)));
+    else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(path.relative(root, full));
+  }
+  return found.sort();
+}
+
+/** Runs a command, echoing its output, and returns what it printed. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function countFromNodeSummary(output: string, runner: string, code: number): RunnerResult {
+  const count = (label: string) => {
+    const matches = [...output.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))];
+    return matches.length ? Number(matches[matches.length - 1]![1]) : 0;
+  };
+  const passed = count('pass');
+  let failed = count('fail') + count('cancelled');
+  // A runner that crashed before its summary must not look green.
+  if (code !== 0 && failed === 0) failed = 1;
+  return { runner, passed, failed, skipped: count('skipped') + count('todo') };
+}
+
+const results: RunnerResult[] = [];
+const cluster = await startTestCluster();
+try {
+  const env = { ...process.env, TEST_POSTGRES_URL: cluster.maintenanceUrl, NODE_ENV: 'test' };
+  const nodeTests = await findTestFiles(path.join(root, 'test'), '.test.ts');
+  const only = process.argv.slice(2);
+  const files = only.length ? nodeTests.filter((file) => only.some((part) => file.includes(part))) : nodeTests;
+  const nodeRun = await run(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', ...files],
+    env,
+  );
+  results.push(countFromNodeSummary(nodeRun.output, 'node:test', nodeRun.code));
+} finally {
+  await cluster.stop();
+}
+
+const passed = results.reduce((sum, result) => sum + result.passed, 0);
+const failed = results.reduce((sum, result) => sum + result.failed, 0);
+const skipped = results.reduce((sum, result) => sum + result.skipped, 0);
+for (const result of results) {
+  console.log(`${result.runner}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`);
+}
+// Skipped tests are defects here: count them as failures so they cannot hide.
+console.log(`${passed} passed, ${failed + skipped} failed`);
+process.exitCode = failed + skipped > 0 ? 1 : 0;

@@ -1,0 +1,156 @@
+// The CreditStore port: everything the server asks of the credit ledger. The decisions that make
+// crediting exactly-once live in SQL (supabase/migrations/0003_credit_purchases.sql); adapters only carry
+// the calls, so the postgres and the supabase adapter cannot drift apart in behaviour.
+
+export type PurchaseStatus =
+  | 'pending'
+  | 'credited'
+  | 'failed'
+  | 'expired'
+  | 'refunded'
+  | 'partially_refunded'
+  | 'disputed';
+
+export interface Purchase {
+  id: string;
+  tenantId: string;
+  userId: string;
+  packageId: string;
+  credits: number;
+  amountCents: number;
+  currency: string;
+  stripeCheckoutSessionId: string | null;
+  stripePaymentIntentId: string | null;
+  sessionExpiresAt: string | null;
+  status: PurchaseStatus;
+  failureCode: string | null;
+  amountPaidCents: number | null;
+  refundedCents: number;
+  disputeStatus: string | null;
+  disputedCents: number;
+  creditedCredits: number;
+  clawedBackCredits: number;
+  unrecoveredCredits: number;
+  createdAt: string;
+  updatedAt: string;
+  creditedAt: string | null;
+}
+
+export interface Balance {
+  tenantId: string;
+  balanceCredits: number;
+  reservedCredits: number;
+  availableCredits: number;
+}
+
+/** Why the ledger refused a call; stable, so the server can map each to an HTTP answer. */
+export type LedgerRefusal =
+  | 'not_a_member'
+  | 'idempotency_key_reused'
+  | 'unknown_purchase'
+  | 'session_already_attached'
+  | 'unknown_checkout_session'
+  | 'amount_mismatch'
+  | 'currency_mismatch'
+  | 'payment_intent_mismatch'
+  | 'invalid_status'
+  | 'invalid_amount'
+  | 'invalid_dispute_status';
+
+export type Refused = { ok: false; code: LedgerRefusal; purchase?: Purchase };
+export type LedgerResult<T> = ({ ok: true } & T) | Refused;
+
+/** Identifies the Stripe event that caused a change, so a redelivery is recognised. */
+export interface StripeEventRef {
+  eventId: string;
+  eventType: string;
+}
+
+export interface OpenPurchaseInput {
+  tenantId: string;
+  userId: string;
+  packageId: string;
+  credits: number;
+  amountCents: number;
+  currency: string;
+  idempotencyKey?: string | null;
+}
+
+export interface FulfilInput {
+  checkoutSessionId: string;
+  /** The session's amount_subtotal: the package price before discounts and tax. */
+  amountCents: number;
+  currency: string;
+  paymentIntentId?: string | null;
+  /** The session's amount_total: what the customer was charged. */
+  amountPaidCents?: number | null;
+  event?: StripeEventRef | null;
+}
+
+export interface MarkInput {
+  checkoutSessionId: string;
+  status: 'failed' | 'expired';
+  failureCode?: string | null;
+  event?: StripeEventRef | null;
+}
+
+/** A charge's refund or dispute; the purchase is found by purchase id (metadata) or payment intent. */
+export interface ChargeRef {
+  purchaseId?: string | null;
+  paymentIntentId?: string | null;
+}
+
+export interface RefundInput extends ChargeRef {
+  chargeAmountCents: number;
+  /** Cumulative refunded amount of the charge, as Stripe reports it. */
+  amountRefundedCents: number;
+  event?: StripeEventRef | null;
+}
+
+export interface DisputeInput extends ChargeRef {
+  disputeId: string;
+  disputeAmountCents: number;
+  disputeStatus: string;
+  event?: StripeEventRef | null;
+}
+
+export interface PurchaseChange {
+  purchase: Purchase;
+  /** The tenant's balance after the call. */
+  newBalance: number;
+  /** True when this very call applied nothing because the same Stripe event was applied before. */
+  duplicateEvent: boolean;
+}
+
+export interface CreditStore {
+  /** The tenant a user works in: profiles.active_tenant_id, and only with a membership behind it. */
+  resolveTenant(userId: string): Promise<string | null>;
+  getBalance(tenantId: string): Promise<Balance>;
+  openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
+  attachCheckoutSession(
+    purchaseId: string,
+    checkoutSessionId: string,
+    expiresAt: Date | null,
+  ): Promise<LedgerResult<{ purchase: Purchase }>>;
+  /** Credits a paid session exactly once; `credited` says whether this call did it. */
+  fulfilCheckoutSession(input: FulfilInput): Promise<LedgerResult<PurchaseChange & { credited: boolean }>>;
+  markCheckoutSession(input: MarkInput): Promise<LedgerResult<PurchaseChange & { changed: boolean }>>;
+  applyRefund(input: RefundInput): Promise<LedgerResult<PurchaseChange>>;
+  applyDispute(input: DisputeInput): Promise<LedgerResult<PurchaseChange>>;
+  findPurchaseBySession(tenantId: string, checkoutSessionId: string): Promise<Purchase | null>;
+  listPurchases(tenantId: string, limit: number): Promise<Purchase[]>;
+  /** Resolves when the database answers; used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The database could not be reached or did not answer. Callers answer 503 (and Stripe retries a
+ * webhook), never a 4xx that would make Stripe give up.
+ */
+export class LedgerUnavailableError extends Error {
+  override readonly name = 'LedgerUnavailableError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,88 @@
+// The `postgres` adapter: a direct connection (Supabase's own database or any PostgreSQL) through the
+// `postgres` npm driver. Every call is one statement, so each SQL function runs in its own transaction.
+
+import postgres from 'postgres';
+import { LedgerUnavailableError, type CreditStore } from './credit-store.ts';
+import { createSqlCreditStore, type LedgerFunction, type LedgerTransport } from './sql-credit-store.ts';
+
+export interface PostgresCreditStoreOptions {
+  /** Connections in the pool. */
+  maxConnections?: number;
+}
+
+const SAFE_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+export function createPostgresCreditStore(databaseUrl: string, options: PostgresCreditStoreOptions = {}): CreditStore {
+  const sql = postgres(databaseUrl, {
+    max: options.maxConnections ?? 10,
+    connect_timeout: 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { application_name: 'credit-topup' },
+  });
+
+  const transport: LedgerTransport = {
+    async callFunction(name: LedgerFunction, args: Record<string, unknown>) {
+      const names = Object.keys(args);
+      for (const identifier of [name, ...names]) {
+        if (!SAFE_IDENTIFIER.test(identifier)) throw new Error(`not an SQL identifier: ${identifier}`);
+      }
+      const argumentList = names.map((argName, index) => `${argName} => $${index + 1}`).join(', ');
+      const rows = await withAvailability(() =>
+        sql.unsafe(`select public.${name}(${argumentList}) as result`, names.map((n) => toParameter(args[n]))),
+      );
+      return rows[0]?.result ?? null;
+    },
+
+    async selectPurchases({ tenantId, checkoutSessionId, limit }) {
+      const rows = await withAvailability(() =>
+        checkoutSessionId
+          ? sql`select public.credit_topup_purchase_json(p) as purchase from public.credit_purchases p
+                 where p.tenant_id = ${tenantId} and p.stripe_checkout_session_id = ${checkoutSessionId}`
+          : sql`select public.credit_topup_purchase_json(p) as purchase from public.credit_purchases p
+                 where p.tenant_id = ${tenantId} order by p.created_at desc limit ${limit}`,
+      );
+      return rows.map((row) => row.purchase as Record<string, unknown>);
+    },
+
+    async ping() {
+      await withAvailability(() => sql`select 1`);
+    },
+
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+  return createSqlCreditStore(transport);
+}
+
+function toParameter(value: unknown): postgres.ParameterOrJSON<never> {
+  if (value === undefined) return null;
+  return value as postgres.ParameterOrJSON<never>;
+}
+
+// SQLSTATE classes that mean "the database is not there right now", as opposed to a bug or a refusal.
+const UNAVAILABLE_SQLSTATES = /^(08|53|57P)/;
+const UNAVAILABLE_DRIVER_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
+
+async function withAvailability<T>(query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (UNAVAILABLE_DRIVER_CODES.has(code) || UNAVAILABLE_SQLSTATES.test(code)) {
+      throw new LedgerUnavailableError(`database unavailable (${code})`, { cause: error });
+    }
+    throw error;
+  }
+}

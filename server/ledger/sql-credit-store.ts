@@ -1,0 +1,202 @@
+// One CreditStore for every adapter: the adapters differ only in how they reach the SQL functions
+// (a direct Postgres connection, or Supabase's REST API), so the mapping of results lives here once.
+
+import type {
+  Balance,
+  CreditStore,
+  LedgerRefusal,
+  LedgerResult,
+  Purchase,
+  PurchaseChange,
+  PurchaseStatus,
+  StripeEventRef,
+} from './credit-store.ts';
+
+/** The SQL functions the store calls; nothing else is ever called by name. */
+export type LedgerFunction =
+  | 'credit_topup_resolve_tenant'
+  | 'credit_topup_get_balance'
+  | 'credit_topup_open_purchase'
+  | 'credit_topup_attach_checkout_session'
+  | 'credit_topup_fulfil_checkout_session'
+  | 'credit_topup_mark_checkout_session'
+  | 'credit_topup_apply_refund'
+  | 'credit_topup_apply_dispute';
+
+export interface PurchaseFilter {
+  tenantId: string;
+  checkoutSessionId?: string;
+  limit: number;
+}
+
+export interface LedgerTransport {
+  /** Calls `public.<name>` with named arguments, in a transaction of its own, and returns its result. */
+  callFunction(name: LedgerFunction, args: Record<string, unknown>): Promise<unknown>;
+  /** Rows of credit_purchases, newest first, as the table's column names. */
+  selectPurchases(filter: PurchaseFilter): Promise<Record<string, unknown>[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
+  const call = (name: LedgerFunction, args: Record<string, unknown>) =>
+    transport.callFunction(name, args) as Promise<Record<string, unknown>>;
+
+  return {
+    async resolveTenant(userId) {
+      const tenantId = await transport.callFunction('credit_topup_resolve_tenant', { p_user_id: userId });
+      return typeof tenantId === 'string' ? tenantId : null;
+    },
+
+    async getBalance(tenantId) {
+      return toBalance(await call('credit_topup_get_balance', { p_tenant_id: tenantId }));
+    },
+
+    async openPurchase(input) {
+      const result = await call('credit_topup_open_purchase', {
+        p_tenant_id: input.tenantId,
+        p_user_id: input.userId,
+        p_package_id: input.packageId,
+        p_credits: input.credits,
+        p_amount_cents: input.amountCents,
+        p_currency: input.currency,
+        p_idempotency_key: input.idempotencyKey ?? null,
+      });
+      return mapResult(result, (ok) => ({ created: ok.created === true, purchase: toPurchase(ok.purchase) }));
+    },
+
+    async attachCheckoutSession(purchaseId, checkoutSessionId, expiresAt) {
+      const result = await call('credit_topup_attach_checkout_session', {
+        p_purchase_id: purchaseId,
+        p_checkout_session_id: checkoutSessionId,
+        p_expires_at: expiresAt ? expiresAt.toISOString() : null,
+      });
+      return mapResult(result, (ok) => ({ purchase: toPurchase(ok.purchase) }));
+    },
+
+    async fulfilCheckoutSession(input) {
+      const result = await call('credit_topup_fulfil_checkout_session', {
+        p_checkout_session_id: input.checkoutSessionId,
+        p_amount_cents: input.amountCents,
+        p_currency: input.currency,
+        p_payment_intent_id: input.paymentIntentId ?? null,
+        p_amount_paid_cents: input.amountPaidCents ?? null,
+        ...eventArgs(input.event),
+      });
+      return mapResult(result, (ok) => ({ ...toChange(ok), credited: ok.credited === true }));
+    },
+
+    async markCheckoutSession(input) {
+      const result = await call('credit_topup_mark_checkout_session', {
+        p_checkout_session_id: input.checkoutSessionId,
+        p_status: input.status,
+        p_failure_code: input.failureCode ?? null,
+        ...eventArgs(input.event),
+      });
+      return mapResult(result, (ok) => ({ ...toChange(ok), changed: ok.changed === true }));
+    },
+
+    async applyRefund(input) {
+      const result = await call('credit_topup_apply_refund', {
+        p_purchase_id: input.purchaseId ?? null,
+        p_payment_intent_id: input.paymentIntentId ?? null,
+        p_charge_amount_cents: input.chargeAmountCents,
+        p_amount_refunded_cents: input.amountRefundedCents,
+        ...eventArgs(input.event),
+      });
+      return mapResult(result, toChange);
+    },
+
+    async applyDispute(input) {
+      const result = await call('credit_topup_apply_dispute', {
+        p_purchase_id: input.purchaseId ?? null,
+        p_payment_intent_id: input.paymentIntentId ?? null,
+        p_dispute_id: input.disputeId,
+        p_dispute_amount_cents: input.disputeAmountCents,
+        p_dispute_status: input.disputeStatus,
+        ...eventArgs(input.event),
+      });
+      return mapResult(result, toChange);
+    },
+
+    async findPurchaseBySession(tenantId, checkoutSessionId) {
+      const rows = await transport.selectPurchases({ tenantId, checkoutSessionId, limit: 1 });
+      return rows[0] ? toPurchase(rows[0]) : null;
+    },
+
+    async listPurchases(tenantId, limit) {
+      const rows = await transport.selectPurchases({ tenantId, limit });
+      return rows.map(toPurchase);
+    },
+
+    ping: () => transport.ping(),
+    close: () => transport.close(),
+  };
+}
+
+function eventArgs(event: StripeEventRef | null | undefined) {
+  return { p_stripe_event_id: event?.eventId ?? null, p_stripe_event_type: event?.eventType ?? null };
+}
+
+function mapResult<T>(
+  result: Record<string, unknown>,
+  map: (ok: Record<string, unknown>) => T,
+): LedgerResult<T> {
+  if (result.ok !== true) {
+    const refused: { ok: false; code: LedgerRefusal; purchase?: Purchase } = {
+      ok: false,
+      code: String(result.code) as LedgerRefusal,
+    };
+    if (result.purchase) refused.purchase = toPurchase(result.purchase);
+    return refused;
+  }
+  return { ok: true, ...map(result) };
+}
+
+function toChange(result: Record<string, unknown>): PurchaseChange {
+  return {
+    purchase: toPurchase(result.purchase),
+    newBalance: Number(result.new_balance),
+    duplicateEvent: result.duplicate_event === true,
+  };
+}
+
+function toBalance(row: Record<string, unknown>): Balance {
+  return {
+    tenantId: String(row.tenant_id),
+    balanceCredits: Number(row.balance_credits),
+    reservedCredits: Number(row.reserved_credits),
+    availableCredits: Number(row.available_credits),
+  };
+}
+
+const text = (value: unknown) => (value === null || value === undefined ? null : String(value));
+const integer = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+export function toPurchase(value: unknown): Purchase {
+  const row = value as Record<string, unknown>;
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    userId: String(row.user_id),
+    packageId: String(row.package_id),
+    credits: Number(row.credits),
+    amountCents: Number(row.amount_cents),
+    currency: String(row.currency),
+    stripeCheckoutSessionId: text(row.stripe_checkout_session_id),
+    stripePaymentIntentId: text(row.stripe_payment_intent_id),
+    sessionExpiresAt: text(row.session_expires_at),
+    status: String(row.status) as PurchaseStatus,
+    failureCode: text(row.failure_code),
+    amountPaidCents: integer(row.amount_paid_cents),
+    refundedCents: Number(row.refunded_cents),
+    disputeStatus: text(row.dispute_status),
+    disputedCents: Number(row.disputed_cents),
+    creditedCredits: Number(row.credited_credits),
+    clawedBackCredits: Number(row.clawed_back_credits),
+    unrecoveredCredits: Number(row.unrecovered_credits),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    creditedAt: text(row.credited_at),
+  };
+}

@@ -1,0 +1,466 @@
+// The ledger's behaviour, written once and run against every CreditStore adapter, so that "the supabase
+// adapter runs the same scenarios" is true by construction.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { CreditStore, Purchase } from '../../server/ledger/credit-store.ts';
+import { creditPackages, CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { balanceOf, createMember, createTenant, ledgerInvariants, type TestTenant } from './tenants.ts';
+
+export interface AdapterUnderTest {
+  store: CreditStore;
+  close(): Promise<void>;
+}
+
+const standard = creditPackages.find((creditPackage) => creditPackage.id === 'standard')!;
+const power = creditPackages.find((creditPackage) => creditPackage.id === 'power')!;
+
+export function defineLedgerScenarios(
+  adapterName: string,
+  connect: (database: TestDatabase) => Promise<AdapterUnderTest>,
+) {
+  describe(`credit ledger through the ${adapterName} adapter`, () => {
+    let database: TestDatabase;
+    let adapter: AdapterUnderTest;
+    let store: CreditStore;
+
+    before(async () => {
+      database = await createTestDatabase();
+      adapter = await connect(database);
+      store = adapter.store;
+    });
+    after(async () => {
+      await adapter.close();
+      await database.drop();
+    });
+
+    async function openSession(tenant: TestTenant, creditPackage: CreditPackage = standard) {
+      const opened = await store.openPurchase({
+        tenantId: tenant.tenantId,
+        userId: tenant.userId,
+        packageId: creditPackage.id,
+        credits: creditPackage.credits,
+        amountCents: creditPackage.amountCents,
+        currency: CREDIT_CURRENCY,
+      });
+      assert.ok(opened.ok, 'purchase opened');
+      const sessionId = `cs_test_${randomUUID().replaceAll('-', '')}`;
+      const attached = await store.attachCheckoutSession(opened.purchase.id, sessionId, new Date(Date.now() + 1800e3));
+      assert.ok(attached.ok, 'session attached');
+      return { sessionId, purchase: attached.purchase, paymentIntentId: `pi_${randomUUID().replaceAll('-', '')}` };
+    }
+
+    function fulfil(sessionId: string, creditPackage: CreditPackage = standard, extra: { paymentIntentId?: string; eventId?: string } = {}) {
+      return store.fulfilCheckoutSession({
+        checkoutSessionId: sessionId,
+        amountCents: creditPackage.amountCents,
+        amountPaidCents: creditPackage.amountCents,
+        currency: CREDIT_CURRENCY,
+        paymentIntentId: extra.paymentIntentId ?? null,
+        event: extra.eventId ? { eventId: extra.eventId, eventType: 'checkout.session.completed' } : null,
+      });
+    }
+
+    async function spend(tenant: TestTenant, credits: number) {
+      const [row] = await database.sql<{ result: { success: boolean } }[]>`
+        select public.rpc_credit_deduct(${tenant.tenantId}, ${credits}, 'test_spend', null, null, ${tenant.userId}) as result`;
+      assert.equal(row!.result.success, true, 'credits spent');
+    }
+
+    async function assertInvariants(tenantId: string) {
+      const invariants = await ledgerInvariants(database.sql, tenantId);
+      assert.equal(invariants.balance, invariants.openingPlusLedger, 'balance = opening + sum(ledger)');
+      assert.equal(invariants.lifetimePurchased, invariants.creditedByPurchases, 'lifetime_purchased = credited purchases');
+    }
+
+    test('the tenant of a user is the active tenant, and only with a membership behind it', async () => {
+      const tenant = await createTenant(database.sql);
+      assert.equal(await store.resolveTenant(tenant.userId), tenant.tenantId);
+
+      const other = await createTenant(database.sql);
+      // The user points their profile at a tenant they do not belong to.
+      await database.sql`update public.profiles set active_tenant_id = ${other.tenantId} where id = ${tenant.userId}`;
+      assert.equal(await store.resolveTenant(tenant.userId), null);
+      assert.equal(await store.resolveTenant(randomUUID()), null);
+    });
+
+    test('a new tenant reads the 100 free credits', async () => {
+      const tenant = await createTenant(database.sql);
+      assert.deepEqual(await store.getBalance(tenant.tenantId), {
+        tenantId: tenant.tenantId,
+        balanceCredits: 100,
+        reservedCredits: 0,
+        availableCredits: 100,
+      });
+    });
+
+    test('a paid session is credited once, with the paying user on the ledger row and a receipt line', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId, purchase, paymentIntentId } = await openSession(tenant);
+
+      const first = await fulfil(sessionId, standard, { paymentIntentId });
+      assert.ok(first.ok);
+      assert.equal(first.credited, true);
+      assert.equal(first.newBalance, 200);
+      assert.equal(first.purchase.status, 'credited');
+      assert.equal(first.purchase.creditedCredits, 100);
+      assert.equal(first.purchase.stripePaymentIntentId, paymentIntentId);
+
+      const again = await fulfil(sessionId);
+      assert.ok(again.ok);
+      assert.equal(again.credited, false);
+      assert.equal(again.newBalance, 200);
+
+      const ledger = await database.sql`
+        select user_id, kind, amount, ref_type, ref_id from public.credit_ledger where tenant_id = ${tenant.tenantId}`;
+      assert.deepEqual(ledger.map((row) => ({ ...row })), [
+        { user_id: tenant.userId, kind: 'credit', amount: 100, ref_type: 'stripe_checkout', ref_id: purchase.id },
+      ]);
+      const receipts = await database.sql`
+        select action_code, cost_cents, credits_charged from public.armstrong_billing_events where org_id = ${tenant.tenantId}`;
+      assert.deepEqual(receipts.map((row) => ({ ...row })), [
+        { action_code: 'credit_topup', cost_cents: 2500, credits_charged: 0 },
+      ]);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('50 concurrent fulfilments of one session credit once', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId } = await openSession(tenant);
+      const results = await Promise.all(Array.from({ length: 50 }, () => fulfil(sessionId)));
+      assert.equal(results.filter((result) => result.ok && result.credited).length, 1);
+      assert.ok(results.every((result) => result.ok));
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 200);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('200 sessions with 5 concurrent duplicates each are each credited once', async () => {
+      const tenants = await Promise.all(Array.from({ length: 20 }, () => createTenant(database.sql)));
+      const sessions = [];
+      for (let index = 0; index < 200; index++) {
+        const tenant = tenants[index % tenants.length]!;
+        const creditPackage = creditPackages[index % creditPackages.length]!;
+        sessions.push({ tenant, creditPackage, ...(await openSession(tenant, creditPackage)) });
+      }
+      const deliveries = sessions.flatMap((session) =>
+        Array.from({ length: 5 }, () => () => fulfil(session.sessionId, session.creditPackage)),
+      );
+      // Interleave the duplicates so that copies of one session race each other and other sessions.
+      deliveries.sort(() => Math.random() - 0.5);
+      const results = await Promise.all(deliveries.map((deliver) => deliver()));
+      assert.equal(results.filter((result) => result.ok && result.credited).length, 200);
+
+      for (const tenant of tenants) {
+        const expected: number = sessions
+          .filter((session) => session.tenant === tenant)
+          .reduce((sum, session) => sum + session.creditPackage.credits, 100);
+        assert.equal(await balanceOf(database.sql, tenant.tenantId), expected);
+        await assertInvariants(tenant.tenantId);
+      }
+    });
+
+    test('an amount mismatch is not credited and flags the purchase for good', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId } = await openSession(tenant, standard);
+      const mismatch = await store.fulfilCheckoutSession({
+        checkoutSessionId: sessionId,
+        amountCents: 1,
+        currency: CREDIT_CURRENCY,
+      });
+      assert.equal(mismatch.ok, false);
+      assert.equal(!mismatch.ok && mismatch.code, 'amount_mismatch');
+      assert.equal(!mismatch.ok && mismatch.purchase?.status, 'failed');
+      assert.equal(!mismatch.ok && mismatch.purchase?.failureCode, 'amount_mismatch');
+      // Even a later, correct-looking delivery does not credit a flagged purchase.
+      const later = await fulfil(sessionId, standard);
+      assert.equal(!later.ok && later.code, 'amount_mismatch');
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 100);
+    });
+
+    test('a currency mismatch is not credited', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId } = await openSession(tenant, standard);
+      const result = await store.fulfilCheckoutSession({
+        checkoutSessionId: sessionId,
+        amountCents: standard.amountCents,
+        currency: 'usd',
+      });
+      assert.equal(!result.ok && result.code, 'currency_mismatch');
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 100);
+    });
+
+    test('an unknown session is refused without a change', async () => {
+      const result = await fulfil('cs_test_not_ours');
+      assert.deepEqual(result, { ok: false, code: 'unknown_checkout_session' });
+    });
+
+    test('opening with the same idempotency key returns the same purchase; with another package it is refused', async () => {
+      const tenant = await createTenant(database.sql);
+      const input = {
+        tenantId: tenant.tenantId,
+        userId: tenant.userId,
+        packageId: standard.id,
+        credits: standard.credits,
+        amountCents: standard.amountCents,
+        currency: CREDIT_CURRENCY,
+        idempotencyKey: `key-${randomUUID()}`,
+      };
+      const [first, second] = await Promise.all([store.openPurchase(input), store.openPurchase(input)]);
+      assert.ok(first.ok && second.ok);
+      assert.equal(first.purchase.id, second.purchase.id);
+      assert.equal([first.created, second.created].filter(Boolean).length, 1);
+
+      const reused = await store.openPurchase({ ...input, packageId: power.id, credits: power.credits, amountCents: power.amountCents });
+      assert.deepEqual(reused, { ok: false, code: 'idempotency_key_reused' });
+    });
+
+    test('a purchase cannot be opened for a tenant the user does not belong to', async () => {
+      const tenant = await createTenant(database.sql);
+      const stranger = await createTenant(database.sql);
+      const result = await store.openPurchase({
+        tenantId: tenant.tenantId,
+        userId: stranger.userId,
+        packageId: standard.id,
+        credits: standard.credits,
+        amountCents: standard.amountCents,
+        currency: CREDIT_CURRENCY,
+      });
+      assert.deepEqual(result, { ok: false, code: 'not_a_member' });
+    });
+
+    test('a second session cannot be attached to a purchase', async () => {
+      const tenant = await createTenant(database.sql);
+      const { purchase, sessionId } = await openSession(tenant);
+      const same = await store.attachCheckoutSession(purchase.id, sessionId, null);
+      assert.ok(same.ok);
+      const other = await store.attachCheckoutSession(purchase.id, 'cs_test_other', null);
+      assert.deepEqual(other, { ok: false, code: 'session_already_attached' });
+    });
+
+    test('a failed async payment and an expiry mark a pending purchase; a credited one keeps its credits', async () => {
+      const tenant = await createTenant(database.sql);
+      const failedSession = await openSession(tenant);
+      const failed = await store.markCheckoutSession({
+        checkoutSessionId: failedSession.sessionId,
+        status: 'failed',
+        failureCode: 'async_payment_failed',
+      });
+      assert.ok(failed.ok && failed.changed);
+      assert.equal(failed.purchase.status, 'failed');
+      assert.equal(failed.purchase.failureCode, 'async_payment_failed');
+
+      const credited = await openSession(tenant);
+      await fulfil(credited.sessionId);
+      const expiredLate = await store.markCheckoutSession({ checkoutSessionId: credited.sessionId, status: 'expired' });
+      assert.ok(expiredLate.ok && !expiredLate.changed);
+      assert.equal(expiredLate.purchase.status, 'credited');
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 200);
+    });
+
+    test('money that arrives after an expiry is still credited: nothing paid is lost', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId } = await openSession(tenant);
+      await store.markCheckoutSession({ checkoutSessionId: sessionId, status: 'expired' });
+      const result = await fulfil(sessionId);
+      assert.ok(result.ok && result.credited);
+      assert.equal(result.newBalance, 200);
+    });
+
+    test('a redelivered Stripe event is recognised and applies nothing', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId } = await openSession(tenant);
+      const eventId = `evt_${randomUUID()}`;
+      const first = await fulfil(sessionId, standard, { eventId });
+      const second = await fulfil(sessionId, standard, { eventId });
+      assert.ok(first.ok && first.credited && !first.duplicateEvent);
+      assert.ok(second.ok && !second.credited && second.duplicateEvent);
+      const [recorded] = await database.sql`select event_type, outcome from public.stripe_webhook_events where event_id = ${eventId}`;
+      assert.deepEqual({ ...recorded }, { event_type: 'checkout.session.completed', outcome: 'credited' });
+    });
+
+    async function creditedPurchase(tenant: TestTenant, creditPackage: CreditPackage = standard) {
+      const session = await openSession(tenant, creditPackage);
+      const result = await fulfil(session.sessionId, creditPackage, { paymentIntentId: session.paymentIntentId });
+      assert.ok(result.ok && result.credited);
+      return session;
+    }
+
+    function refund(session: { purchase: Purchase; paymentIntentId: string }, refundedCents: number, byPaymentIntent = false) {
+      return store.applyRefund({
+        purchaseId: byPaymentIntent ? null : session.purchase.id,
+        paymentIntentId: session.paymentIntentId,
+        chargeAmountCents: session.purchase.amountCents,
+        amountRefundedCents: refundedCents,
+      });
+    }
+
+    test('partial, repeated, reordered and full refunds claw back proportionally and only once', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant); // 100 credits for 25,00 €; balance 200
+
+      const half = await refund(session, 1250, true);
+      assert.ok(half.ok);
+      assert.equal(half.purchase.status, 'partially_refunded');
+      assert.equal(half.purchase.clawedBackCredits, 50);
+      assert.equal(half.newBalance, 150);
+
+      const repeated = await refund(session, 1250);
+      assert.ok(repeated.ok);
+      assert.equal(repeated.newBalance, 150);
+
+      // Cumulative amounts: an older, smaller figure arriving late changes nothing.
+      const stale = await refund(session, 500);
+      assert.ok(stale.ok);
+      assert.equal(stale.newBalance, 150);
+
+      const full = await refund(session, 2500);
+      assert.ok(full.ok);
+      assert.equal(full.purchase.status, 'refunded');
+      assert.equal(full.purchase.clawedBackCredits, 100);
+      assert.equal(full.purchase.unrecoveredCredits, 0);
+      assert.equal(full.newBalance, 100);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('a refund after the credits were spent leaves balance 0 and records the shortfall', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant); // balance 200
+      await spend(tenant, 170); // balance 30
+      const result = await refund(session, 2500);
+      assert.ok(result.ok);
+      assert.equal(result.newBalance, 0);
+      assert.equal(result.purchase.clawedBackCredits, 30);
+      assert.equal(result.purchase.unrecoveredCredits, 70);
+      assert.equal(result.purchase.status, 'refunded');
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('a claw-back leaves reserved credits of running actions alone', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant); // balance 200
+      await database.sql`update public.tenant_credit_balance set reserved_credits = 180 where tenant_id = ${tenant.tenantId}`;
+      const result = await refund(session, 2500);
+      assert.ok(result.ok);
+      assert.equal(result.newBalance, 180);
+      assert.equal(result.purchase.clawedBackCredits, 20);
+      assert.equal(result.purchase.unrecoveredCredits, 80);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('a dispute takes the credits back, a won dispute restores them, a stale event after closing is ignored', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant, power); // 500 credits; balance 600
+      const dispute = (status: string) =>
+        store.applyDispute({
+          paymentIntentId: session.paymentIntentId,
+          disputeId: 'dp_test_1',
+          disputeAmountCents: power.amountCents,
+          disputeStatus: status,
+        });
+
+      const opened = await dispute('needs_response');
+      assert.ok(opened.ok);
+      assert.equal(opened.purchase.status, 'disputed');
+      assert.equal(opened.newBalance, 100);
+
+      const won = await dispute('won');
+      assert.ok(won.ok);
+      assert.equal(won.purchase.status, 'credited');
+      assert.equal(won.purchase.clawedBackCredits, 0);
+      assert.equal(won.newBalance, 600);
+
+      const stale = await dispute('needs_response');
+      assert.ok(stale.ok);
+      assert.equal(stale.newBalance, 600);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('a lost dispute keeps the credits taken; a later win forgives the shortfall before restoring', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant); // balance 200
+      await spend(tenant, 160); // balance 40
+      const dispute = (status: string) =>
+        store.applyDispute({
+          purchaseId: session.purchase.id,
+          disputeId: 'dp_test_2',
+          disputeAmountCents: standard.amountCents,
+          disputeStatus: status,
+        });
+      const lost = await dispute('lost');
+      assert.ok(lost.ok);
+      assert.equal(lost.newBalance, 0);
+      assert.equal(lost.purchase.clawedBackCredits, 40);
+      assert.equal(lost.purchase.unrecoveredCredits, 60);
+      assert.equal(lost.purchase.status, 'disputed');
+
+      // Stripe can reverse a decision (e.g. after an appeal).
+      const won = await dispute('won');
+      assert.ok(won.ok);
+      assert.equal(won.purchase.unrecoveredCredits, 0);
+      assert.equal(won.purchase.clawedBackCredits, 0);
+      assert.equal(won.newBalance, 40);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('an inquiry (warning_needs_response) takes nothing back', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant);
+      const inquiry = await store.applyDispute({
+        purchaseId: session.purchase.id,
+        disputeId: 'dp_inquiry',
+        disputeAmountCents: standard.amountCents,
+        disputeStatus: 'warning_needs_response',
+      });
+      assert.ok(inquiry.ok);
+      assert.equal(inquiry.newBalance, 200);
+    });
+
+    test('a refund delivered before the payment news is applied when the session is credited', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await openSession(tenant);
+      const early = await refund(session, 2500);
+      assert.ok(early.ok);
+      assert.equal(early.purchase.status, 'pending');
+      assert.equal(early.newBalance, 100, 'nothing was credited, so nothing is taken yet');
+
+      const credited = await fulfil(session.sessionId, standard, { paymentIntentId: session.paymentIntentId });
+      assert.ok(credited.ok && credited.credited);
+      assert.equal(credited.purchase.status, 'refunded');
+      assert.equal(credited.newBalance, 100);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('a charge of another payment intent is not applied to a purchase', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant);
+      const result = await store.applyRefund({
+        purchaseId: session.purchase.id,
+        paymentIntentId: 'pi_someone_else',
+        chargeAmountCents: 2500,
+        amountRefundedCents: 2500,
+      });
+      assert.deepEqual(result, { ok: false, code: 'payment_intent_mismatch' });
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 200);
+    });
+
+    test('purchases are listed and found only within their tenant', async () => {
+      const tenant = await createTenant(database.sql);
+      const other = await createTenant(database.sql);
+      const first = await openSession(tenant, standard);
+      const second = await openSession(tenant, power);
+      await fulfil(second.sessionId, power);
+      await createMember(database.sql, tenant.tenantId);
+
+      const listed = await store.listPurchases(tenant.tenantId, 10);
+      assert.deepEqual(listed.map((purchase) => purchase.id), [second.purchase.id, first.purchase.id]);
+      assert.equal(listed[0]!.status, 'credited');
+      assert.equal(listed[0]!.creditedCredits, 500);
+
+      assert.equal((await store.findPurchaseBySession(tenant.tenantId, first.sessionId))?.id, first.purchase.id);
+      assert.equal(await store.findPurchaseBySession(other.tenantId, first.sessionId), null);
+      assert.deepEqual(await store.listPurchases(other.tenantId, 10), []);
+    });
+  });
+}
