@@ -176,7 +176,9 @@ create or replace function public.credit_topup_attach_checkout_session(
     end if;
     if v_purchase.stripe_checkout_session_id is not null then
       if v_purchase.stripe_checkout_session_id <> p_checkout_session_id then
-        return jsonb_build_object('ok', false, 'code', 'session_already_attached');
+        -- A concurrent duplicate attached its session first; the caller answers with that one.
+        return jsonb_build_object('ok', false, 'code', 'session_already_attached',
+          'purchase', credit_topup_purchase_json(v_purchase));
       end if;
       return jsonb_build_object('ok', true, 'purchase', credit_topup_purchase_json(v_purchase));
     end if;

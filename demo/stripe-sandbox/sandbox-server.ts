@@ -1,0 +1,261 @@
+// The offline Stripe sandbox: a local HTTP server the official SDK talks to through STRIPE_API_BASE,
+// standing in for Stripe only. It serves
+//   /v1/…            the API calls our server makes (form-encoded, Bearer sk_test_…, Idempotency-Key
+//                    replay, Stripe's error shape),
+//   /embedded-checkout  the checkout page for the browser, and /stripe-js-stand-in.js,
+//   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
+// It listens on loopback only.
+
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono, type Context } from 'hono';
+import type { AddressInfo } from 'node:net';
+import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
+import { parseStripeForm, type FormValue } from './form-encoding.ts';
+import { SandboxAccount, SandboxApiError, type PaymentMethodInput } from './sandbox-account.ts';
+import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
+import { WebhookSender, type Delivery } from './webhook-sender.ts';
+
+export interface StripeSandboxOptions {
+  port?: number;
+  /** Where events are posted (our server's /v1/stripe/webhook); can be set later. */
+  webhookUrl?: string | null;
+  webhookSecret?: string;
+  /** Only this key is accepted when set; otherwise any sk_test_ key. */
+  secretKey?: string;
+  asyncPaymentDelayMs?: number;
+  webhookRetryBaseMs?: number;
+  webhookMaxAttempts?: number;
+  webhookTimeoutMs?: number;
+  webhookDropRate?: number;
+}
+
+/** Failures injected into POST /v1/checkout/sessions, consumed one per request. */
+export type SandboxFault = { kind: 'error'; status: number } | { kind: 'delay'; ms: number } | { kind: 'hang' };
+
+export interface StripeSandbox {
+  url: string;
+  secretKey: string;
+  publishableKey: string;
+  webhookSecret: string;
+  account: SandboxAccount;
+  webhooks: WebhookSender;
+  /** Requests to /v1/* as `METHOD /path`, for tests that check what the SDK sent. */
+  apiRequests: { method: string; path: string; idempotencyKey: string | null; form: Record<string, FormValue> }[];
+  setWebhookUrl(url: string | null): void;
+  injectFaults(...faults: SandboxFault[]): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_SECRET_KEY = 'sk_test_credit_topup_sandbox_0000000000000000';
+const PUBLISHABLE_KEY = 'pk_test_credit_topup_sandbox_0000000000000000';
+const DEFAULT_WEBHOOK_SECRET = 'whsec_credit_topup_sandbox_0000000000000000';
+
+export async function startStripeSandbox(options: StripeSandboxOptions = {}): Promise<StripeSandbox> {
+  const webhookSecret = options.webhookSecret ?? DEFAULT_WEBHOOK_SECRET;
+  const webhooks = new WebhookSender({
+    url: options.webhookUrl ?? null,
+    secret: webhookSecret,
+    retryBaseMs: options.webhookRetryBaseMs ?? 1000,
+    maxAttempts: options.webhookMaxAttempts ?? 8,
+    timeoutMs: options.webhookTimeoutMs ?? 10_000,
+    dropRate: options.webhookDropRate ?? 0,
+  });
+  const account = new SandboxAccount(webhooks, { asyncPaymentDelayMs: options.asyncPaymentDelayMs ?? 3000 });
+  const faults: SandboxFault[] = [];
+  const apiRequests: StripeSandbox['apiRequests'] = [];
+  const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  const hangs = new Set<() => void>();
+
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    if (error instanceof SandboxApiError) return c.json(error.body(), error.status as 400);
+    return c.json({ error: { type: 'api_error', message: `Sandbox error: ${(error as Error).message}` } }, 500);
+  });
+
+  // ----- The API ------------------------------------------------------------------------------------
+  app.use('/v1/*', async (c, next) => {
+    const key = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    const accepted = options.secretKey ? key === options.secretKey : /^(sk|rk)_test_/.test(key);
+    if (!accepted) {
+      throw new SandboxApiError(401, 'invalid_request_error', key.startsWith('sk_live_')
+        ? 'The offline sandbox never accepts live keys.'
+        : 'Invalid API Key provided.');
+    }
+    const form = c.req.method === 'GET' ? parseStripeForm(new URL(c.req.url).searchParams) : parseStripeForm(await c.req.text());
+    c.set('form' as never, form as never);
+    const idempotencyKey = c.req.header('idempotency-key') ?? null;
+    apiRequests.push({ method: c.req.method, path: c.req.path, idempotencyKey, form });
+    if (c.req.method !== 'POST' || !idempotencyKey) return next();
+
+    const fingerprint = `${c.req.path}\n${JSON.stringify(form)}`;
+    const saved = idempotent.get(idempotencyKey);
+    if (saved) {
+      if (saved.fingerprint !== fingerprint) {
+        throw new SandboxApiError(400, 'idempotency_error',
+          'Keys for idempotent requests can only be used with the same parameters they were first used with.');
+      }
+      c.header('Idempotent-Replayed', 'true');
+      return c.json(saved.body as object, saved.status as 200);
+    }
+    await next();
+    // Like Stripe: the first result for a key is kept, errors included (but not a request cut short).
+    const body = await c.res.clone().json().catch(() => null);
+    if (body !== null) idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
+  });
+
+  const form = (c: Context) => c.get('form' as never) as Record<string, FormValue>;
+  const list = <T>(c: Context, items: T[], url: string) => {
+    const params = form(c);
+    const limit = Math.min(100, Math.max(1, Number(params.limit ?? 10)));
+    let start = 0;
+    if (typeof params.starting_after === 'string') {
+      const index = items.findIndex((item) => (item as { id: string }).id === params.starting_after);
+      start = index === -1 ? items.length : index + 1;
+    }
+    const page = items.slice(start, start + limit);
+    return c.json({ object: 'list', data: page, has_more: start + limit < items.length, url });
+  };
+  const createdFilter = (params: Record<string, FormValue>) => {
+    const created = params.created;
+    const gte = typeof created === 'object' && !Array.isArray(created) ? Number(created.gte ?? 0) : Number(created ?? 0);
+    return (item: { created: number }) => item.created >= gte;
+  };
+
+  app.post('/v1/checkout/sessions', async (c) => {
+    const fault = faults.shift();
+    if (fault?.kind === 'error') {
+      throw new SandboxApiError(fault.status, 'api_error', 'An unexpected error occurred (injected by the sandbox).');
+    }
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault?.kind === 'hang') await new Promise<void>((resolve) => hangs.add(resolve));
+    return c.json(account.createCheckoutSession(form(c)));
+  });
+  app.get('/v1/checkout/sessions/:id', (c) => c.json(account.session(c.req.param('id'))));
+  app.get('/v1/checkout/sessions', (c) => {
+    const params = form(c);
+    // Newest first, like Stripe's lists.
+    const sessions = [...account.sessions.values()].reverse()
+      .filter(createdFilter(params))
+      .filter((session) => !params.status || session.status === params.status);
+    return list(c, sessions, '/v1/checkout/sessions');
+  });
+  app.get('/v1/payment_intents/:id', (c) => c.json(account.paymentIntent(c.req.param('id'))));
+  app.get('/v1/charges/:id', (c) => c.json(account.charge(c.req.param('id'))));
+  app.post('/v1/refunds', (c) => {
+    const params = form(c);
+    return c.json(account.refund({
+      charge: params.charge as string | undefined,
+      payment_intent: params.payment_intent as string | undefined,
+      amount: params.amount === undefined ? undefined : Number(params.amount),
+    }));
+  });
+  app.get('/v1/events', (c) => {
+    const params = form(c);
+    const events = [...account.events].reverse()
+      .filter(createdFilter(params))
+      .filter((event) => !params.type || event.type === params.type);
+    return list(c, events, '/v1/events');
+  });
+  app.get('/v1/events/:id', (c) => {
+    const event = account.events.find((candidate) => candidate.id === c.req.param('id'));
+    if (!event) throw new SandboxApiError(404, 'invalid_request_error', `No such event: '${c.req.param('id')}'`, 'resource_missing');
+    return c.json(event);
+  });
+  app.post('/v1/products', (c) => c.json(account.createProduct(form(c))));
+  app.post('/v1/products/:id', (c) => c.json(account.updateProduct(c.req.param('id'), form(c))));
+  app.get('/v1/products/:id', (c) => c.json(account.product(c.req.param('id'))));
+  app.get('/v1/prices', (c) => {
+    const params = form(c);
+    const lookupKeys = Array.isArray(params.lookup_keys) ? params.lookup_keys.map(String) : null;
+    const prices = [...account.prices.values()].reverse().filter((price) =>
+      (!lookupKeys || (price.lookup_key !== null && lookupKeys.includes(price.lookup_key))) &&
+      (params.active === undefined || price.active === (params.active === 'true')) &&
+      (!params.product || price.product === params.product));
+    return list(c, prices, '/v1/prices');
+  });
+  app.post('/v1/prices', (c) => c.json(account.createPrice(form(c))));
+  app.post('/v1/prices/:id', (c) => c.json(account.updatePrice(c.req.param('id'), form(c))));
+  app.all('/v1/*', (c) => {
+    throw new SandboxApiError(404, 'invalid_request_error', `Unrecognized request URL (${c.req.method}: ${c.req.path}).`);
+  });
+
+  // ----- The browser side ---------------------------------------------------------------------------
+  app.get('/stripe-js-stand-in.js', (c) => {
+    c.header('Content-Type', 'text/javascript; charset=utf-8');
+    c.header('Cache-Control', 'no-cache');
+    return c.body(stripeJsStandInSource);
+  });
+  app.get('/embedded-checkout', (c) => {
+    const session = account.sessionByClientSecret(c.req.query('client_secret') ?? '');
+    if (!session) return c.text('Unknown or invalid client secret.', 404);
+    return c.html(checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale'))));
+  });
+  app.post('/embedded-checkout/pay', async (c) => {
+    const body = await c.req.json<{ client_secret?: string; card_number?: string; iban?: string }>();
+    const session = account.sessionByClientSecret(body.client_secret ?? '');
+    if (!session) return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
+    return payAndAnswer(c, session.id, body);
+  });
+
+  function payAndAnswer(c: Context, sessionId: string, body: { card_number?: string; iban?: string }) {
+    const method: PaymentMethodInput = body.iban ? { type: 'sepa_debit', iban: body.iban } : { type: 'card', number: body.card_number ?? '' };
+    const result = account.pay(sessionId, method);
+    if (!result.ok) return c.json({ ok: false, code: result.code, message: result.message }, 402);
+    return c.json({ ok: true, session_id: result.session.id, status: result.session.status, payment_status: result.session.payment_status });
+  }
+
+  // ----- Test controls ------------------------------------------------------------------------------
+  const json = async <T>(c: Context): Promise<T> => (await c.req.json().catch(() => ({}))) as T;
+  app.post('/__sandbox/checkout-sessions/:id/pay', async (c) => payAndAnswer(c, c.req.param('id'), await json(c)));
+  app.post('/__sandbox/checkout-sessions/:id/expire', (c) => c.json(account.expire(c.req.param('id'))));
+  app.post('/__sandbox/checkout-sessions/:id/refund', async (c) => {
+    const { amount } = await json<{ amount?: number }>(c);
+    const charge = account.chargeOfSession(c.req.param('id'));
+    return c.json(account.refund({ charge: charge.id, ...(amount === undefined ? {} : { amount }) }));
+  });
+  app.post('/__sandbox/checkout-sessions/:id/dispute', async (c) => c.json(account.dispute(c.req.param('id'), await json(c))));
+  app.post('/__sandbox/disputes/:id/close', async (c) => {
+    const { status } = await json<{ status?: 'won' | 'lost' }>(c);
+    if (status !== 'won' && status !== 'lost') throw new SandboxApiError(400, 'invalid_request_error', 'status must be won or lost');
+    return c.json(account.closeDispute(c.req.param('id'), status));
+  });
+  app.post('/__sandbox/events/:id/resend', (c) => {
+    const event = account.events.find((candidate) => candidate.id === c.req.param('id'));
+    if (!event) throw new SandboxApiError(404, 'invalid_request_error', 'No such event');
+    return c.json(webhooks.resend(event));
+  });
+  app.get('/__sandbox/deliveries', (c) => c.json(webhooks.deliveries satisfies Delivery[]));
+
+  const server: ServerType = await new Promise((resolve) => {
+    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () => resolve(started));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    secretKey: options.secretKey ?? DEFAULT_SECRET_KEY,
+    publishableKey: PUBLISHABLE_KEY,
+    webhookSecret,
+    account,
+    webhooks,
+    apiRequests,
+    setWebhookUrl(webhookUrl) {
+      webhooks.options.url = webhookUrl;
+    },
+    injectFaults(...injected) {
+      faults.push(...injected);
+    },
+    async close() {
+      webhooks.close();
+      account.close();
+      for (const release of hangs) release();
+      await new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+    },
+  };
+}
+

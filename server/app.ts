@@ -1,0 +1,127 @@
+// createApp(deps): the whole HTTP interface wired to injected dependencies, no globals, so tests call it
+// with a real store and a Stripe client pointed at the sandbox, and Node and Deno serve the same value.
+
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type Stripe from 'stripe';
+import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
+import type { StripeMode } from './config.ts';
+import { ApiError, errorBody } from './http/api-error.ts';
+import type { AppEnv } from './http/app-env.ts';
+import { requireCaller } from './http/caller.ts';
+import { corsForOrigins } from './http/cors.ts';
+import type { Logger } from './http/logger.ts';
+import { createRateLimiter } from './http/rate-limiter.ts';
+import { LedgerUnavailableError, type CreditStore } from './ledger/credit-store.ts';
+import { balanceRoutes } from './routes/balance.ts';
+import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
+import { healthRoutes } from './routes/health.ts';
+import { packageRoutes } from './routes/packages.ts';
+import { publicConfigRoutes } from './routes/public-config.ts';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
+import type { CheckoutOptions } from './stripe/checkout-session-params.ts';
+import { createPackagePrices, type PackagePrices } from './stripe/package-prices.ts';
+
+export interface AppDeps {
+  store: CreditStore;
+  stripe: Stripe;
+  verifier: AccessTokenVerifier;
+  logger: Logger;
+  stripeSettings: {
+    publishableKey: string;
+    mode: StripeMode;
+    webhookSecrets: readonly string[];
+    /** Sandbox only: the Stripe.js stand-in the element loads. */
+    stripeJsUrl?: string | null;
+  };
+  checkout: CheckoutOptions;
+  allowedOrigins: readonly string[];
+  checkoutRateLimit: { requests: number; perSeconds: number };
+  prices?: PackagePrices;
+  now?: () => number;
+}
+
+const API_BODY_LIMIT = 16 * 1024;
+const WEBHOOK_BODY_LIMIT = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function createApp(deps: AppDeps) {
+  const { store, stripe, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const prices = deps.prices ?? createPackagePrices(stripe, { onError: (error) => logger.warn('stripe prices unavailable', { error }) });
+  const caller = requireCaller(deps.verifier, store);
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set('requestId', requestId);
+    c.set('logger', {
+      info: (message, fields) => logger.info(message, { request_id: requestId, ...fields }),
+      warn: (message, fields) => logger.warn(message, { request_id: requestId, ...fields }),
+      error: (message, fields) => logger.error(message, { request_id: requestId, ...fields }),
+    });
+    const started = performance.now();
+    await next();
+    c.res.headers.set('X-Request-Id', requestId);
+    logger.info('request', {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
+
+  const tooLarge = (limit: number) =>
+    bodyLimit({
+      maxSize: limit,
+      onError: (c) => c.json(errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`), 413),
+    });
+  // Browsers call /v1/* (CORS, small bodies); Stripe calls the webhook (no Origin, larger events).
+  const isWebhook = (path: string) => path === '/v1/stripe/webhook';
+  const cors = corsForOrigins(deps.allowedOrigins);
+  const apiBodyLimit = tooLarge(API_BODY_LIMIT);
+  app.use('/v1/stripe/webhook', tooLarge(WEBHOOK_BODY_LIMIT));
+  app.use('/v1/*', (c, next) => (isWebhook(c.req.path) ? next() : cors(c, next)));
+  app.use('/v1/*', (c, next) => (isWebhook(c.req.path) ? next() : apiBodyLimit(c, next)));
+
+  app.route('/', healthRoutes(store));
+  app.route('/', publicConfigRoutes({
+    publishableKey: deps.stripeSettings.publishableKey,
+    stripeMode: deps.stripeSettings.mode,
+    stripeJsUrl: deps.stripeSettings.stripeJsUrl ?? null,
+  }));
+  app.route('/', packageRoutes());
+  app.route('/', balanceRoutes(store, caller));
+  app.route('/', checkoutSessionRoutes(
+    { store, stripe, prices, options: deps.checkout, now, rateLimiter: createRateLimiter(deps.checkoutRateLimit, now) },
+    caller,
+  ));
+  app.route('/', stripeWebhookRoutes({
+    store,
+    stripe,
+    webhookSecrets: deps.stripeSettings.webhookSecrets,
+    livemode: deps.stripeSettings.mode === 'live',
+  }));
+
+  app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), 404));
+  app.onError((error, c) => {
+    const log = c.get('logger') ?? logger;
+    if (error instanceof ApiError) {
+      if (error.status >= 500) log.error(error.message, { code: error.code, error: error.cause ?? error });
+      return c.json(errorBody(error.code, error.message), error.status, error.headers);
+    }
+    if (error instanceof LedgerUnavailableError) {
+      log.error('database unavailable', { error });
+      return c.json(errorBody('database_unavailable', 'The database is not reachable right now. Please try again.'), 503);
+    }
+    log.error('unhandled error', { error });
+    return c.json(errorBody('internal_error', 'Something went wrong on our side.'), 500);
+  });
+  return app;
+}
+
+export type CreditTopupApp = ReturnType<typeof createApp>;

@@ -1,0 +1,160 @@
+// Reads and validates the environment once, at start. Every problem is reported at once, each naming
+// its variable; values of secrets are never echoed.
+
+import type { LedgerConfig } from './ledger/open-credit-store.ts';
+
+export type StripeMode = 'live' | 'test' | 'sandbox';
+
+export interface StripeSettings {
+  secretKey: string;
+  publishableKey: string;
+  /** Several for rotation: an event signed with any of them is accepted. */
+  webhookSecrets: string[];
+  /** Only for the offline sandbox; refused with a live key. */
+  apiBase: URL | null;
+  mode: StripeMode;
+  /** Per request to Stripe, and how often the SDK retries a network failure. */
+  timeoutMs: number;
+  maxNetworkRetries: number;
+  invoiceCreation: boolean;
+  allowPromotionCodes: boolean;
+  automaticTax: boolean;
+}
+
+export interface ServerConfig {
+  port: number;
+  ledger: LedgerConfig;
+  auth: { jwtSecret: string | null; jwksUrl: string | null };
+  stripe: StripeSettings;
+  allowedOrigins: string[];
+  /** Where Stripe sends the buyer back when a payment method needs a redirect. */
+  publicReturnUrl: string;
+  checkoutRateLimit: { requests: number; perSeconds: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface ConfigDefaults {
+  embeddedDataDir: string;
+  embeddedPort: number;
+}
+
+export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
+  const problems: string[] = [];
+  const value = (name: string) => {
+    const raw = env[name]?.trim();
+    return raw ? raw : null;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const raw = value(name);
+    if (raw === null) return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const flag = (name: string) => {
+    const raw = value(name);
+    if (raw === null) return false;
+    if (!['true', 'false', '1', '0'].includes(raw)) problems.push(`${name} must be true or false`);
+    return raw === 'true' || raw === '1';
+  };
+  const url = (name: string, raw: string | null) => {
+    if (raw === null) return null;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+      return parsed;
+    } catch {
+      problems.push(`${name} must be an http(s) URL`);
+      return null;
+    }
+  };
+
+  const port = integer('PORT', 8787, 0, 65535);
+
+  const databaseUrl = value('DATABASE_URL');
+  const supabaseUrl = url('SUPABASE_URL', value('SUPABASE_URL'));
+  const serviceRoleKey = value('SUPABASE_SERVICE_ROLE_KEY');
+  let ledger: LedgerConfig;
+  if (databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
+    ledger = { kind: 'postgres', databaseUrl };
+  } else if (supabaseUrl) {
+    if (!serviceRoleKey) problems.push('SUPABASE_SERVICE_ROLE_KEY is required with SUPABASE_URL (or set DATABASE_URL)');
+    ledger = { kind: 'supabase', supabaseUrl: supabaseUrl.origin, serviceRoleKey: serviceRoleKey ?? '' };
+  } else {
+    ledger = { kind: 'embedded', dataDir: defaults.embeddedDataDir, port: defaults.embeddedPort };
+  }
+
+  const jwtSecret = value('SUPABASE_JWT_SECRET');
+  if (jwtSecret !== null && jwtSecret.length < 32) problems.push('SUPABASE_JWT_SECRET must be at least 32 characters');
+  const jwksUrl = supabaseUrl ? `${supabaseUrl.origin}/auth/v1/.well-known/jwks.json` : null;
+  if (!jwtSecret && !jwksUrl) {
+    problems.push('set SUPABASE_JWT_SECRET, or SUPABASE_URL to verify access tokens with the project\'s JWKS');
+  }
+
+  const secretKey = value('STRIPE_SECRET_KEY');
+  const publishableKey = value('STRIPE_PUBLISHABLE_KEY');
+  const webhookSecrets = (value('STRIPE_WEBHOOK_SECRET') ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  const apiBase = url('STRIPE_API_BASE', value('STRIPE_API_BASE'));
+  const secretMode = secretKey ? /^(?:sk|rk)_(live|test)_/.exec(secretKey)?.[1] : undefined;
+  const publishableMode = publishableKey ? /^pk_(live|test)_/.exec(publishableKey)?.[1] : undefined;
+  if (!secretKey) problems.push('STRIPE_SECRET_KEY is required');
+  else if (!secretMode) problems.push('STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_');
+  if (!publishableKey) problems.push('STRIPE_PUBLISHABLE_KEY is required');
+  else if (!publishableMode) problems.push('STRIPE_PUBLISHABLE_KEY must start with pk_test_ or pk_live_');
+  if (secretMode && publishableMode && secretMode !== publishableMode) {
+    problems.push('STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY belong to different modes (test and live)');
+  }
+  if (webhookSecrets.length === 0) problems.push('STRIPE_WEBHOOK_SECRET is required (comma-separated for rotation)');
+  if (webhookSecrets.some((secret) => !secret.startsWith('whsec_'))) problems.push('STRIPE_WEBHOOK_SECRET entries must start with whsec_');
+  if (apiBase && secretMode === 'live') problems.push('STRIPE_API_BASE is only for the offline sandbox and is refused with a live key');
+  const mode: StripeMode = apiBase ? 'sandbox' : secretMode === 'live' ? 'live' : 'test';
+
+  const allowedOrigins = (value('ALLOWED_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of allowedOrigins) {
+    const parsed = url('ALLOWED_ORIGINS', origin);
+    if (parsed && parsed.origin !== origin) problems.push(`ALLOWED_ORIGINS entry ${origin} must be an exact origin like https://portal.example.com`);
+  }
+
+  const publicReturnUrl = value('PUBLIC_RETURN_URL');
+  if (!publicReturnUrl) problems.push('PUBLIC_RETURN_URL is required (the page that shows <credit-topup>)');
+  else url('PUBLIC_RETURN_URL', publicReturnUrl);
+
+  const stripe: StripeSettings = {
+    secretKey: secretKey ?? '',
+    publishableKey: publishableKey ?? '',
+    webhookSecrets,
+    apiBase,
+    mode,
+    timeoutMs: integer('STRIPE_TIMEOUT_MS', 8000, 100, 60000),
+    maxNetworkRetries: integer('STRIPE_MAX_NETWORK_RETRIES', 1, 0, 5),
+    invoiceCreation: flag('STRIPE_INVOICE_CREATION'),
+    allowPromotionCodes: flag('STRIPE_ALLOW_PROMOTION_CODES'),
+    automaticTax: flag('STRIPE_AUTOMATIC_TAX'),
+  };
+  const config: ServerConfig = {
+    port,
+    ledger,
+    auth: { jwtSecret, jwksUrl },
+    stripe,
+    allowedOrigins,
+    publicReturnUrl: publicReturnUrl ?? '',
+    checkoutRateLimit: {
+      requests: integer('CHECKOUT_RATE_LIMIT', 10, 1, 10000),
+      perSeconds: integer('CHECKOUT_RATE_LIMIT_WINDOW_S', 60, 1, 86400),
+    },
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}

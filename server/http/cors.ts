@@ -1,0 +1,34 @@
+// CORS for exact origins only (ALLOWED_ORIGINS). A request from any other origin that a browser marks
+// with an Origin header is refused outright, preflight or not.
+
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from './api-error.ts';
+
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-Request-Id';
+
+export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(allowedOrigins);
+  return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (!origin) return next();
+    if (!allowed.has(origin)) {
+      throw new ApiError(403, 'origin_not_allowed', 'This page is not allowed to use the credit top-up API.');
+    }
+    if (c.req.method === 'OPTIONS') {
+      return new Response(null, {
+        status: 204,
+        headers: {
+          'Access-Control-Allow-Origin': origin,
+          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+          'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+          'Access-Control-Max-Age': '600',
+          Vary: 'Origin',
+        },
+      });
+    }
+    await next();
+    c.header('Access-Control-Allow-Origin', origin);
+    c.header('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+    c.header('Vary', 'Origin', { append: true });
+  };
+}

@@ -1,0 +1,49 @@
+// Structured logs, one JSON object per line. Nothing secret is ever passed in on purpose; as a second
+// line of defence every string is scrubbed of Stripe keys, webhook secrets, bearer tokens, JWTs and
+// card-number-like digit runs before it is written.
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+const SECRET_PATTERNS: [RegExp, string][] = [
+  [/\b(sk|rk)_(live|test)_[A-Za-z0-9]+/g, '$1_$2_[redacted]'],
+  [/\bwhsec_[A-Za-z0-9+/=]+/g, 'whsec_[redacted]'],
+  [/\bcs_(live|test)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g, 'cs_$1_[client secret redacted]'],
+  [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[jwt redacted]'],
+  [/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]'],
+  [/\b(?:\d[ -]?){12,18}\d\b/g, '[number redacted]'],
+];
+
+export function redact(text: string): string {
+  let result = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) result = result.replace(pattern, replacement);
+  return result;
+}
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message), ...(value.cause ? { cause: scrub(value.cause, depth + 1) } : {}) };
+  }
+  if (Array.isArray(value)) return depth > 4 ? '[…]' : value.map((item) => scrub(item, depth + 1));
+  if (value && typeof value === 'object') {
+    if (depth > 4) return '[…]';
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item, depth + 1)]));
+  }
+  return value;
+}
+
+export function createJsonLogger(write: (line: string) => void = (line) => console.log(line)): Logger {
+  const log = (level: string) => (message: string, fields: LogFields = {}) => {
+    write(JSON.stringify({ time: new Date().toISOString(), level, message: redact(message), ...(scrub(fields) as LogFields) }));
+  };
+  return { info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** For tests and tools that want no output. */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../http/app-env.ts';
+import { errorBody } from '../http/api-error.ts';
+import type { CreditStore } from '../ledger/credit-store.ts';
+
+export function healthRoutes(store: CreditStore) {
+  return new Hono<AppEnv>()
+    .get('/healthz', (c) => c.json({ status: 'ok' }))
+    .get('/readyz', async (c) => {
+      try {
+        await store.ping();
+        return c.json({ status: 'ready' });
+      } catch (error) {
+        c.get('logger').warn('database not ready', { error });
+        return c.json(errorBody('database_unavailable', 'The database does not answer.'), 503);
+      }
+    });
+}

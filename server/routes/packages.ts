@@ -1,0 +1,19 @@
+import { Hono } from 'hono';
+import { creditPackages, CREDIT_CURRENCY } from '../../credit-packages.ts';
+import type { AppEnv } from '../http/app-env.ts';
+
+export function packageRoutes() {
+  const body = {
+    currency: CREDIT_CURRENCY,
+    packages: creditPackages.map((creditPackage) => ({
+      id: creditPackage.id,
+      name: creditPackage.name,
+      credits: creditPackage.credits,
+      amount: creditPackage.amountCents,
+    })),
+  };
+  return new Hono<AppEnv>().get('/v1/packages', (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(body);
+  });
+}

@@ -1,0 +1,127 @@
+// Turns one verified Stripe event into at most one ledger change. Events arrive at least once, in any
+// order: every change is keyed on the Checkout Session or the charge's payment intent (never on the
+// event alone), and the ledger decides from recorded state, so duplicates and reordering are harmless.
+
+import type Stripe from 'stripe';
+import type { CreditStore, LedgerResult, StripeEventRef } from '../ledger/credit-store.ts';
+import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
+
+export interface EventOutcome {
+  /** What happened, for the log: credited, pending, ignored_type, not_ours, refused_amount_mismatch, … */
+  outcome: string;
+  purchaseId?: string;
+}
+
+export interface ApplyStripeEventDeps {
+  store: CreditStore;
+  stripe: Stripe;
+  /** Only events of our own mode count: a test event never credits a live ledger and vice versa. */
+  livemode: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function applyStripeEvent(event: Stripe.Event, deps: ApplyStripeEventDeps): Promise<EventOutcome> {
+  if (event.livemode !== deps.livemode) return { outcome: 'ignored_livemode' };
+  const ref: StripeEventRef = { eventId: event.id, eventType: event.type };
+  const { store } = deps;
+
+  switch (event.type) {
+    case 'checkout.session.completed':
+    case 'checkout.session.async_payment_succeeded': {
+      const session = event.data.object;
+      if (!isSessionPaid(session)) return { outcome: 'pending' }; // SEPA & co.: the money is still on its way
+      return describe(await fulfilCheckoutSession(store, session, ref), (ok) => (ok.credited ? 'credited' : 'already_credited'));
+    }
+    case 'checkout.session.async_payment_failed': {
+      const result = await store.markCheckoutSession({
+        checkoutSessionId: event.data.object.id,
+        status: 'failed',
+        failureCode: 'async_payment_failed',
+        event: ref,
+      });
+      return describe(result, (ok) => (ok.changed ? 'marked_failed' : 'unchanged'));
+    }
+    case 'checkout.session.expired': {
+      const result = await store.markCheckoutSession({ checkoutSessionId: event.data.object.id, status: 'expired', event: ref });
+      return describe(result, (ok) => (ok.changed ? 'marked_expired' : 'unchanged'));
+    }
+    case 'charge.refunded': {
+      const charge = event.data.object;
+      const paymentIntentId = idOf(charge.payment_intent);
+      return applyToCharge(deps, paymentIntentId, charge.metadata, (purchaseId) =>
+        store.applyRefund({
+          purchaseId,
+          paymentIntentId,
+          chargeAmountCents: charge.amount,
+          amountRefundedCents: charge.amount_refunded,
+          event: ref,
+        }),
+      );
+    }
+    case 'charge.dispute.created':
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed':
+    case 'charge.dispute.funds_withdrawn':
+    case 'charge.dispute.funds_reinstated': {
+      const dispute = event.data.object;
+      let paymentIntentId = idOf(dispute.payment_intent);
+      if (!paymentIntentId) {
+        // Older disputes name only the charge; the charge names the payment intent.
+        const chargeId = idOf(dispute.charge);
+        if (!chargeId) return { outcome: 'not_ours' };
+        paymentIntentId = idOf((await deps.stripe.charges.retrieve(chargeId)).payment_intent);
+      }
+      return applyToCharge(deps, paymentIntentId, dispute.metadata, (purchaseId) =>
+        store.applyDispute({
+          purchaseId,
+          paymentIntentId,
+          disputeId: dispute.id,
+          disputeAmountCents: dispute.amount,
+          disputeStatus: dispute.status,
+          event: ref,
+        }),
+      );
+    }
+    default:
+      return { outcome: 'ignored_type' };
+  }
+}
+
+// A refund or dispute can arrive before the payment news that records the payment intent on the purchase
+// (any order): then the purchase id is read from the payment intent's metadata, set at session creation.
+async function applyToCharge(
+  deps: ApplyStripeEventDeps,
+  paymentIntentId: string | null,
+  metadata: Stripe.Metadata | null | undefined,
+  apply: (purchaseId: string | null) => Promise<LedgerResult<{ purchase: { id: string } }>>,
+): Promise<EventOutcome> {
+  const fromMetadata = validPurchaseId(metadata?.purchase_id);
+  const first = await apply(fromMetadata);
+  if (first.ok || first.code !== 'unknown_purchase' || fromMetadata || !paymentIntentId) {
+    return describe(first, () => 'applied');
+  }
+  const paymentIntent = await deps.stripe.paymentIntents.retrieve(paymentIntentId);
+  const purchaseId = validPurchaseId(paymentIntent.metadata?.purchase_id);
+  if (!purchaseId) return { outcome: 'not_ours' };
+  return describe(await apply(purchaseId), () => 'applied');
+}
+
+function describe<T extends { purchase: { id: string } }>(
+  result: LedgerResult<T>,
+  outcomeOf: (ok: T) => string,
+): EventOutcome {
+  if (result.ok) return { outcome: outcomeOf(result), purchaseId: result.purchase.id };
+  if (result.code === 'unknown_checkout_session' || result.code === 'unknown_purchase') return { outcome: 'not_ours' };
+  // Refusals (amount_mismatch, …) are final: the purchase is flagged, a retry by Stripe would change nothing.
+  return { outcome: `refused_${result.code}`, ...(result.purchase ? { purchaseId: result.purchase.id } : {}) };
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === 'string' ? value : value.id;
+}
+
+function validPurchaseId(value: unknown): string | null {
+  return typeof value === 'string' && UUID.test(value) ? value : null;
+}

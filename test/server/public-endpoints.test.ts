@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createApp } from '../../server/app.ts';
+import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
+import { silentLogger } from '../../server/http/logger.ts';
+import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
+import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server-harness.ts';
+import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
+import { stopOwnTestCluster } from '../support/test-database.ts';
+
+after(stopOwnTestCluster);
+
+describe('public endpoints', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  test('GET /healthz answers 200, and /readyz 200 while the database answers', async () => {
+    const health = await server.api('/healthz');
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    const ready = await server.api('/readyz');
+    assert.equal(ready.status, 200);
+  });
+
+  test('GET /readyz answers 503 database_unavailable while the database is cut off, and 200 again after', async () => {
+    server.databaseProxy.cut();
+    try {
+      const ready = await server.api('/readyz');
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { error: { code: string } }).error.code, 'database_unavailable');
+    } finally {
+      server.databaseProxy.restore();
+    }
+    assert.equal((await server.api('/readyz')).status, 200);
+  });
+
+  test('GET /v1/config gives the publishable key, currency and mode, and where the sandbox Stripe.js is', async () => {
+    const response = await server.api('/v1/config');
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {
+      publishable_key: server.sandbox.publishableKey,
+      currency: 'eur',
+      stripe_mode: 'sandbox',
+      stripe_js_url: `${server.sandbox.url}/stripe-js-stand-in.js`,
+    });
+  });
+
+  test('GET /v1/packages lists the three packages in cents, cacheable', async () => {
+    const response = await server.api('/v1/packages');
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('cache-control') ?? '', /public, max-age=\d+/);
+    assert.deepEqual(await response.json(), {
+      currency: 'eur',
+      packages: [
+        { id: 'starter', name: 'Starter', credits: 50, amount: 1250 },
+        { id: 'standard', name: 'Standard', credits: 100, amount: 2500 },
+        { id: 'power', name: 'Power', credits: 500, amount: 12500 },
+      ],
+    });
+  });
+
+  test('every response carries a request id and security headers; a sane incoming request id is kept', async () => {
+    const generated = await server.api('/v1/packages');
+    assert.match(generated.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(generated.headers.get('x-content-type-options'), 'nosniff');
+    const kept = await server.api('/v1/packages', { headers: { 'X-Request-Id': 'portal-abc-123' } });
+    assert.equal(kept.headers.get('x-request-id'), 'portal-abc-123');
+    const replaced = await server.api('/v1/packages', { headers: { 'X-Request-Id': 'bad id <script>' } });
+    assert.notEqual(replaced.headers.get('x-request-id'), 'bad id <script>');
+  });
+
+  test('an allowed origin gets CORS headers; a foreign origin is refused, preflight or not', async () => {
+    const allowed = await server.api('/v1/packages', { headers: { Origin: TEST_ORIGIN } });
+    assert.equal(allowed.headers.get('access-control-allow-origin'), TEST_ORIGIN);
+    const preflight = await server.api('/v1/checkout-sessions', {
+      method: 'OPTIONS',
+      headers: { Origin: TEST_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,idempotency-key' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Idempotency-Key/);
+
+    for (const method of ['OPTIONS', 'GET']) {
+      const foreign = await server.api('/v1/packages', { method, headers: { Origin: 'https://evil.example' } });
+      assert.equal(foreign.status, 403, method);
+      assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+      assert.equal(((await foreign.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
+    }
+  });
+
+  test('an unknown path is a JSON 404', async () => {
+    const response = await server.api('/v1/nothing-here');
+    assert.equal(response.status, 404);
+    assert.deepEqual(await response.json(), { error: { code: 'not_found', message: 'No such endpoint.' } });
+  });
+});
+
+test('GET /readyz answers 503 when the database was never reachable', async () => {
+  const store = createPostgresCreditStore(`postgres://postgres:x@127.0.0.1:${await findFreePort()}/none`);
+  const app = createApp({
+    store,
+    stripe: createStripeClient({ secretKey: 'sk_test_x', apiBase: new URL('http://127.0.0.1:9'), timeoutMs: 500, maxNetworkRetries: 0 }),
+    verifier: createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET }),
+    logger: silentLogger,
+    stripeSettings: { publishableKey: 'pk_test_x', mode: 'sandbox', webhookSecrets: ['whsec_x'] },
+    checkout: { returnUrl: 'https://portal.example.test/', invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+    allowedOrigins: [],
+    checkoutRateLimit: { requests: 10, perSeconds: 60 },
+  });
+  try {
+    const response = await app.request('/readyz');
+    assert.equal(response.status, 503);
+  } finally {
+    await store.close();
+  }
+});
