@@ -104,8 +104,9 @@ export class WebhookSender {
       delivery.delivered = true;
       return;
     }
-    // A dropped delivery is a lost webhook: Stripe never heard of a failure, so it never retries.
-    if (status === 'dropped' || delivery.attempts >= this.options.maxAttempts || this.closed) {
+    // A dropped delivery is a lost webhook: Stripe never heard of a failure, so it never retries. Without
+    // an endpoint there is nobody to retry for (tests that deliver events themselves).
+    if (status === 'dropped' || status === 'no_endpoint' || delivery.attempts >= this.options.maxAttempts || this.closed) {
       delivery.gaveUp = true;
       return;
     }

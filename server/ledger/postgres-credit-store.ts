@@ -8,11 +8,18 @@ import { createSqlCreditStore, type LedgerFunction, type LedgerTransport } from 
 export interface PostgresCreditStoreOptions {
   /** Connections in the pool. */
   maxConnections?: number;
+  /**
+   * Longest wait for one call, connecting included. A database host that accepts connections but never
+   * answers would otherwise hold requests (and Stripe's webhook deliveries) open indefinitely.
+   */
+  callTimeoutMs?: number;
 }
 
 const SAFE_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 export function createPostgresCreditStore(databaseUrl: string, options: PostgresCreditStoreOptions = {}): CreditStore {
+  const callTimeoutMs = options.callTimeoutMs ?? 15_000;
+  const withAvailability = <T>(query: () => Promise<T>) => withinDeadline(query, callTimeoutMs);
   const sql = postgres(databaseUrl, {
     max: options.maxConnections ?? 10,
     connect_timeout: 5,
@@ -75,14 +82,23 @@ const UNAVAILABLE_DRIVER_CODES = new Set([
   'CONNECTION_DESTROYED',
 ]);
 
-async function withAvailability<T>(query: () => Promise<T>): Promise<T> {
+async function withinDeadline<T>(query: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LedgerUnavailableError(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
   try {
-    return await query();
+    // A call that loses the race may still commit later; every ledger function is idempotent, so the
+    // caller's retry (Stripe's redelivery, the widget's poll) finds it done.
+    return await Promise.race([query(), deadline]);
   } catch (error) {
+    if (error instanceof LedgerUnavailableError) throw error;
     const code = String((error as { code?: unknown }).code ?? '');
     if (UNAVAILABLE_DRIVER_CODES.has(code) || UNAVAILABLE_SQLSTATES.test(code)) {
       throw new LedgerUnavailableError(`database unavailable (${code})`, { cause: error });
     }
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -36,7 +36,7 @@ describe('authentication of GET /v1/balance', () => {
   });
 
   test('no token, a malformed header or garbage → 401 unauthorized with WWW-Authenticate', async () => {
-    for (const headers of [{}, { Authorization: 'Basic abc' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer not.a.jwt' }]) {
+    for (const headers of [{} as Record<string, string>, { Authorization: 'Basic abc' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer not.a.jwt' }]) {
       const response = await server.api('/v1/balance', { headers });
       assert.deepEqual(await errorOf(response), { status: 401, code: 'unauthorized' }, JSON.stringify(headers));
       assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);

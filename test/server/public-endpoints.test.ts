@@ -6,7 +6,7 @@ import { silentLogger } from '../../server/http/logger.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
-import { startTestServer, TEST_ORIGIN, type TestServer } from '../support/server-harness.ts';
+import { eventually, startTestServer, TEST_ORIGIN, type TestServer } from '../support/server-harness.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
@@ -28,15 +28,28 @@ describe('public endpoints', () => {
   });
 
   test('GET /readyz answers 503 database_unavailable while the database is cut off, and 200 again after', async () => {
-    server.databaseProxy.cut();
+    await server.databaseProxy.cut();
     try {
       const ready = await server.api('/readyz');
       assert.equal(ready.status, 503);
       assert.equal(((await ready.json()) as { error: { code: string } }).error.code, 'database_unavailable');
     } finally {
-      server.databaseProxy.restore();
+      await server.databaseProxy.restore();
     }
     assert.equal((await server.api('/readyz')).status, 200);
+  });
+
+  test('a database host that accepts connections but never answers → 503 within the call deadline', async () => {
+    server.databaseProxy.blackhole();
+    try {
+      const started = Date.now();
+      const ready = await server.api('/readyz');
+      assert.equal(ready.status, 503);
+      assert.ok(Date.now() - started < 5000, 'bounded by the store call deadline');
+    } finally {
+      await server.databaseProxy.restore();
+    }
+    await eventually('ready again', async () => (await server.api('/readyz')).status === 200);
   });
 
   test('GET /v1/config gives the publishable key, currency and mode, and where the sandbox Stripe.js is', async () => {

@@ -50,7 +50,7 @@ export async function startTestServer(
   const databaseUrl = new URL(database.url);
   const databaseProxy = await startTcpProxy(Number(databaseUrl.port));
   databaseUrl.port = String(databaseProxy.port);
-  const store = createPostgresCreditStore(databaseUrl.toString(), { maxConnections: 10 });
+  const store = createPostgresCreditStore(databaseUrl.toString(), { maxConnections: 10, callTimeoutMs: 2000 });
   const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 100, asyncPaymentDelayMs: 300, ...options.sandbox });
   const stripe = createStripeClient({
     secretKey: sandbox.secretKey,

@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { packageLookupKey, packageProductId } from '../../server/stripe/package-prices.ts';
+import { creditPackages } from '../../credit-packages.ts';
+import { payInSandbox, startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
+import { stopOwnTestCluster } from '../support/test-database.ts';
+
+after(stopOwnTestCluster);
+
+async function errorOf(response: Response) {
+  return { status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code };
+}
+
+describe('POST /v1/checkout-sessions', () => {
+  let server: TestServer;
+  before(async () => {
+    // Webhooks are held back here: these tests are about creating sessions and the return path.
+    server = await startTestServer({ deliverWebhooks: false });
+  });
+  after(() => server.close());
+
+  test('creates an embedded session priced by the server and records the pending purchase first', async () => {
+    const customer = await server.newCustomer();
+    const before = Math.floor(Date.now() / 1000);
+    const response = await server.api('/v1/checkout-sessions', {
+      method: 'POST',
+      token: customer.token,
+      // A browser that claims a price, credits or a tenant is ignored: only package_id counts.
+      body: JSON.stringify({ package_id: 'standard', amount: 1, credits: 100000, tenant_id: randomUUID(), locale: 'en' }),
+    });
+    assert.equal(response.status, 201);
+    const body = (await response.json()) as { id: string; client_secret: string; expires_at: number };
+    assert.deepEqual(Object.keys(body).sort(), ['client_secret', 'expires_at', 'id']);
+    assert.match(body.id, /^cs_test_/);
+    assert.ok(body.client_secret.startsWith(`${body.id}_secret_`));
+
+    const [purchase] = await server.database.sql`
+      select tenant_id, user_id, package_id, credits, amount_cents, currency, status from public.credit_purchases
+       where stripe_checkout_session_id = ${body.id}`;
+    assert.deepEqual({ ...purchase }, {
+      tenant_id: customer.tenantId, user_id: customer.userId, package_id: 'standard',
+      credits: 100, amount_cents: 2500, currency: 'eur', status: 'pending',
+    });
+
+    const sent = server.sandbox.apiRequests.find((request) => request.method === 'POST' && request.path === '/v1/checkout/sessions' &&
+      (request.form.metadata as Record<string, string>)?.tenant_id === customer.tenantId)!;
+    const form = sent.form as Record<string, any>;
+    assert.equal(form.mode, 'payment');
+    assert.equal(form.ui_mode, 'embedded_page');
+    assert.equal(form.redirect_on_completion, 'if_required');
+    assert.equal(form.return_url, 'https://portal.example.test/kosten?credit_topup_session={CHECKOUT_SESSION_ID}');
+    assert.equal(form.client_reference_id, customer.tenantId);
+    assert.equal(form.locale, 'en');
+    assert.deepEqual(form.line_items[0].price_data.unit_amount, '2500');
+    assert.equal(form.line_items[0].price_data.currency, 'eur');
+    assert.equal(form.metadata.user_id, customer.userId);
+    assert.equal(form.metadata.package_id, 'standard');
+    assert.equal(form.metadata.credits, '100');
+    assert.deepEqual(form.payment_intent_data.metadata, form.metadata);
+    assert.match(sent.idempotencyKey ?? '', /^credit-topup-/);
+    const expiresIn = Number(form.expires_at) - before;
+    assert.ok(expiresIn >= 1795 && expiresIn <= 1805, `expires in 30 minutes, not ${expiresIn} s`);
+    assert.equal(body.expires_at, Number(form.expires_at));
+  });
+
+  test('German is the default locale; Accept-Language en switches it', async () => {
+    const customer = await server.newCustomer();
+    const german = await startCheckout(server, customer);
+    assert.equal(server.sandbox.account.session(german.id).locale, 'de');
+    const english = await startCheckout(server, customer, 'starter', { 'Accept-Language': 'en-GB,en;q=0.9' });
+    assert.equal(server.sandbox.account.session(english.id).locale, 'en');
+  });
+
+  test('the same Idempotency-Key returns the same session, even for concurrent double clicks', async () => {
+    const customer = await server.newCustomer();
+    const key = `click-${randomUUID()}`;
+    const sessions = await Promise.all(
+      Array.from({ length: 5 }, () => startCheckout(server, customer, 'power', { 'Idempotency-Key': key })),
+    );
+    assert.equal(new Set(sessions.map((session) => session.id)).size, 1);
+    assert.equal(new Set(sessions.map((session) => session.client_secret)).size, 1);
+    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_purchases where user_id = ${customer.userId}`)[0]!;
+    assert.equal(count, 1);
+
+    const later = await startCheckout(server, customer, 'power', { 'Idempotency-Key': key });
+    assert.equal(later.id, sessions[0]!.id);
+  });
+
+  test('an Idempotency-Key reused for another package → 409; a malformed key → 400', async () => {
+    const customer = await server.newCustomer();
+    const key = `key-${randomUUID()}`;
+    await startCheckout(server, customer, 'starter', { 'Idempotency-Key': key });
+    const reused = await server.api('/v1/checkout-sessions', {
+      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'power' }),
+    });
+    assert.deepEqual(await errorOf(reused), { status: 409, code: 'idempotency_key_reused' });
+    const malformed = await server.api('/v1/checkout-sessions', {
+      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': 'x'.repeat(256) }, body: JSON.stringify({ package_id: 'power' }),
+    });
+    assert.deepEqual(await errorOf(malformed), { status: 400, code: 'invalid_idempotency_key' });
+  });
+
+  test('a repeated key after the session completed → 409 checkout_session_closed', async () => {
+    const customer = await server.newCustomer();
+    const key = `done-${randomUUID()}`;
+    const session = await startCheckout(server, customer, 'starter', { 'Idempotency-Key': key });
+    await payInSandbox(server, session.id);
+    const again = await server.api('/v1/checkout-sessions', {
+      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'starter' }),
+    });
+    assert.deepEqual(await errorOf(again), { status: 409, code: 'checkout_session_closed' });
+  });
+
+  test('bad bodies: unknown package, not JSON, not an object, wrong content type, too large', async () => {
+    const customer = await server.newCustomer();
+    const post = (body: string, contentType = 'application/json') =>
+      server.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, headers: { 'Content-Type': contentType }, body });
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 'mega' }))), { status: 400, code: 'unknown_package' });
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 5 }))), { status: 400, code: 'unknown_package' });
+    assert.deepEqual(await errorOf(await post('{"package_id":')), { status: 400, code: 'invalid_json' });
+    assert.deepEqual(await errorOf(await post('["standard"]')), { status: 400, code: 'invalid_request' });
+    assert.deepEqual(await errorOf(await post('package_id=standard', 'application/x-www-form-urlencoded')), { status: 415, code: 'unsupported_media_type' });
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 'standard', padding: 'x'.repeat(20_000) }))), { status: 413, code: 'payload_too_large' });
+    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_purchases where user_id = ${customer.userId}`)[0]!;
+    assert.equal(count, 0, 'nothing recorded for refused requests');
+  });
+
+  test('needs a signed-in member', async () => {
+    const anonymous = await server.api('/v1/checkout-sessions', { method: 'POST', body: JSON.stringify({ package_id: 'standard' }) });
+    assert.deepEqual(await errorOf(anonymous), { status: 401, code: 'unauthorized' });
+  });
+
+  test('Stripe answering 500 → 502 stripe_unavailable; the retry with the same key then succeeds', async () => {
+    const customer = await server.newCustomer();
+    const key = `retry-${randomUUID()}`;
+    // Stripe keeps a 500 under its idempotency key, so the SDK's own retry of this attempt gets it again.
+    server.sandbox.injectFaults({ kind: 'error', status: 500 });
+    const failed = await server.api('/v1/checkout-sessions', {
+      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'standard' }),
+    });
+    assert.deepEqual(await errorOf(failed), { status: 502, code: 'stripe_unavailable' });
+    const retried = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
+    assert.match(retried.id, /^cs_test_/);
+    const purchases = await server.database.sql`select stripe_checkout_session_id from public.credit_purchases where user_id = ${customer.userId}`;
+    assert.deepEqual(purchases.map((row) => row.stripe_checkout_session_id), [retried.id]);
+  });
+});
+
+describe('checkout with Stripe down or slow', () => {
+  test('an unreachable Stripe → 502 stripe_unavailable; a hanging one → 502 within the configured timeout', async () => {
+    const server = await startTestServer({ deliverWebhooks: false, stripeTimeoutMs: 400 });
+    try {
+      const customer = await server.newCustomer();
+      server.sandbox.injectFaults({ kind: 'hang' }, { kind: 'hang' });
+      const started = Date.now();
+      const hanging = await server.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, body: JSON.stringify({ package_id: 'standard' }) });
+      assert.deepEqual(await errorOf(hanging), { status: 502, code: 'stripe_unavailable' });
+      assert.ok(Date.now() - started < 5000, 'bounded by timeout × (1 + retries)');
+    } finally {
+      await server.close();
+    }
+    const down = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await down.newCustomer();
+      await down.sandbox.close();
+      const response = await down.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, body: JSON.stringify({ package_id: 'standard' }) });
+      assert.deepEqual(await errorOf(response), { status: 502, code: 'stripe_unavailable' });
+    } finally {
+      await down.close();
+    }
+  });
+
+  test('checkout creation is limited per user: 429 rate_limited with Retry-After', async () => {
+    const server = await startTestServer({ deliverWebhooks: false, app: { checkoutRateLimit: { requests: 3, perSeconds: 60 } } });
+    try {
+      const customer = await server.newCustomer();
+      const other = await server.newCustomer();
+      for (let index = 0; index < 3; index++) await startCheckout(server, customer, 'starter');
+      const limited = await server.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, body: JSON.stringify({ package_id: 'starter' }) });
+      assert.deepEqual(await errorOf(limited), { status: 429, code: 'rate_limited' });
+      assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+      await startCheckout(server, other, 'starter');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('GET /v1/checkout-sessions/:id', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ deliverWebhooks: false });
+  });
+  after(() => server.close());
+
+  test('an open session is reported open and not credited', async () => {
+    const customer = await server.newCustomer();
+    const session = await startCheckout(server, customer, 'starter');
+    const response = await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {
+      id: session.id, status: 'open', payment_status: 'unpaid', package_id: 'starter', credits: 50,
+      credited: false, purchase_status: 'pending', balance: 100,
+    });
+  });
+
+  test('the return path credits a paid session whose webhook has not arrived, exactly once', async () => {
+    const customer = await server.newCustomer();
+    const session = await startCheckout(server, customer, 'standard');
+    await payInSandbox(server, session.id);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token })));
+    for (const answer of answers) {
+      assert.deepEqual(await answer.json(), {
+        id: session.id, status: 'complete', payment_status: 'paid', package_id: 'standard', credits: 100,
+        credited: true, purchase_status: 'credited', balance: 200,
+      });
+    }
+    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`)[0]!;
+    assert.equal(count, 1);
+    // The webhook arriving afterwards changes nothing.
+    const completed = server.sandbox.account.events.find((event) => event.type === 'checkout.session.completed' && (event.data.object as { id: string }).id === session.id)!;
+    assert.equal((await server.deliver(completed)).status, 200);
+    const { balance_credits } = (await server.database.sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${customer.tenantId}`)[0]!;
+    assert.equal(balance_credits, 200);
+  });
+
+  test("another tenant's session and an unknown id are both 404", async () => {
+    const owner = await server.newCustomer();
+    const intruder = await server.newCustomer();
+    const session = await startCheckout(server, owner);
+    for (const path of [`/v1/checkout-sessions/${session.id}`, '/v1/checkout-sessions/cs_test_unknown', '/v1/checkout-sessions/%27%3B--']) {
+      const response = await server.api(path, { token: intruder.token });
+      assert.deepEqual(await errorOf(response), { status: 404, code: 'not_found' }, path);
+    }
+  });
+});
+
+describe('synced Stripe prices', () => {
+  test('npm run stripe:sync-products creates one Product and Price per package, idempotently, and sessions use them', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const { syncStripeProducts } = await import('../../scripts/stripe-sync-products.ts');
+      const first = await syncStripeProducts(server.stripe);
+      assert.deepEqual(first.map((row) => row.action), ['created', 'created', 'created']);
+      const second = await syncStripeProducts(server.stripe);
+      assert.deepEqual(second.map((row) => row.action), ['unchanged', 'unchanged', 'unchanged']);
+      assert.equal(server.sandbox.account.prices.size, 3);
+      for (const creditPackage of creditPackages) {
+        const product = server.sandbox.account.product(packageProductId(creditPackage));
+        assert.equal(product.metadata.package_id, creditPackage.id);
+      }
+
+      const customer = await server.newCustomer();
+      const session = await startCheckout(server, customer, 'power');
+      const price = [...server.sandbox.account.prices.values()].find((candidate) => candidate.lookup_key === packageLookupKey(creditPackages[2]!))!;
+      const sent = server.sandbox.apiRequests.filter((request) => request.path === '/v1/checkout/sessions' && request.method === 'POST').at(-1)!;
+      assert.deepEqual((sent.form as any).line_items, [{ price: price.id, quantity: '1' }]);
+      assert.equal(server.sandbox.account.session(session.id).amount_subtotal, 12500);
+    } finally {
+      await server.close();
+    }
+  });
+});
