@@ -20,7 +20,8 @@ async function findTestFiles(dir: string, suffix: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'support') found.push(...(await findTestFiles(full, suffix)));
+    // Browser tests (test/widget) run in Chromium through @web/test-runner, not in Node.
+    if (entry.isDirectory() && entry.name !== 'support' && entry.name !== 'widget') found.push(...(await findTestFiles(full, suffix)));
     else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(path.relative(root, full));
   }
   return found.sort();

@@ -1,0 +1,150 @@
+// The real backend for the browser tests: the Hono app on a real port with a real PostgreSQL, the offline
+// Stripe sandbox delivering webhooks to it, and test controls the browser reaches on the test runner's
+// own origin under /__test/ (create a signed-in customer, read a balance, stop and start the API, drive
+// the sandbox). Nothing of our own code is stubbed.
+
+import { serve, type ServerType } from '@hono/node-server';
+import { build } from 'esbuild';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../server/app.ts';
+import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
+import { createJsonLogger } from '../../server/http/logger.ts';
+import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
+import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { startStripeSandbox, type StripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
+import { accessToken } from './access-tokens.ts';
+import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
+import { balanceOf, createTenant } from './tenants.ts';
+
+export interface WidgetBackend {
+  apiBase: string;
+  sandbox: StripeSandbox;
+  /** Koa-style middleware for @web/test-runner serving /__test/*. */
+  middleware(context: KoaContext, next: () => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface KoaContext {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | undefined>;
+  req: NodeJS.ReadableStream;
+  body: unknown;
+  status: number;
+  type: string;
+}
+
+export async function startWidgetBackend(allowedOrigins: string[]): Promise<WidgetBackend> {
+  const database: TestDatabase = await createTestDatabase();
+  const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 200, asyncPaymentDelayMs: 1500 });
+  const store = createPostgresCreditStore(database.url, { callTimeoutMs: 3000 });
+  const app = createApp({
+    store,
+    stripe: createStripeClient({ secretKey: sandbox.secretKey, apiBase: new URL(sandbox.url), timeoutMs: 3000, maxNetworkRetries: 1 }),
+    verifier: createAccessTokenVerifier({ jwtSecret: (await import('./access-tokens.ts')).TEST_JWT_SECRET }),
+    logger: createJsonLogger(() => {}),
+    stripeSettings: {
+      publishableKey: sandbox.publishableKey,
+      mode: 'sandbox',
+      webhookSecrets: [sandbox.webhookSecret],
+      stripeJsUrl: `${sandbox.url}/stripe-js-stand-in.js`,
+    },
+    checkout: { returnUrl: `${allowedOrigins[0]}/`, invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+    allowedOrigins,
+    checkoutRateLimit: { requests: 1000, perSeconds: 60 },
+  });
+
+  let server: ServerType | null = null;
+  let port = 0;
+  const startApi = async () => {
+    if (server) return;
+    server = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    port = (server.address() as AddressInfo).port;
+  };
+  const stopApi = async () => {
+    const running = server;
+    server = null;
+    if (!running) return;
+    await new Promise<void>((resolve) => {
+      (running as { closeAllConnections?: () => void }).closeAllConnections?.();
+      running.close(() => resolve());
+    });
+  };
+  await startApi();
+  const apiBase = `http://127.0.0.1:${port}`;
+  sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
+
+  const readJson = (context: KoaContext) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      let text = '';
+      context.req.on('data', (chunk) => (text += chunk));
+      context.req.on('end', () => resolve(text ? JSON.parse(text) : {}));
+    });
+
+  const routes: Record<string, (context: KoaContext) => Promise<unknown>> = {
+    'GET /__test/env': async () => ({ apiBase, sandboxUrl: sandbox.url }),
+    'POST /__test/customer': async (context) => {
+      const { expired } = await readJson(context);
+      const tenant = await createTenant(database.sql);
+      return { ...tenant, token: await accessToken(tenant.userId, expired ? { expiresInSeconds: -120 } : {}) };
+    },
+    'POST /__test/token': async (context) => {
+      const { userId, expired } = await readJson(context);
+      return { token: await accessToken(String(userId), expired ? { expiresInSeconds: -120 } : {}) };
+    },
+    'GET /__test/balance': async (context) => ({ balance: await balanceOf(database.sql, String(context.query.tenant)) }),
+    'GET /__test/purchases': async (context) =>
+      database.sql`select package_id, status, credited_credits, stripe_checkout_session_id as session_id
+                     from public.credit_purchases where tenant_id = ${String(context.query.tenant)} order by created_at`,
+    'POST /__test/api/stop': async () => (await stopApi(), { stopped: true }),
+    'POST /__test/api/start': async () => (await startApi(), { started: true }),
+    'POST /__test/sandbox': async (context) => {
+      const { path, body } = await readJson(context);
+      const response = await fetch(`${sandbox.url}/__sandbox/${String(path)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+      return response.json();
+    },
+    // React is CommonJS; the React host page of the tests is bundled on request.
+    'GET /__test/react-host.js': async () => {
+      const result = await build({
+        entryPoints: [new URL('../widget/react-host.tsx', import.meta.url).pathname],
+        bundle: true,
+        format: 'esm',
+        write: false,
+        jsx: 'automatic',
+        define: { 'process.env.NODE_ENV': '"production"' },
+      });
+      return new TextDecoder().decode(result.outputFiles[0]!.contents);
+    },
+  };
+
+  return {
+    apiBase,
+    sandbox,
+    async middleware(context, next) {
+      const route = routes[`${context.method} ${context.path}`];
+      if (!route) return next();
+      const result = await route(context);
+      context.status = 200;
+      if (typeof result === 'string') {
+        context.type = 'application/javascript';
+        context.body = result;
+      } else {
+        context.type = 'application/json';
+        context.body = JSON.stringify(result);
+      }
+    },
+    async close() {
+      await stopApi();
+      await sandbox.close();
+      await store.close();
+      await database.drop();
+      await stopOwnTestCluster();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// Browser tests of <credit-topup> in real Chromium (Debian's /usr/bin/chromium) against the real server:
+// the backend (Hono app, PostgreSQL, offline Stripe sandbox) starts with the test runner.
+// Run with `node --import tsx` so that this config can start the TypeScript backend.
+
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { offlineCommandPlugin } from './test/support/offline-command.mjs';
+import { startWidgetBackend } from './test/support/widget-backend.ts';
+
+const PORT = Number(process.env.WTR_PORT ?? 8741);
+const origins = [`http://127.0.0.1:${PORT}`, `http://localhost:${PORT}`];
+let backend;
+
+export default {
+  files: process.env.WTR_FILES ?? 'test/widget/**/*.test.ts',
+  // Lit's production build, as shipped.
+  nodeResolve: { exportConditions: ['production'] },
+  port: PORT,
+  hostname: '127.0.0.1',
+  concurrency: 1,
+  testsFinishTimeout: 240_000,
+  testFramework: { config: { timeout: 30_000 } },
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        headless: true,
+        args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+          '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+      },
+    }),
+  ],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    offlineCommandPlugin(),
+    {
+      name: 'credit-topup-backend',
+      async serverStart() {
+        backend = await startWidgetBackend(origins);
+      },
+      async serverStop() {
+        await backend?.close();
+      },
+    },
+  ],
+  middleware: [(context, next) => (backend ? backend.middleware(context, next) : next())],
+};

@@ -1,0 +1,30 @@
+// The only place that touches Stripe.js: loaded on first use, never at page load. In the offline
+// sandbox (GET /v1/config says so) the sandbox's stand-in script is loaded instead of js.stripe.com.
+
+import type { StripeEmbeddedCheckout, StripeEmbeddedCheckoutOptions } from '@stripe/stripe-js';
+// The `pure` entry injects Stripe.js only when loadStripe() is called (first open of the dialog), never at
+// import; being small it is bundled rather than fetched as a second file.
+import { loadStripe } from '@stripe/stripe-js/pure';
+import type { PublicConfig } from './api-client.ts';
+
+export interface EmbeddedCheckoutFactory {
+  createEmbeddedCheckoutPage(options: StripeEmbeddedCheckoutOptions): Promise<StripeEmbeddedCheckout>;
+}
+
+type StripeConstructor = (key: string, options?: { locale?: string }) => EmbeddedCheckoutFactory;
+
+export async function loadStripeFor(config: PublicConfig, publishableKey: string, locale: string): Promise<EmbeddedCheckoutFactory> {
+  const standIn = config.stripe_mode === 'sandbox' && config.stripe_js_url;
+  if (!standIn) {
+    const stripe = await loadStripe(publishableKey, { locale: locale as 'de' });
+    if (!stripe) throw new Error('Stripe.js did not load');
+    return stripe;
+  }
+  const global = window as unknown as { Stripe?: StripeConstructor };
+  if (!global.Stripe) {
+    await new Promise((resolve, reject) => {
+      document.head.append(Object.assign(document.createElement('script'), { src: standIn, onload: resolve, onerror: reject }));
+    });
+  }
+  return global.Stripe!(publishableKey, { locale });
+}
