@@ -4,7 +4,6 @@
 
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
-import { offlineCommandPlugin } from './test/support/offline-command.mjs';
 import { startWidgetBackend } from './test/support/widget-backend.ts';
 
 const PORT = Number(process.env.WTR_PORT ?? 8741);
@@ -32,7 +31,6 @@ export default {
   ],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    offlineCommandPlugin(),
     {
       name: 'credit-topup-backend',
       async serverStart() {

@@ -57,6 +57,15 @@ function countFromNodeSummary(output: string, runner: string, code: number): Run
   return { runner, passed, failed, skipped: count('skipped') + count('todo') };
 }
 
+function countFromWebTestRunner(output: string, code: number): RunnerResult {
+  const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)];
+  const last = summaries[summaries.length - 1];
+  const passed = last ? Number(last[1]) : 0;
+  let failed = last ? Number(last[2]) : 0;
+  if (code !== 0 && failed === 0) failed = 1;
+  return { runner: '@web/test-runner (Chromium)', passed, failed, skipped: 0 };
+}
+
 const results: RunnerResult[] = [];
 const cluster = await startTestCluster();
 try {
@@ -70,6 +79,15 @@ try {
     env,
   );
   results.push(countFromNodeSummary(nodeRun.output, 'node:test', nodeRun.code));
+
+  if (!only.length || only.some((part) => part.includes('widget'))) {
+    const browserRun = await run(
+      process.execPath,
+      ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', 'web-test-runner.config.mjs', '--static-logging'],
+      env,
+    );
+    results.push(countFromWebTestRunner(browserRun.output, browserRun.code));
+  }
 } finally {
   await cluster.stop();
 }

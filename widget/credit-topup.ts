@@ -423,7 +423,7 @@ export class CreditTopup extends LitElement {
               const price = formatMoney(locale, creditPackage.amount, list.currency);
               const credits = formatCredits(locale, creditPackage.credits);
               return html`<li>
-                <button class="package" part="package" aria-label=${t.buyPackage(creditPackage.name, credits, price)} @click=${() => this.#choose(creditPackage)}>
+                <button class="package" part="package" @click=${() => this.#choose(creditPackage)}>
                   <strong>${creditPackage.name}</strong>
                   <span class="price">${price}</span>
                   <small>${t.credits(credits)} · ${t.perCredit(formatMoney(locale, creditPackage.amount / creditPackage.credits, list.currency))}</small>

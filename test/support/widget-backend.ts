@@ -12,7 +12,7 @@ import { createJsonLogger } from '../../server/http/logger.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { startStripeSandbox, type StripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
-import { accessToken } from './access-tokens.ts';
+import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 
@@ -38,10 +38,11 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   const database: TestDatabase = await createTestDatabase();
   const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 200, asyncPaymentDelayMs: 1500 });
   const store = createPostgresCreditStore(database.url, { callTimeoutMs: 3000 });
+  const verifier = createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET });
   const app = createApp({
     store,
     stripe: createStripeClient({ secretKey: sandbox.secretKey, apiBase: new URL(sandbox.url), timeoutMs: 3000, maxNetworkRetries: 1 }),
-    verifier: createAccessTokenVerifier({ jwtSecret: (await import('./access-tokens.ts')).TEST_JWT_SECRET }),
+    verifier,
     logger: createJsonLogger(() => {}),
     stripeSettings: {
       publishableKey: sandbox.publishableKey,
@@ -109,14 +110,21 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       });
       return response.json();
     },
+    // Supabase Auth cannot run here: the two calls supabase-js makes for setSession and signOut are
+    // answered like GoTrue does, with the user of a token our verifier accepts.
+    'GET /__test/supabase/auth/v1/user': async (context) => {
+      const token = String((context as unknown as { headers: Record<string, string> }).headers.authorization ?? '').replace(/^Bearer /, '');
+      const { userId } = await verifier.verify(token);
+      return { id: userId, aud: 'authenticated', role: 'authenticated', email: `${userId}@example.test`, app_metadata: {}, user_metadata: {}, created_at: new Date().toISOString() };
+    },
+    'POST /__test/supabase/auth/v1/logout': async () => ({}),
     // React is CommonJS; the React host page of the tests is bundled on request.
     'GET /__test/react-host.js': async () => {
       const result = await build({
-        entryPoints: [new URL('../widget/react-host.tsx', import.meta.url).pathname],
+        entryPoints: [new URL('../widget/react-host.ts', import.meta.url).pathname],
         bundle: true,
         format: 'esm',
         write: false,
-        jsx: 'automatic',
         define: { 'process.env.NODE_ENV': '"production"' },
       });
       return new TextDecoder().decode(result.outputFiles[0]!.contents);

@@ -69,17 +69,29 @@ export async function balanceShown(element: CreditTopup) {
   return until('balance shown', () => root(element).querySelector('.amount')?.textContent?.trim());
 }
 
-/** Opens the dialog and chooses a package; resolves when the checkout iframe has loaded. */
+/**
+ * Resolves when the next checkout page has rendered: the sandbox page reports its height to the page
+ * as soon as it is laid out. Call before the action that opens the checkout, so no message is missed.
+ */
+export function nextCheckoutRendered(): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (event: MessageEvent) => {
+      if (event.data?.type !== 'credit-topup-sandbox:resize') return;
+      removeEventListener('message', listener);
+      resolve();
+    };
+    addEventListener('message', listener);
+  });
+}
+
+/** Opens the dialog and chooses a package; resolves when the checkout iframe has rendered. */
 export async function openCheckout(element: CreditTopup, index: number) {
+  const rendered = nextCheckoutRendered();
   buyButton(element).click();
   const button = await until('packages painted', () => packageButtons(element)[index]);
   button.click();
   const frame = await until('checkout mounted', () => checkoutFrame(element));
-  await until('checkout page loaded', () => frame.contentWindow && frame.getAttribute('src') && new Promise<boolean>((resolve) => {
-    if (frame.dataset.loaded) return resolve(true);
-    frame.addEventListener('load', () => resolve((frame.dataset.loaded = '1') === '1'), { once: true });
-    setTimeout(() => resolve(false), 1000);
-  }));
+  await rendered;
   return frame;
 }
 

@@ -16,7 +16,6 @@ describe('<credit-topup> first render', () => {
       'Standard 25,00 € 100 Credits · 0,25 € pro Credit',
       'Power 125,00 € 500 Credits · 0,25 € pro Credit',
     ]);
-    expect(buttons[1]!.getAttribute('aria-label')!.replace(/\s/g, ' ')).to.equal('Standard: 100 Credits für 25,00 €');
   });
 
   it('speaks English with locale="en"', async () => {

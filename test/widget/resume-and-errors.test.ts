@@ -1,0 +1,115 @@
+import { expect } from '@esm-bundle/chai';
+import {
+  balanceShown,
+  buyButton,
+  cleanup,
+  dialogOf,
+  env,
+  eventsOf,
+  mount,
+  newCustomer,
+  root,
+  sandbox,
+  startApi,
+  stopApi,
+  text,
+  tokenFor,
+  until,
+} from './browser-helpers.ts';
+
+async function createSession(token: string, packageId: string) {
+  const { apiBase } = await env();
+  const response = await fetch(`${apiBase}/v1/checkout-sessions`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ package_id: packageId }),
+  });
+  return (await response.json()) as { id: string };
+}
+
+describe('<credit-topup> return URL, expiry, outages', () => {
+  const originalUrl = location.href;
+  afterEach(async () => {
+    cleanup();
+    history.replaceState(null, '', originalUrl);
+    await startApi();
+  });
+
+  it('opened with the return URL of a paid session, it confirms, shows success, and drops the parameter', async () => {
+    const customer = await newCustomer();
+    const session = await createSession(customer.token, 'standard');
+    await sandbox(`checkout-sessions/${session.id}/pay`, { card_number: '4242424242424242' });
+    history.replaceState(null, '', `${location.pathname}?tab=kosten&credit_topup_session=${session.id}`);
+    const element = await mount({ customer });
+    const completed = eventsOf(element, 'credit-topup-completed');
+    await until('success', () => text(element).includes('100 Credits wurden gutgeschrieben'));
+    expect(dialogOf(element).open).to.equal(true);
+    expect(completed[0]!.detail.sessionId).to.equal(session.id);
+    expect(new URL(location.href).searchParams.has('credit_topup_session')).to.equal(false);
+    expect(new URL(location.href).searchParams.get('tab')).to.equal('kosten');
+  });
+
+  it('an expired token (401) turns into the signed-out state with an error event', async () => {
+    const customer = await newCustomer();
+    const { token } = await tokenFor(customer.userId, true);
+    const element = await mount({ configure: (created) => (created.accessToken = token) });
+    const errors = eventsOf(element, 'credit-topup-error');
+    await until('signed out', () => text(element).includes('Bitte melden Sie sich an'));
+    expect(buyButton(element).disabled).to.equal(true);
+    expect(errors.map((event) => event.detail.code)).to.include('unauthorized');
+    // A fresh token set by the portal brings the balance back.
+    element.accessToken = customer.token;
+    expect(await balanceShown(element)).to.equal('100');
+    expect(buyButton(element).disabled).to.equal(false);
+  });
+
+  it('with the server down it shows the error and a retry button that works once the server is back', async () => {
+    const customer = await newCustomer();
+    await stopApi();
+    const element = await mount({ customer });
+    const errors = eventsOf(element, 'credit-topup-error');
+    const retry = await until('retry button', () => root(element).querySelector<HTMLButtonElement>('[part="retry"]'));
+    expect(text(element)).to.contain('Der Server ist nicht erreichbar');
+    expect(errors.map((event) => event.detail.code)).to.include('network_error');
+    await startApi();
+    retry.click();
+    expect(await balanceShown(element)).to.equal('100');
+  });
+
+  it('offline: says so, and refreshes when the connection is back', async () => {
+    const customer = await newCustomer();
+    const element = await mount({ customer });
+    await balanceShown(element);
+    // Chromium's own offline emulation would also cut the test runner's connection, so the browser's
+    // network state is switched the way it reports it: navigator.onLine and the offline/online events.
+    const onLine = Object.getOwnPropertyDescriptor(Navigator.prototype, 'onLine')!;
+    Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+    try {
+      dispatchEvent(new Event('offline'));
+      await until('offline notice', () => text(element).includes('Keine Internetverbindung'));
+    } finally {
+      delete (navigator as { onLine?: boolean }).onLine;
+      Object.defineProperty(Navigator.prototype, 'onLine', onLine);
+    }
+    const errors = eventsOf(element, 'credit-topup-error');
+    dispatchEvent(new Event('online'));
+    await until('notice gone', () => !text(element).includes('Keine Internetverbindung'));
+    expect(await balanceShown(element)).to.equal('100');
+    expect(errors).to.have.length(0);
+  });
+
+  it('a checkout that cannot be created (server down) shows the error in the dialog; retry creates it', async () => {
+    const customer = await newCustomer();
+    const element = await mount({ customer });
+    await balanceShown(element);
+    buyButton(element).click();
+    const standard = await until('packages', () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[1]);
+    await stopApi();
+    standard.click();
+    const retry = await until('error in dialog', () => root(element).querySelector<HTMLButtonElement>('dialog [part="retry"]'));
+    expect(text(element)).to.contain('Der Server ist nicht erreichbar');
+    await startApi();
+    retry.click();
+    await until('checkout mounted after retry', () => element.querySelector('iframe'));
+  });
+});
