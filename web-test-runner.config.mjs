@@ -4,6 +4,7 @@
 
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { screenshotCommandPlugin } from './test/support/screenshot-command.mjs';
 import { startWidgetBackend } from './test/support/widget-backend.ts';
 
 const PORT = Number(process.env.WTR_PORT ?? 8741);
@@ -31,6 +32,7 @@ export default {
   ],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    screenshotCommandPlugin(),
     {
       name: 'credit-topup-backend',
       async serverStart() {

@@ -17,7 +17,7 @@ button:disabled{opacity:.5}
 dialog{width:min(520px,100vw - 72px);padding:20px}
 dialog::backdrop{background:#0008}
 header,.row{display:flex;justify-content:space-between;align-items:center;gap:8px;margin-bottom:12px}
-h2{margin:0;font-size:1.25rem}
+h2{margin:0;font-size:1.25rem;outline:none}
 ul{list-style:none;margin:12px 0 0;padding:0;display:grid;gap:10px}
 .package{width:100%;display:grid;grid-template-columns:1fr auto;gap:2px 12px;text-align:start;padding:14px}
 .package:hover,.package:focus-visible{border-color:var(--a)}

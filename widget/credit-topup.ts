@@ -221,6 +221,8 @@ export class CreditTopup extends LitElement {
   }
 
   #onDialogClose() {
+    // 'close' is dispatched as a task: the dialog may have been opened again since.
+    if (this.#dialog.open) return;
     this.#destroyCheckout();
     if (['creating', 'checkout', 'error', 'failed', 'success'].includes(this._view)) this._view = 'packages';
   }

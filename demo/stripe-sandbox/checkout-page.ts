@@ -87,7 +87,7 @@ ${open ? `<form id="pay" novalidate>
 <script type="module">
   const text = ${JSON.stringify({ paying: t.paying, paid: t.paid, processing: t.processing, declined: t.declined, incorrect: t.incorrect, invalidIban: t.invalidIban, pay: `${t.pay} ${amount}` })};
   const clientSecret = ${JSON.stringify(session.client_secret)};
-  const resize = () => parent.postMessage({ type: 'credit-topup-sandbox:resize', height: document.documentElement.scrollHeight }, '*');
+  const resize = () => parent.postMessage({ type: 'credit-topup-sandbox:resize', height: document.body.getBoundingClientRect().height + 32 }, '*');
   new ResizeObserver(resize).observe(document.body);
   const form = document.getElementById('pay');
   if (form) {
