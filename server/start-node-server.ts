@@ -2,8 +2,10 @@
 // `npm start` (server/main.ts), the demo and the tests that need a real port.
 
 import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { errorBody } from './http/api-error.ts';
 import { createAccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { ServerConfig } from './config.ts';
 import { createJsonLogger, type Logger } from './http/logger.ts';
@@ -19,7 +21,13 @@ export interface RunningServer {
 
 export async function startNodeServer(
   config: ServerConfig,
-  options: { logger?: Logger; hostname?: string; stripeJsUrl?: string | null } = {},
+  options: {
+    logger?: Logger;
+    hostname?: string;
+    stripeJsUrl?: string | null;
+    /** Extra route groups served beside the app (the demo's demo-only endpoints). */
+    extraRoutes?: (ledger: OpenedCreditStore) => { path: string; routes: Hono }[];
+  } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createJsonLogger();
   const ledger = await openCreditStore(config.ledger, (line) => logger.info(line));
@@ -44,10 +52,20 @@ export async function startNodeServer(
     checkoutRateLimit: config.checkoutRateLimit,
   });
 
+  const extra = options.extraRoutes?.(ledger) ?? [];
+  let fetch = app.fetch;
+  if (extra.length) {
+    const root = new Hono();
+    for (const { path, routes } of extra) root.route(path, routes);
+    root.route('/', app);
+    root.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), 404));
+    fetch = root.fetch;
+  }
+
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const started = serve({ fetch: app.fetch, port: config.port, hostname: options.hostname ?? '127.0.0.1' }, () => resolve(started));
+      const started = serve({ fetch, port: config.port, hostname: options.hostname ?? '127.0.0.1' }, () => resolve(started));
       started.once('error', reject);
     });
   } catch (error) {

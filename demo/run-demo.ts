@@ -1,0 +1,141 @@
+// `npm run demo`: the whole product on this machine, offline. Starts a real PostgreSQL from npm (data in
+// .data/, kept across restarts), applies the migrations, seeds a demo tenant and user, starts the offline
+// Stripe sandbox (unless STRIPE_SECRET_KEY is set: then real Stripe test mode), the API server and the
+// demo page, prints one URL, and stops everything on Ctrl-C.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { createServer as createViteServer } from 'vite';
+import { ConfigError, readConfig } from '../server/config.ts';
+import { createAccessTokenVerifier } from '../server/auth/access-token-verifier.ts';
+import { createJsonLogger } from '../server/http/logger.ts';
+import { startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
+import { applyMigrations } from '../server/ledger/migrations.ts';
+import { startNodeServer } from '../server/start-node-server.ts';
+import { startStripeSandbox, type StripeSandbox } from './stripe-sandbox/sandbox-server.ts';
+import { demoRoutes } from './demo-routes.ts';
+import { seedDemo } from './demo-seed.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
+
+const port = (name: string, fallback: number) => Number(process.env[name] || fallback);
+const dataDir = path.resolve(root, process.env.DEMO_DATA_DIR || '.data');
+const pagePort = port('DEMO_PORT', 5173);
+const apiPort = port('DEMO_API_PORT', 8787);
+const sandboxPort = port('DEMO_SANDBOX_PORT', 8790);
+const postgresPort = port('DEMO_POSTGRES_PORT', 54329);
+const pageOrigin = `http://localhost:${pagePort}`;
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+const stops: (() => Promise<unknown>)[] = [];
+const say = (line: string) => console.log(`[demo] ${line}`);
+
+async function start() {
+  await mkdir(dataDir, { recursive: true });
+  const serverLog = path.join(dataDir, 'demo-server.log');
+
+  // 1. Database
+  const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: postgresPort });
+  stops.push(() => database.stop());
+  await applyMigrations(database.url);
+  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+  stops.push(() => sql.end({ timeout: 2 }));
+  await seedDemo(sql);
+  say(`PostgreSQL ${postgresPort} (data in ${path.relative(root, dataDir) || '.'}/postgres)`);
+
+  // 2. Secrets of this demo installation, kept so that restarts keep sessions valid.
+  const secretsFile = path.join(dataDir, 'demo-secrets.json');
+  const secrets = existsSync(secretsFile)
+    ? (JSON.parse(await readFile(secretsFile, 'utf8')) as { jwtSecret: string })
+    : { jwtSecret: randomBytes(32).toString('base64url') };
+  await writeFile(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
+
+  // 3. Stripe: real test mode with keys in .env, otherwise the offline sandbox.
+  let sandbox: StripeSandbox | null = null;
+  const realStripe = Boolean(process.env.STRIPE_SECRET_KEY);
+  if (realStripe && !process.env.STRIPE_SECRET_KEY!.startsWith('sk_test_')) {
+    throw new Error('the demo runs only with a Stripe test key (sk_test_…), never a live key');
+  }
+  if (!realStripe) {
+    sandbox = await startStripeSandbox({
+      port: sandboxPort,
+      webhookUrl: `${apiUrl}/v1/stripe/webhook`,
+      asyncPaymentDelayMs: port('DEMO_SEPA_DELAY_MS', 8000),
+      webhookRetryBaseMs: 2000,
+    });
+    stops.push(() => sandbox!.close());
+    say(`offline Stripe sandbox ${sandbox.url} (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)`);
+  } else {
+    say('real Stripe test mode (STRIPE_SECRET_KEY from .env); forward webhooks with:');
+    say(`  stripe listen --forward-to localhost:${apiPort}/v1/stripe/webhook`);
+  }
+
+  // 4. The API server, with the demo-only routes beside it.
+  const config = readConfig(
+    {
+      ...process.env,
+      PORT: String(apiPort),
+      DATABASE_URL: database.url,
+      SUPABASE_URL: '',
+      SUPABASE_JWT_SECRET: secrets.jwtSecret,
+      ALLOWED_ORIGINS: [pageOrigin, `http://127.0.0.1:${pagePort}`].join(','),
+      PUBLIC_RETURN_URL: process.env.PUBLIC_RETURN_URL || `${pageOrigin}/`,
+      ...(sandbox
+        ? {
+            STRIPE_SECRET_KEY: sandbox.secretKey,
+            STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
+            STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret,
+            STRIPE_API_BASE: sandbox.url,
+          }
+        : {}),
+    },
+    { embeddedDataDir: path.join(dataDir, 'postgres'), embeddedPort: postgresPort },
+  );
+  const verifier = createAccessTokenVerifier({ jwtSecret: secrets.jwtSecret });
+  const server = await startNodeServer(config, {
+    logger: createJsonLogger((line) => void appendFile(serverLog, `${line}\n`)),
+    extraRoutes: (ledger) => [
+      { path: '/demo-api', routes: demoRoutes({ sql, store: ledger.store, verifier, jwtSecret: secrets.jwtSecret, sandboxUrl: sandbox?.url ?? null }) },
+    ],
+  });
+  stops.push(() => server.close());
+  say(`API ${server.url} (logs in ${path.relative(root, serverLog)})`);
+
+  // 5. The demo page; it reaches the API through the same origin.
+  const vite = await createViteServer({
+    configFile: false,
+    root: path.join(root, 'demo'),
+    logLevel: 'warn',
+    server: {
+      port: pagePort,
+      strictPort: true,
+      host: 'localhost',
+      proxy: { '/v1': apiUrl, '/demo-api': apiUrl },
+    },
+  });
+  await vite.listen();
+  stops.push(() => vite.close());
+
+  console.log(`\n  credit-topup demo: ${pageOrigin}/\n`);
+}
+
+let stopping = false;
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const step of stops.reverse()) await step().catch(() => {});
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+start().catch(async (error) => {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  console.error(`[demo] could not start: ${message}`);
+  await stop(1);
+});

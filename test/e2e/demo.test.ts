@@ -1,0 +1,164 @@
+// End to end: `npm run demo` as a newcomer runs it (real PostgreSQL, the API, the offline Stripe
+// sandbox, the demo page), driven in Debian's Chromium by playwright-core like a person would.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
+
+const SCREENSHOTS = 'test-output/e2e';
+const CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+
+interface RunningDemo {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+async function startDemo(env: Record<string, string>): Promise<RunningDemo> {
+  const child = spawn('npm', ['run', 'demo'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 60_000);
+    const check = () => {
+      const match = /credit-topup demo: (\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', () => reject(new Error(`demo exited:\n${output}`)));
+  });
+  return { url, process: child, output: () => output };
+}
+
+async function stopDemo(demo: RunningDemo) {
+  if (demo.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => demo.process.on('exit', resolve));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-demo.process.pid!, name); // the whole group: npm, tsx and the demo
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGINT');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  if (demo.process.exitCode === null) signal('SIGKILL');
+}
+
+describe('npm run demo, end to end in Chromium', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'credit-topup-demo-'));
+    await chmod(dataDir, 0o755);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    env = {
+      DEMO_DATA_DIR: dataDir,
+      DEMO_PORT: String(await findFreePort()),
+      DEMO_API_PORT: String(await findFreePort()),
+      DEMO_SANDBOX_PORT: String(await findFreePort()),
+      DEMO_POSTGRES_PORT: String(await findFreePort()),
+      DEMO_SEPA_DELAY_MS: '1500',
+      STRIPE_SECRET_KEY: '',
+    };
+    demo = await startDemo(env);
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 }, locale: 'de-DE' });
+    await page.goto(demo.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (demo) await stopDemo(demo);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const balance = () => page.locator('credit-topup .amount');
+  const checkout = () => page.frameLocator('credit-topup iframe');
+
+  async function choose(packageName: string) {
+    await page.getByRole('button', { name: 'Credits aufladen' }).click();
+    await page.getByRole('button', { name: new RegExp(`^${packageName}`) }).click();
+    await checkout().getByLabel('Kartennummer').waitFor();
+  }
+
+  test('the page shows the demo tenant with its 100 free credits, in German', async () => {
+    await assert.doesNotReject(balance().filter({ hasText: '100' }).waitFor());
+    assert.equal(await page.locator('h1').textContent(), 'Kosten & Credits');
+    await page.screenshot({ path: `${SCREENSHOTS}/01-dashboard.png` });
+  });
+
+  test('buying Standard with card 4242 adds 100 credits on screen', async () => {
+    await choose('Standard');
+    await page.screenshot({ path: `${SCREENSHOTS}/02-checkout.png` });
+    await checkout().getByLabel('Kartennummer').fill('4242 4242 4242 4242');
+    await checkout().getByRole('button', { name: /Bezahlen/ }).click();
+    await page.getByText('100 Credits wurden gutgeschrieben.').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/03-success.png` });
+    await page.getByRole('button', { name: 'Fertig' }).click();
+    await balance().filter({ hasText: /^200$/ }).waitFor();
+    await page.locator('#purchases tr[data-status="credited"]').first().waitFor();
+  });
+
+  test('a declined card shows its message and credits nothing', async () => {
+    await choose('Starter');
+    await checkout().getByLabel('Kartennummer').fill('4000 0000 0000 0002');
+    await checkout().getByRole('button', { name: /Bezahlen/ }).click();
+    await checkout().getByText('Ihre Karte wurde abgelehnt.').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/04-declined.png` });
+    // Focus is inside Stripe's (cross-origin) frame, where the page cannot hear Escape: close by button.
+    await page.getByRole('button', { name: 'Schließen' }).click();
+    assert.equal(await balance().textContent(), '200');
+  });
+
+  test('SEPA Direct Debit is pending first, then credited', async () => {
+    await choose('Starter');
+    await checkout().getByLabel('SEPA-Lastschrift').check();
+    await checkout().getByLabel('IBAN').fill('DE89 3704 0044 0532 0130 00');
+    await checkout().getByRole('button', { name: /Bezahlen/ }).click();
+    await page.getByText(/Lastschrift erteilt/).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/05-sepa-pending.png` });
+    await page.getByText('50 Credits wurden gutgeschrieben.').waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Fertig' }).click();
+    await balance().filter({ hasText: /^250$/ }).waitFor();
+  });
+
+  test('a refund through the sandbox takes the credits back', async () => {
+    await page.getByRole('button', { name: 'Erstatten (Sandbox)' }).last().click(); // the Standard purchase (oldest)
+    await balance().filter({ hasText: /^150$/ }).waitFor({ timeout: 15_000 });
+    await page.locator('#purchases tr[data-status="refunded"]').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/06-refunded.png`, fullPage: true });
+  });
+
+  test('spending credits moves the balance down through rpc_credit_deduct', async () => {
+    await page.getByRole('button', { name: 'Armstrong-Aktion (10 Credits)' }).click();
+    await balance().filter({ hasText: /^140$/ }).waitFor();
+  });
+
+  test('a reload keeps the state, and so does a restart of npm run demo', async () => {
+    await page.reload();
+    await balance().filter({ hasText: /^140$/ }).waitFor();
+    await stopDemo(demo);
+    demo = await startDemo(env);
+    await page.goto(demo.url);
+    await balance().filter({ hasText: /^140$/ }).waitFor();
+    assert.equal(await page.locator('#purchases tbody tr').count(), 3);
+    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByText('Available credits').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/07-after-restart-en.png`, fullPage: true });
+  });
+});
