@@ -388,8 +388,9 @@ export class CreditTopup extends LitElement {
 
   #view(locale: Locale, t: Messages) {
     const status = (text: string) => html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
-    const done = (text: string, role: 'status' | 'alert' = 'status') =>
+    const done = (text: string, role: 'status' | 'alert' = 'status', detail: unknown = nothing) =>
       html`<p class=${role === 'status' ? 'success' : ''} part=${role === 'alert' ? 'error' : nothing} role=${role}>${text}</p>
+        ${detail}
         <div class="row"><button class="primary" autofocus @click=${this.#closeDialog}>${t.done}</button></div>`;
     switch (this._view) {
       case 'creating':
@@ -404,8 +405,11 @@ export class CreditTopup extends LitElement {
       case 'debit':
         return done(t.pendingDebit);
       case 'success':
-        return html`${done(t.success(formatCredits(locale, this._result!.credits)))}
-          <p class="muted">${t.newBalance(formatCredits(locale, this._result!.balance))}</p>`;
+        return done(
+          t.success(formatCredits(locale, this._result!.credits)),
+          'status',
+          html`<p class="muted">${t.newBalance(formatCredits(locale, this._result!.balance))}</p>`,
+        );
       case 'failed':
         return done(t.failed, 'alert');
       case 'error':
