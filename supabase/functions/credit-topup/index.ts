@@ -1,0 +1,75 @@
+// The credit-topup server as a Supabase Edge Function (Deno): the same Hono app as on Node, served with
+// Deno.serve, configured from Deno.env. Edge Functions get SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY,
+// so the `supabase` store is the default; DATABASE_URL selects the `postgres` store instead.
+//
+// Deploy: supabase functions deploy credit-topup --no-verify-jwt
+// (Stripe's webhook carries no Supabase JWT; the app verifies user tokens itself.)
+
+import { Hono } from 'hono';
+import { createApp } from '../../../server/app.ts';
+import { createAccessTokenVerifier } from '../../../server/auth/access-token-verifier.ts';
+import { ConfigError, readConfig } from '../../../server/config.ts';
+import { createJsonLogger } from '../../../server/http/logger.ts';
+import type { CreditStore } from '../../../server/ledger/credit-store.ts';
+import { createPostgresCreditStore } from '../../../server/ledger/postgres-credit-store.ts';
+import { createSupabaseCreditStore } from '../../../server/ledger/supabase-credit-store.ts';
+import { createStripeClient } from '../../../server/stripe/stripe-client.ts';
+
+declare const Deno: {
+  env: { toObject(): Record<string, string> };
+  serve(options: { port?: number; hostname?: string; onListen?: (address: { port: number }) => void }, handler: (request: Request) => Response | Promise<Response>): unknown;
+};
+
+const FUNCTION_NAME = 'credit-topup';
+const env = Deno.env.toObject();
+// Supabase reserves the SUPABASE_ prefix for secrets set by users; the legacy JWT secret can be given as
+// CREDIT_TOPUP_JWT_SECRET (without it, tokens are verified with the project's JWKS).
+if (!env.SUPABASE_JWT_SECRET && env.CREDIT_TOPUP_JWT_SECRET) env.SUPABASE_JWT_SECRET = env.CREDIT_TOPUP_JWT_SECRET;
+
+let config;
+try {
+  config = readConfig(env, { embeddedDataDir: '', embeddedPort: 0 });
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  throw error;
+}
+
+let store: CreditStore;
+if (config.ledger.kind === 'postgres') store = createPostgresCreditStore(config.ledger.databaseUrl, { maxConnections: 3 });
+else if (config.ledger.kind === 'supabase') store = createSupabaseCreditStore(config.ledger.supabaseUrl, config.ledger.serviceRoleKey);
+else throw new Error('on Deno set DATABASE_URL, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (no embedded database here)');
+
+const app = createApp({
+  store,
+  stripe: createStripeClient(config.stripe),
+  verifier: createAccessTokenVerifier(config.auth),
+  logger: createJsonLogger(),
+  stripeSettings: {
+    publishableKey: config.stripe.publishableKey,
+    mode: config.stripe.mode,
+    webhookSecrets: config.stripe.webhookSecrets,
+    stripeJsUrl: config.stripe.apiBase ? new URL('/stripe-js-stand-in.js', config.stripe.apiBase).toString() : null,
+  },
+  checkout: {
+    returnUrl: config.publicReturnUrl,
+    invoiceCreation: config.stripe.invoiceCreation,
+    allowPromotionCodes: config.stripe.allowPromotionCodes,
+    automaticTax: config.stripe.automaticTax,
+  },
+  allowedOrigins: config.allowedOrigins,
+  checkoutRateLimit: config.checkoutRateLimit,
+});
+
+// On Supabase the function sees its own name as the first path segment (/credit-topup/v1/…);
+// served directly (tests, `deno run`) it is mounted at the root as on Node.
+const root = new Hono();
+root.route(`/${FUNCTION_NAME}`, app);
+root.route('/', app);
+
+Deno.serve(
+  {
+    ...(env.PORT ? { port: Number(env.PORT), hostname: env.HOST ?? '127.0.0.1' } : {}),
+    onListen: ({ port }) => console.log(JSON.stringify({ level: 'info', message: 'credit-topup edge function listening', port })),
+  },
+  root.fetch,
+);
