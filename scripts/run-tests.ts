@@ -67,6 +67,7 @@ function countFromWebTestRunner(output: string, code: number): RunnerResult {
 }
 
 const results: RunnerResult[] = [];
+let allOutput = '';
 const cluster = await startTestCluster();
 try {
   const env = { ...process.env, TEST_POSTGRES_URL: cluster.maintenanceUrl, NODE_ENV: 'test' };
@@ -79,6 +80,7 @@ try {
     env,
   );
   results.push(countFromNodeSummary(nodeRun.output, 'node:test', nodeRun.code));
+  allOutput += nodeRun.output;
 
   if (!only.length || only.some((part) => part.includes('widget'))) {
     const browserRun = await run(
@@ -90,6 +92,13 @@ try {
   }
 } finally {
   await cluster.stop();
+}
+
+// The reliability suites print one line of figures per scenario; gather them into one table.
+const figures = [...allOutput.matchAll(/\[reliability\] (\{.*\})/g)].map((match) => JSON.parse(match[1]!) as Record<string, unknown>);
+if (figures.length) {
+  console.log('\nReliability figures:');
+  console.table(figures);
 }
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);

@@ -24,6 +24,7 @@ export interface StripeSandboxOptions {
   secretKey?: string;
   asyncPaymentDelayMs?: number;
   webhookRetryBaseMs?: number;
+  webhookMaxRetryDelayMs?: number;
   webhookMaxAttempts?: number;
   webhookTimeoutMs?: number;
   webhookDropRate?: number;
@@ -56,6 +57,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     url: options.webhookUrl ?? null,
     secret: webhookSecret,
     retryBaseMs: options.webhookRetryBaseMs ?? 1000,
+    maxRetryDelayMs: options.webhookMaxRetryDelayMs ?? 60 * 60_000,
     maxAttempts: options.webhookMaxAttempts ?? 8,
     timeoutMs: options.webhookTimeoutMs ?? 10_000,
     dropRate: options.webhookDropRate ?? 0,

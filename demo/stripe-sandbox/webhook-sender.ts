@@ -10,6 +10,8 @@ export interface WebhookSenderOptions {
   secret: string;
   /** First retry delay; each further one doubles (Stripe: minutes to days; tests: milliseconds). */
   retryBaseMs: number;
+  /** Longest wait between two attempts. */
+  maxRetryDelayMs?: number;
   maxAttempts: number;
   /** Per delivery attempt. */
   timeoutMs: number;
@@ -110,7 +112,7 @@ export class WebhookSender {
       delivery.gaveUp = true;
       return;
     }
-    const delay = this.options.retryBaseMs * 2 ** (delivery.attempts - 1);
+    const delay = Math.min(this.options.retryBaseMs * 2 ** (delivery.attempts - 1), this.options.maxRetryDelayMs ?? Infinity);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.attempt(event, delivery);

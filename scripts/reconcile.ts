@@ -1,0 +1,36 @@
+// `npm run reconcile [-- --since 7d] [--dry-run]`: credits paid Checkout Sessions whose webhook never
+// arrived. Reads the same configuration as the server (.env, DATABASE_URL / SUPABASE_URL, Stripe keys).
+
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, readConfig } from '../server/config.ts';
+import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from '../server/ledger/embedded-defaults.ts';
+import { openCreditStore } from '../server/ledger/open-credit-store.ts';
+import { parseSince, reconcileCheckoutSessions } from '../server/stripe/reconcile.ts';
+import { createStripeClient } from '../server/stripe/stripe-client.ts';
+
+const { values } = parseArgs({ options: { since: { type: 'string', default: '7d' }, 'dry-run': { type: 'boolean', default: false } } });
+if (existsSync('.env')) process.loadEnvFile('.env');
+
+let config;
+try {
+  config = readConfig(process.env, { embeddedDataDir: EMBEDDED_DATA_DIR, embeddedPort: EMBEDDED_PORT });
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+const ledger = await openCreditStore(config.ledger);
+try {
+  const rows = await reconcileCheckoutSessions(
+    { stripe: createStripeClient(config.stripe), store: ledger.store },
+    { sinceSeconds: parseSince(values.since!), dryRun: values['dry-run']! },
+  );
+  console.table(rows.filter((row) => row.action !== 'not_ours'));
+  const count = (action: string) => rows.filter((row) => row.action === action).length;
+  console.log(
+    `${rows.length} sessions since ${values.since}: ${count('credited')} credited now, ${count('would_credit')} would be credited,` +
+      ` ${count('already_credited')} already credited, ${count('unpaid')} unpaid, ${count('not_ours')} not ours`,
+  );
+} finally {
+  await ledger.close();
+}
