@@ -117,7 +117,7 @@ test('a database restart under load: 5xx during the outage, then every payment c
     });
   } finally {
     await new Promise<void>((resolve) => {
-      server.closeAllConnections?.();
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       server.close(() => resolve());
     });
     await sandbox.close();

@@ -50,7 +50,7 @@ test('lost webhooks: reconcile credits exactly the payments whose news never arr
       assert.equal(invariants.balance, invariants.openingPlusLedger);
     }
     const expected = sessions.reduce((sum, session) => sum + session.credits, 0);
-    const [{ credited }] = await server.database.sql`select sum(credited_credits)::int as credited from public.credit_purchases`;
+    const { credited } = (await server.database.sql`select sum(credited_credits)::int as credited from public.credit_purchases`)[0]!;
     assert.equal(credited, expected);
     assertNoSecrets(server.logs, 'server logs');
     report('lost webhooks + reconcile', {
