@@ -98,7 +98,9 @@ try {
 const figures = [...allOutput.matchAll(/\[reliability\] (\{.*\})/g)].map((match) => JSON.parse(match[1]!) as Record<string, unknown>);
 if (figures.length) {
   console.log('\nReliability figures:');
-  console.table(figures);
+  for (const { scenario, ...rest } of figures) {
+    console.log(`  ${String(scenario)}: ${Object.entries(rest).map(([key, value]) => `${key} ${String(value)}`).join(', ')}`);
+  }
 }
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);

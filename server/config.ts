@@ -83,17 +83,18 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
   const port = integer('PORT', 8787, 0, 65535);
 
   const databaseUrl = value('DATABASE_URL');
+  const maxConnections = integer('DATABASE_POOL_MAX', 10, 1, 500);
   const supabaseUrl = url('SUPABASE_URL', value('SUPABASE_URL'));
   const serviceRoleKey = value('SUPABASE_SERVICE_ROLE_KEY');
   let ledger: LedgerConfig;
   if (databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
-    ledger = { kind: 'postgres', databaseUrl };
+    ledger = { kind: 'postgres', databaseUrl, maxConnections };
   } else if (supabaseUrl) {
     if (!serviceRoleKey) problems.push('SUPABASE_SERVICE_ROLE_KEY is required with SUPABASE_URL (or set DATABASE_URL)');
     ledger = { kind: 'supabase', supabaseUrl: supabaseUrl.origin, serviceRoleKey: serviceRoleKey ?? '' };
   } else {
-    ledger = { kind: 'embedded', dataDir: defaults.embeddedDataDir, port: defaults.embeddedPort };
+    ledger = { kind: 'embedded', dataDir: defaults.embeddedDataDir, port: defaults.embeddedPort, maxConnections };
   }
 
   const jwtSecret = value('SUPABASE_JWT_SECRET');

@@ -7,9 +7,9 @@ import { createPostgresCreditStore } from './postgres-credit-store.ts';
 import { createSupabaseCreditStore } from './supabase-credit-store.ts';
 
 export type LedgerConfig =
-  | { kind: 'postgres'; databaseUrl: string }
+  | { kind: 'postgres'; databaseUrl: string; maxConnections?: number }
   | { kind: 'supabase'; supabaseUrl: string; serviceRoleKey: string }
-  | { kind: 'embedded'; dataDir: string; port: number };
+  | { kind: 'embedded'; dataDir: string; port: number; maxConnections?: number };
 
 export interface OpenedCreditStore {
   store: CreditStore;
@@ -25,7 +25,7 @@ export async function openCreditStore(
 ): Promise<OpenedCreditStore> {
   switch (config.kind) {
     case 'postgres': {
-      const store = createPostgresCreditStore(config.databaseUrl);
+      const store = createPostgresCreditStore(config.databaseUrl, { maxConnections: config.maxConnections });
       return { store, kind: config.kind, databaseUrl: config.databaseUrl, close: () => store.close() };
     }
     case 'supabase': {
@@ -44,7 +44,7 @@ export async function openCreditStore(
         throw error;
       }
       log(`embedded PostgreSQL on 127.0.0.1:${database.port}, data in ${config.dataDir}`);
-      const store = createPostgresCreditStore(database.url);
+      const store = createPostgresCreditStore(database.url, { maxConnections: config.maxConnections });
       return {
         store,
         kind: config.kind,
