@@ -9,7 +9,7 @@ import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { StripeMode } from './config.ts';
 import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
-import { requireCaller } from './http/caller.ts';
+import { requireCaller, requireUser } from './http/caller.ts';
 import { corsForOrigins } from './http/cors.ts';
 import type { Logger } from './http/logger.ts';
 import { createRateLimiter } from './http/rate-limiter.ts';
@@ -51,6 +51,7 @@ export function createApp(deps: AppDeps) {
   const now = deps.now ?? Date.now;
   const prices = deps.prices ?? createPackagePrices(stripe, { onError: (error) => logger.warn('stripe prices unavailable', { error }) });
   const caller = requireCaller(deps.verifier, store);
+  const user = requireUser(deps.verifier);
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
@@ -64,13 +65,15 @@ export function createApp(deps: AppDeps) {
     });
     const started = performance.now();
     await next();
+    const duration = performance.now() - started;
     c.res.headers.set('X-Request-Id', requestId);
+    c.res.headers.append('Server-Timing', `app;dur=${duration.toFixed(2)}`);
     logger.info('request', {
       request_id: requestId,
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      duration_ms: Math.round(duration * 10) / 10,
     });
   });
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
@@ -95,10 +98,10 @@ export function createApp(deps: AppDeps) {
     stripeJsUrl: deps.stripeSettings.stripeJsUrl ?? null,
   }));
   app.route('/', packageRoutes());
-  app.route('/', balanceRoutes(store, caller));
+  app.route('/', balanceRoutes(store, user));
   app.route('/', checkoutSessionRoutes(
     { store, stripe, prices, options: deps.checkout, now, rateLimiter: createRateLimiter(deps.checkoutRateLimit, now) },
-    caller,
+    { requireCaller: caller, requireUser: user },
   ));
   app.route('/', stripeWebhookRoutes({
     store,

@@ -32,41 +32,58 @@ const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
 const SUPABASE_AUDIENCE = 'authenticated';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Tokens already verified, until they expire: the same bytes always verify the same way. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
-  const secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : null;
+  // Imported once: importing the raw secret on every verification cost more than the HMAC itself.
+  const secret = options.jwtSecret
+    ? crypto.subtle.importKey('raw', new TextEncoder().encode(options.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    : null;
   const jwks = options.jwks ?? (options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: 10 * 60_000 }) : null);
   if (!secret && !jwks) throw new Error('an access token verifier needs a JWT secret or a JWKS URL');
+  const verified = new Map<string, { userId: string; expiresAt: number }>();
+
+  const verifyUncached = async (token: string): Promise<VerifiedUser & { expiresAt: number }> => {
+    let algorithm: string | undefined;
+    try {
+      algorithm = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new InvalidAccessTokenError('malformed token');
+    }
+    const common = {
+      audience: SUPABASE_AUDIENCE,
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance: 5,
+    };
+    let payload;
+    try {
+      if (algorithm === 'HS256' && secret) {
+        ({ payload } = await jwtVerify(token, await secret, { ...common, algorithms: ['HS256'] }));
+      } else if (algorithm && ASYMMETRIC_ALGORITHMS.includes(algorithm) && jwks) {
+        ({ payload } = await jwtVerify(token, jwks, { ...common, algorithms: ASYMMETRIC_ALGORITHMS }));
+      } else {
+        throw new InvalidAccessTokenError(`tokens signed with ${algorithm ?? 'no algorithm'} are not accepted`);
+      }
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError) throw error;
+      throw new InvalidAccessTokenError((error as Error).message);
+    }
+    if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) {
+      throw new InvalidAccessTokenError('the token has no user');
+    }
+    return { userId: payload.sub.toLowerCase(), expiresAt: (payload.exp ?? 0) * 1000 };
+  };
 
   return {
     async verify(token) {
-      let algorithm: string | undefined;
-      try {
-        algorithm = decodeProtectedHeader(token).alg;
-      } catch {
-        throw new InvalidAccessTokenError('malformed token');
-      }
-      const common = {
-        audience: SUPABASE_AUDIENCE,
-        requiredClaims: ['exp', 'sub'],
-        clockTolerance: 5,
-      };
-      let payload;
-      try {
-        if (algorithm === 'HS256' && secret) {
-          ({ payload } = await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] }));
-        } else if (algorithm && ASYMMETRIC_ALGORITHMS.includes(algorithm) && jwks) {
-          ({ payload } = await jwtVerify(token, jwks, { ...common, algorithms: ASYMMETRIC_ALGORITHMS }));
-        } else {
-          throw new InvalidAccessTokenError(`tokens signed with ${algorithm ?? 'no algorithm'} are not accepted`);
-        }
-      } catch (error) {
-        if (error instanceof InvalidAccessTokenError) throw error;
-        throw new InvalidAccessTokenError((error as Error).message);
-      }
-      if (typeof payload.sub !== 'string' || !UUID.test(payload.sub)) {
-        throw new InvalidAccessTokenError('the token has no user');
-      }
-      return { userId: payload.sub.toLowerCase() };
+      const known = verified.get(token);
+      if (known && known.expiresAt > Date.now()) return { userId: known.userId };
+      const { userId, expiresAt } = await verifyUncached(token);
+      // A full cache is simply emptied: it refills with the tokens still in use.
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
+      verified.set(token, { userId, expiresAt });
+      return { userId };
     },
   };
 }

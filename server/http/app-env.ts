@@ -10,6 +10,7 @@ export interface Caller {
 export interface AppEnv {
   Variables: {
     requestId: string;
+    userId: string;
     caller: Caller;
     logger: Logger;
   };

@@ -9,29 +9,43 @@ import type { AppEnv } from './app-env.ts';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
 
+/** A verified user; the tenant is left to the route (GET /v1/balance resolves it in the same query). */
+export function requireUser(verifier: AccessTokenVerifier): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('userId', await verifiedUserId(verifier, c.req.header('authorization')));
+    c.header('Cache-Control', 'no-store');
+    await next();
+  };
+}
+
+/** A verified user and the tenant the database says they work in. */
 export function requireCaller(verifier: AccessTokenVerifier, store: CreditStore): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const token = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
-    if (!token) {
-      throw new ApiError(401, 'unauthorized', 'Sign in to continue: the request carries no access token.', {
-        'WWW-Authenticate': 'Bearer',
-      });
-    }
-    let userId: string;
-    try {
-      ({ userId } = await verifier.verify(token));
-    } catch (error) {
-      if (!(error instanceof InvalidAccessTokenError)) throw error;
-      throw new ApiError(401, 'unauthorized', 'Your session has expired or is not valid. Please sign in again.', {
-        'WWW-Authenticate': 'Bearer error="invalid_token"',
-      });
-    }
+    const userId = await verifiedUserId(verifier, c.req.header('authorization'));
     const tenantId = await store.resolveTenant(userId);
-    if (!tenantId) {
-      throw new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
-    }
+    if (!tenantId) throw noTenant();
+    c.set('userId', userId);
     c.set('caller', { userId, tenantId });
     c.header('Cache-Control', 'no-store');
     await next();
   };
+}
+
+export const noTenant = () => new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
+
+async function verifiedUserId(verifier: AccessTokenVerifier, authorization: string | undefined): Promise<string> {
+  const token = BEARER.exec(authorization ?? '')?.[1];
+  if (!token) {
+    throw new ApiError(401, 'unauthorized', 'Sign in to continue: the request carries no access token.', {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  try {
+    return (await verifier.verify(token)).userId;
+  } catch (error) {
+    if (!(error instanceof InvalidAccessTokenError)) throw error;
+    throw new ApiError(401, 'unauthorized', 'Your session has expired or is not valid. Please sign in again.', {
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+    });
+  }
 }

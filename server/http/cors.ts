@@ -28,7 +28,7 @@ export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHan
     }
     await next();
     c.header('Access-Control-Allow-Origin', origin);
-    c.header('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After');
+    c.header('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, Server-Timing');
     c.header('Vary', 'Origin', { append: true });
   };
 }

@@ -19,7 +19,11 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b(?:\d[ -]?){12,18}\d\b/g, '[number redacted]'],
 ];
 
+// One cheap test first: most log strings (paths, ids, codes) hold nothing that could be secret.
+const MAYBE_SECRET = /sk_|rk_|whsec_|_secret_|eyJ|bearer|\d{12}|\d[ -]\d/i;
+
 export function redact(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   let result = text;
   for (const [pattern, replacement] of SECRET_PATTERNS) result = result.replace(pattern, replacement);
   return result;
@@ -38,7 +42,24 @@ function scrub(value: unknown, depth = 0): unknown {
   return value;
 }
 
-export function createJsonLogger(write: (line: string) => void = (line) => console.log(line)): Logger {
+/**
+ * Lines for stdout, written together once per turn of the event loop: writes to a pipe or file are
+ * synchronous on Linux, and one write per line showed up as a tenth of the server's time under load.
+ */
+export function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    if (typeof process !== 'undefined' && process.stdout?.write) process.stdout.write(text);
+    else console.log(text.slice(0, -1));
+  };
+  return (line) => {
+    if (pending.push(line) === 1) setTimeout(flush, 0);
+  };
+}
+
+export function createJsonLogger(write: (line: string) => void = batchedStdout()): Logger {
   const log = (level: string) => (message: string, fields: LogFields = {}) => {
     write(JSON.stringify({ time: new Date().toISOString(), level, message: redact(message), ...(scrub(fields) as LogFields) }));
   };

@@ -46,6 +46,7 @@ export interface Balance {
 /** Why the ledger refused a call; stable, so the server can map each to an HTTP answer. */
 export type LedgerRefusal =
   | 'not_a_member'
+  | 'no_tenant'
   | 'idempotency_key_reused'
   | 'unknown_purchase'
   | 'session_already_attached'
@@ -126,7 +127,11 @@ export interface CreditStore {
   /** The tenant a user works in: profiles.active_tenant_id, and only with a membership behind it. */
   resolveTenant(userId: string): Promise<string | null>;
   getBalance(tenantId: string): Promise<Balance>;
+  /** The balance of the user's tenant (resolved as resolveTenant does), or null without one; one round trip. */
+  getBalanceOfUser(userId: string): Promise<Balance | null>;
   openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
+  /** openPurchase for the tenant the user works in (resolved as resolveTenant does), in one round trip. */
+  openPurchaseForUser(input: Omit<OpenPurchaseInput, 'tenantId'>): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
   attachCheckoutSession(
     purchaseId: string,
     checkoutSessionId: string,

@@ -36,7 +36,8 @@ export function createPostgresCreditStore(databaseUrl: string, options: Postgres
       }
       const argumentList = names.map((argName, index) => `${argName} => $${index + 1}`).join(', ');
       const rows = await withAvailability(() =>
-        sql.unsafe(`select public.${name}(${argumentList}) as result`, names.map((n) => toParameter(args[n]))),
+        // Prepared once per connection: the text is the same for every call of a function.
+        sql.unsafe(`select public.${name}(${argumentList}) as result`, names.map((n) => toParameter(args[n])), { prepare: true }),
       );
       return rows[0]?.result ?? null;
     },

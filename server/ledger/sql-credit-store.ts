@@ -16,7 +16,9 @@ import type {
 export type LedgerFunction =
   | 'credit_topup_resolve_tenant'
   | 'credit_topup_get_balance'
+  | 'credit_topup_balance_of_user'
   | 'credit_topup_open_purchase'
+  | 'credit_topup_open_purchase_for_user'
   | 'credit_topup_attach_checkout_session'
   | 'credit_topup_fulfil_checkout_session'
   | 'credit_topup_mark_checkout_session'
@@ -52,9 +54,26 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       return toBalance(await call('credit_topup_get_balance', { p_tenant_id: tenantId }));
     },
 
+    async getBalanceOfUser(userId) {
+      const balance = await call('credit_topup_balance_of_user', { p_user_id: userId });
+      return balance ? toBalance(balance) : null;
+    },
+
     async openPurchase(input) {
       const result = await call('credit_topup_open_purchase', {
         p_tenant_id: input.tenantId,
+        p_user_id: input.userId,
+        p_package_id: input.packageId,
+        p_credits: input.credits,
+        p_amount_cents: input.amountCents,
+        p_currency: input.currency,
+        p_idempotency_key: input.idempotencyKey ?? null,
+      });
+      return mapResult(result, (ok) => ({ created: ok.created === true, purchase: toPurchase(ok.purchase) }));
+    },
+
+    async openPurchaseForUser(input) {
+      const result = await call('credit_topup_open_purchase_for_user', {
         p_user_id: input.userId,
         p_package_id: input.packageId,
         p_credits: input.credits,

@@ -1,10 +1,12 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/app-env.ts';
+import { noTenant } from '../http/caller.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 
-export function balanceRoutes(store: CreditStore, requireCaller: MiddlewareHandler<AppEnv>) {
-  return new Hono<AppEnv>().get('/v1/balance', requireCaller, async (c) => {
-    const balance = await store.getBalance(c.get('caller').tenantId);
+export function balanceRoutes(store: CreditStore, requireUser: MiddlewareHandler<AppEnv>) {
+  return new Hono<AppEnv>().get('/v1/balance', requireUser, async (c) => {
+    const balance = await store.getBalanceOfUser(c.get('userId'));
+    if (!balance) throw noTenant();
     return c.json({
       tenant_id: balance.tenantId,
       balance_credits: balance.balanceCredits,

@@ -15,13 +15,15 @@ const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
 
 export function checkoutSessionRoutes(
   deps: CreateCheckoutSessionDeps & { rateLimiter: RateLimiter },
-  requireCaller: MiddlewareHandler<AppEnv>,
+  auth: { requireCaller: MiddlewareHandler<AppEnv>; requireUser: MiddlewareHandler<AppEnv> },
 ) {
   const { store, stripe } = deps;
+  const { requireCaller, requireUser } = auth;
   return new Hono<AppEnv>()
-    .post('/v1/checkout-sessions', requireCaller, async (c) => {
-      const caller = c.get('caller');
-      const retryAfter = deps.rateLimiter.take(caller.userId);
+    // The tenant is resolved by the ledger call that opens the purchase (403 no_tenant from there).
+    .post('/v1/checkout-sessions', requireUser, async (c) => {
+      const userId = c.get('userId');
+      const retryAfter = deps.rateLimiter.take(userId);
       if (retryAfter !== null) {
         throw new ApiError(429, 'rate_limited', `Too many checkouts started. Please wait ${retryAfter} s.`, {
           'Retry-After': String(retryAfter),
@@ -36,12 +38,13 @@ export function checkoutSessionRoutes(
       if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
       }
-      const session = await createCheckoutSession(deps, {
-        caller,
-        creditPackage,
-        locale: checkoutLocale(body.locale, c.req.header('accept-language')),
-        idempotencyKey,
-      });
+      const timing = { stripeMs: 0 };
+      const session = await createCheckoutSession(
+        deps,
+        { userId, creditPackage, locale: checkoutLocale(body.locale, c.req.header('accept-language')), idempotencyKey },
+        timing,
+      );
+      c.header('Server-Timing', `stripe;dur=${timing.stripeMs.toFixed(2)}`, { append: true });
       return c.json(session, 201);
     })
     .get('/v1/checkout-sessions/:id', requireCaller, async (c) => {

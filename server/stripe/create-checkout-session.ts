@@ -5,7 +5,6 @@
 import Stripe from 'stripe';
 import { CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
 import { ApiError } from '../http/api-error.ts';
-import type { Caller } from '../http/app-env.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
 import { checkoutSessionParams, type CheckoutLocale, type CheckoutOptions } from './checkout-session-params.ts';
 import type { PackagePrices } from './package-prices.ts';
@@ -18,6 +17,11 @@ export interface CreatedCheckoutSession {
   expires_at: number;
 }
 
+/** Milliseconds spent waiting for Stripe, reported as Server-Timing so our own time can be told apart. */
+export interface StripeTiming {
+  stripeMs: number;
+}
+
 export interface CreateCheckoutSessionDeps {
   store: CreditStore;
   stripe: Stripe;
@@ -28,12 +32,13 @@ export interface CreateCheckoutSessionDeps {
 
 export async function createCheckoutSession(
   deps: CreateCheckoutSessionDeps,
-  input: { caller: Caller; creditPackage: CreditPackage; locale: CheckoutLocale; idempotencyKey: string | null },
+  input: { userId: string; creditPackage: CreditPackage; locale: CheckoutLocale; idempotencyKey: string | null },
+  timing: StripeTiming = { stripeMs: 0 },
 ): Promise<CreatedCheckoutSession> {
   const { store, stripe } = deps;
-  const opened = await store.openPurchase({
-    tenantId: input.caller.tenantId,
-    userId: input.caller.userId,
+  // The tenant is resolved inside the same call: one round trip for the hottest write.
+  const opened = await store.openPurchaseForUser({
+    userId: input.userId,
     packageId: input.creditPackage.id,
     credits: input.creditPackage.credits,
     amountCents: input.creditPackage.amountCents,
@@ -47,7 +52,7 @@ export async function createCheckoutSession(
     throw new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
   }
   // The same Idempotency-Key again (a double click, a retry): the same session.
-  if (opened.purchase.stripeCheckoutSessionId) return existingSession(stripe, opened.purchase);
+  if (opened.purchase.stripeCheckoutSessionId) return existingSession(stripe, opened.purchase, timing);
 
   const params = checkoutSessionParams({
     purchase: opened.purchase,
@@ -58,6 +63,7 @@ export async function createCheckoutSession(
     nowSeconds: Math.floor(deps.now() / 1000),
   });
   let session: Stripe.Checkout.Session;
+  const stripeStarted = performance.now();
   try {
     // A fresh Stripe key per attempt: the SDK's own retries of this attempt share it, while a later
     // attempt after a Stripe failure is not answered with that failure again. An attempt whose answer
@@ -67,6 +73,8 @@ export async function createCheckoutSession(
     });
   } catch (error) {
     throw stripeFailure(error);
+  } finally {
+    timing.stripeMs += performance.now() - stripeStarted;
   }
   if (!session.client_secret) throw new ApiError(502, 'stripe_error', 'Stripe returned a session without a client secret.');
 
@@ -77,18 +85,21 @@ export async function createCheckoutSession(
   );
   if (!attached.ok) {
     // A concurrent request with the same Idempotency-Key attached its session first: answer with that one.
-    if (attached.code === 'session_already_attached' && attached.purchase) return existingSession(stripe, attached.purchase);
+    if (attached.code === 'session_already_attached' && attached.purchase) return existingSession(stripe, attached.purchase, timing);
     throw new Error(`could not attach checkout session: ${attached.code}`);
   }
   return { id: session.id, client_secret: session.client_secret, expires_at: session.expires_at };
 }
 
-async function existingSession(stripe: Stripe, purchase: Purchase): Promise<CreatedCheckoutSession> {
+async function existingSession(stripe: Stripe, purchase: Purchase, timing: StripeTiming): Promise<CreatedCheckoutSession> {
   let session: Stripe.Checkout.Session;
+  const stripeStarted = performance.now();
   try {
     session = await stripe.checkout.sessions.retrieve(purchase.stripeCheckoutSessionId!);
   } catch (error) {
     throw stripeFailure(error);
+  } finally {
+    timing.stripeMs += performance.now() - stripeStarted;
   }
   if (session.status !== 'open' || !session.client_secret) {
     throw new ApiError(409, 'checkout_session_closed', 'This checkout is already completed or expired. Start a new one.');

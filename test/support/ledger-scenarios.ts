@@ -86,6 +86,17 @@ export function defineLedgerScenarios(
       assert.equal(await store.resolveTenant(randomUUID()), null);
     });
 
+    test("a user's balance is their active tenant's, in one call, and none without a membership", async () => {
+      const tenant = await createTenant(database.sql);
+      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), {
+        tenantId: tenant.tenantId, balanceCredits: 100, reservedCredits: 0, availableCredits: 100,
+      });
+      const other = await createTenant(database.sql);
+      await database.sql`update public.profiles set active_tenant_id = ${other.tenantId} where id = ${tenant.userId}`;
+      assert.equal(await store.getBalanceOfUser(tenant.userId), null);
+      assert.equal(await store.getBalanceOfUser(randomUUID()), null);
+    });
+
     test('a new tenant reads the 100 free credits', async () => {
       const tenant = await createTenant(database.sql);
       assert.deepEqual(await store.getBalance(tenant.tenantId), {
@@ -214,6 +225,16 @@ export function defineLedgerScenarios(
 
       const reused = await store.openPurchase({ ...input, packageId: power.id, credits: power.credits, amountCents: power.amountCents });
       assert.deepEqual(reused, { ok: false, code: 'idempotency_key_reused' });
+    });
+
+    test('opening for a user resolves their tenant in the same call, and refuses a user without one', async () => {
+      const tenant = await createTenant(database.sql);
+      const input = { userId: tenant.userId, packageId: standard.id, credits: standard.credits, amountCents: standard.amountCents, currency: CREDIT_CURRENCY };
+      const opened = await store.openPurchaseForUser(input);
+      assert.ok(opened.ok && opened.created);
+      assert.equal(opened.purchase.tenantId, tenant.tenantId);
+      await database.sql`delete from public.memberships where user_id = ${tenant.userId}`;
+      assert.deepEqual(await store.openPurchaseForUser(input), { ok: false, code: 'no_tenant' });
     });
 
     test('a purchase cannot be opened for a tenant the user does not belong to', async () => {
