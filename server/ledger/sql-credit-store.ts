@@ -6,6 +6,7 @@ import type {
   CreditStore,
   LedgerRefusal,
   LedgerResult,
+  OpenPurchaseInput,
   Purchase,
   PurchaseChange,
   PurchaseStatus,
@@ -60,28 +61,12 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
     },
 
     async openPurchase(input) {
-      const result = await call('credit_topup_open_purchase', {
-        p_tenant_id: input.tenantId,
-        p_user_id: input.userId,
-        p_package_id: input.packageId,
-        p_credits: input.credits,
-        p_amount_cents: input.amountCents,
-        p_currency: input.currency,
-        p_idempotency_key: input.idempotencyKey ?? null,
-      });
-      return mapResult(result, (ok) => ({ created: ok.created === true, purchase: toPurchase(ok.purchase) }));
+      const result = await call('credit_topup_open_purchase', { p_tenant_id: input.tenantId, ...openArgs(input) });
+      return mapResult(result, toOpened);
     },
 
     async openPurchaseForUser(input) {
-      const result = await call('credit_topup_open_purchase_for_user', {
-        p_user_id: input.userId,
-        p_package_id: input.packageId,
-        p_credits: input.credits,
-        p_amount_cents: input.amountCents,
-        p_currency: input.currency,
-        p_idempotency_key: input.idempotencyKey ?? null,
-      });
-      return mapResult(result, (ok) => ({ created: ok.created === true, purchase: toPurchase(ok.purchase) }));
+      return mapResult(await call('credit_topup_open_purchase_for_user', openArgs(input)), toOpened);
     },
 
     async attachCheckoutSession(purchaseId, checkoutSessionId, expiresAt) {
@@ -152,6 +137,19 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
     close: () => transport.close(),
   };
 }
+
+function openArgs(input: Omit<OpenPurchaseInput, 'tenantId'>) {
+  return {
+    p_user_id: input.userId,
+    p_package_id: input.packageId,
+    p_credits: input.credits,
+    p_amount_cents: input.amountCents,
+    p_currency: input.currency,
+    p_idempotency_key: input.idempotencyKey ?? null,
+  };
+}
+
+const toOpened = (ok: Record<string, unknown>) => ({ created: ok.created === true, purchase: toPurchase(ok.purchase) });
 
 function eventArgs(event: StripeEventRef | null | undefined) {
   return { p_stripe_event_id: event?.eventId ?? null, p_stripe_event_type: event?.eventType ?? null };

@@ -156,7 +156,9 @@ describe('npm run demo, end to end in Chromium', () => {
     demo = await startDemo(env);
     await page.goto(demo.url);
     await balance().filter({ hasText: /^140$/ }).waitFor();
-    assert.equal(await page.locator('#purchases tbody tr').count(), 3);
+    // The history loads after the balance: wait for its third row before counting.
+    await page.locator('#purchases tbody tr[data-status]').nth(2).waitFor();
+    assert.equal(await page.locator('#purchases tbody tr[data-status]').count(), 3);
     await page.getByLabel('Sprache').selectOption('en');
     await page.getByText('Available credits').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/07-after-restart-en.png`, fullPage: true });

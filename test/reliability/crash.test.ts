@@ -6,12 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after, test } from 'node:test';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
-import { accessToken, TEST_JWT_SECRET } from '../support/access-tokens.ts';
-import { assertNoSecrets, report, size } from '../support/reliability.ts';
+import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
 import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
-import { creditPackages } from '../../credit-packages.ts';
 
 after(stopOwnTestCluster);
 
@@ -51,20 +50,8 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
   try {
     await startServer();
     // Customers start checkouts while the server is up.
-    const sessions: { tenantId: string; sessionId: string; credits: number }[] = [];
     const tenants = await Promise.all(Array.from({ length: 6 }, () => createTenant(database.sql)));
-    for (let index = 0; index < payments; index++) {
-      const tenant = tenants[index % tenants.length]!;
-      const creditPackage = creditPackages[index % creditPackages.length]!;
-      const response = await fetch(`${url}/v1/checkout-sessions`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${await accessToken(tenant.userId)}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ package_id: creditPackage.id }),
-      });
-      assert.equal(response.status, 201);
-      const body = (await response.json()) as { id: string };
-      sessions.push({ tenantId: tenant.tenantId, sessionId: body.id, credits: creditPackage.credits });
-    }
+    const sessions = await startCheckoutsOverHttp(url, tenants, payments);
 
     // Payments spread over the whole time the killer is at work, so that deliveries meet a dead server,
     // a starting one, and one killed in the middle of a request.

@@ -17,9 +17,8 @@ import { applyMigrations } from '../../server/ledger/migrations.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
-import { creditPackages } from '../../credit-packages.ts';
-import { accessToken, TEST_JWT_SECRET } from '../support/access-tokens.ts';
-import { assertNoSecrets, report, size } from '../support/reliability.ts';
+import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
 
@@ -53,18 +52,7 @@ test('a database restart under load: 5xx during the outage, then every payment c
 
   try {
     const tenants = await Promise.all(Array.from({ length: 5 }, () => createTenant(sql)));
-    const sessions: { sessionId: string; credits: number }[] = [];
-    for (let index = 0; index < payments; index++) {
-      const tenant = tenants[index % tenants.length]!;
-      const creditPackage = creditPackages[index % creditPackages.length]!;
-      const response = await fetch(`${url}/v1/checkout-sessions`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${await accessToken(tenant.userId)}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ package_id: creditPackage.id }),
-      });
-      assert.equal(response.status, 201);
-      sessions.push({ sessionId: ((await response.json()) as { id: string }).id, credits: creditPackage.credits });
-    }
+    const sessions = await startCheckoutsOverHttp(url, tenants, payments);
     await sql.end();
 
     const paceMs = (restarts * 2000) / payments;

@@ -2,6 +2,9 @@
 // `npm run test:reliability`), the figures each prints, and the check that nothing secret leaked.
 
 import assert from 'node:assert/strict';
+import { creditPackages } from '../../credit-packages.ts';
+import { accessToken } from './access-tokens.ts';
+import type { TestTenant } from './tenants.ts';
 
 export const FULL = process.env.RELIABILITY_SIZE === 'full';
 
@@ -23,4 +26,21 @@ export function assertNoSecrets(texts: string[], what: string) {
       assert.ok(!shape.test(text), `${what} contains something shaped like ${shape}: ${text.slice(0, 200)}`);
     }
   }
+}
+
+/** Checkouts started through the server's HTTP API, packages in turn, tenants in turn. */
+export async function startCheckoutsOverHttp(url: string, tenants: TestTenant[], count: number) {
+  const sessions: { tenantId: string; sessionId: string; credits: number }[] = [];
+  for (let index = 0; index < count; index++) {
+    const tenant = tenants[index % tenants.length]!;
+    const creditPackage = creditPackages[index % creditPackages.length]!;
+    const response = await fetch(`${url}/v1/checkout-sessions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await accessToken(tenant.userId)}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ package_id: creditPackage.id }),
+    });
+    assert.equal(response.status, 201);
+    sessions.push({ tenantId: tenant.tenantId, sessionId: ((await response.json()) as { id: string }).id, credits: creditPackage.credits });
+  }
+  return sessions;
 }

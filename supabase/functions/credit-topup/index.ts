@@ -6,14 +6,12 @@
 // (Stripe's webhook carries no Supabase JWT; the app verifies user tokens itself.)
 
 import { Hono } from 'hono';
-import { createApp } from '../../../server/app.ts';
-import { createAccessTokenVerifier } from '../../../server/auth/access-token-verifier.ts';
+import { createAppFromConfig } from '../../../server/app-from-config.ts';
 import { ConfigError, readConfig } from '../../../server/config.ts';
 import { createJsonLogger } from '../../../server/http/logger.ts';
 import type { CreditStore } from '../../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../../server/ledger/postgres-credit-store.ts';
 import { createSupabaseCreditStore } from '../../../server/ledger/supabase-credit-store.ts';
-import { createStripeClient } from '../../../server/stripe/stripe-client.ts';
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
@@ -39,26 +37,7 @@ if (config.ledger.kind === 'postgres') store = createPostgresCreditStore(config.
 else if (config.ledger.kind === 'supabase') store = createSupabaseCreditStore(config.ledger.supabaseUrl, config.ledger.serviceRoleKey);
 else throw new Error('on Deno set DATABASE_URL, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (no embedded database here)');
 
-const app = createApp({
-  store,
-  stripe: createStripeClient(config.stripe),
-  verifier: createAccessTokenVerifier(config.auth),
-  logger: createJsonLogger(),
-  stripeSettings: {
-    publishableKey: config.stripe.publishableKey,
-    mode: config.stripe.mode,
-    webhookSecrets: config.stripe.webhookSecrets,
-    stripeJsUrl: config.stripe.apiBase ? new URL('/stripe-js-stand-in.js', config.stripe.apiBase).toString() : null,
-  },
-  checkout: {
-    returnUrl: config.publicReturnUrl,
-    invoiceCreation: config.stripe.invoiceCreation,
-    allowPromotionCodes: config.stripe.allowPromotionCodes,
-    automaticTax: config.stripe.automaticTax,
-  },
-  allowedOrigins: config.allowedOrigins,
-  checkoutRateLimit: config.checkoutRateLimit,
-});
+const app = createAppFromConfig(config, store, createJsonLogger());
 
 // On Supabase the function sees its own name as the first path segment (/credit-topup/v1/…);
 // served directly (tests, `deno run`) it is mounted at the root as on Node.

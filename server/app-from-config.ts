@@ -1,0 +1,33 @@
+// The app as a validated configuration describes it, for every entry point (Node's server/main.ts and
+// the Deno Edge Function): one place that turns ServerConfig into createApp's dependencies.
+
+import { createApp } from './app.ts';
+import { createAccessTokenVerifier } from './auth/access-token-verifier.ts';
+import type { ServerConfig } from './config.ts';
+import type { Logger } from './http/logger.ts';
+import type { CreditStore } from './ledger/credit-store.ts';
+import { createStripeClient } from './stripe/stripe-client.ts';
+
+export function createAppFromConfig(config: ServerConfig, store: CreditStore, logger: Logger) {
+  return createApp({
+    store,
+    stripe: createStripeClient(config.stripe),
+    verifier: createAccessTokenVerifier(config.auth),
+    logger,
+    stripeSettings: {
+      publishableKey: config.stripe.publishableKey,
+      mode: config.stripe.mode,
+      webhookSecrets: config.stripe.webhookSecrets,
+      // In sandbox mode the element loads the sandbox's Stripe.js stand-in instead of js.stripe.com.
+      stripeJsUrl: config.stripe.apiBase ? new URL('/stripe-js-stand-in.js', config.stripe.apiBase).toString() : null,
+    },
+    checkout: {
+      returnUrl: config.publicReturnUrl,
+      invoiceCreation: config.stripe.invoiceCreation,
+      allowPromotionCodes: config.stripe.allowPromotionCodes,
+      automaticTax: config.stripe.automaticTax,
+    },
+    allowedOrigins: config.allowedOrigins,
+    checkoutRateLimit: config.checkoutRateLimit,
+  });
+}
