@@ -71,6 +71,10 @@ let allOutput = '';
 const cluster = await startTestCluster();
 try {
   const env = { ...process.env, TEST_POSTGRES_URL: cluster.maintenanceUrl, NODE_ENV: 'test' };
+  // Types are checked as part of the tests: a type error fails CI like a failing test.
+  const typecheck = await run(process.execPath, ['node_modules/typescript/lib/tsc.js', '-p', 'tsconfig.json', '--noEmit'], env);
+  results.push({ runner: 'tsc --noEmit', passed: typecheck.code === 0 ? 1 : 0, failed: typecheck.code === 0 ? 0 : 1, skipped: 0 });
+
   const nodeTests = await findTestFiles(path.join(root, 'test'), '.test.ts');
   const only = process.argv.slice(2);
   const files = only.length ? nodeTests.filter((file) => only.some((part) => file.includes(part))) : nodeTests;

@@ -5,6 +5,7 @@
 import Stripe from 'stripe';
 import { CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
 import { ApiError } from '../http/api-error.ts';
+import { noTenant } from '../http/caller.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
 import { checkoutSessionParams, type CheckoutLocale, type CheckoutOptions } from './checkout-session-params.ts';
 import type { PackagePrices } from './package-prices.ts';
@@ -49,7 +50,7 @@ export async function createCheckoutSession(
     if (opened.code === 'idempotency_key_reused') {
       throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different package.');
     }
-    throw new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
+    throw noTenant();
   }
   // The same Idempotency-Key again (a double click, a retry): the same session.
   if (opened.purchase.stripeCheckoutSessionId) return existingSession(stripe, opened.purchase, timing);
