@@ -69,7 +69,7 @@ async function start() {
       webhookRetryBaseMs: 2000,
     });
     stops.push(() => sandbox!.close());
-    say(`offline Stripe sandbox ${sandbox.url} (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)`);
+    say(`offline Stripe sandbox on port ${sandboxPort} (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)`);
   } else {
     say('real Stripe test mode (STRIPE_SECRET_KEY from .env); forward webhooks with:');
     say(`  stripe listen --forward-to localhost:${apiPort}/v1/stripe/webhook`);
@@ -104,7 +104,7 @@ async function start() {
     ],
   });
   stops.push(() => server.close());
-  say(`API ${server.url} (logs in ${path.relative(root, serverLog)})`);
+  say(`API on port ${server.port} (logs in ${path.relative(root, serverLog)})`);
 
   // 5. The demo page; it reaches the API through the same origin.
   const vite = await createViteServer({

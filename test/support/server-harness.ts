@@ -14,6 +14,7 @@ import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
 import { startStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+import { until } from './until.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { createTenant, type TestTenant } from './tenants.ts';
 
@@ -161,13 +162,5 @@ export async function sandboxControl(server: TestServer, path: string, body: unk
   return response.json() as Promise<Record<string, unknown>>;
 }
 
-/** Waits until `check` holds, polling; fails with `what` after the timeout. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Waits until `check` holds (the Node tests' name for it). */
+export const eventually = until;

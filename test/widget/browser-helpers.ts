@@ -3,6 +3,7 @@
 
 import { sendKeys } from '@web/test-runner-commands';
 import type { CreditTopup } from '../../widget/credit-topup.ts';
+import { until as pollUntil } from '../support/until.ts';
 import '../../widget/credit-topup.ts';
 
 export interface Customer {
@@ -35,15 +36,8 @@ export const stopApi = () => call('POST', '/__test/api/stop');
 export const startApi = () => call('POST', '/__test/api/start');
 export const sandbox = (path: string, body: unknown = {}) => call<Record<string, unknown>>('POST', '/__test/sandbox', { path, body });
 
-export async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export const until = <T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000) =>
+  pollUntil(what, check, timeoutMs);
 
 /** Mounts a <credit-topup> for the customer (token as a property, as a portal would set it). */
 export async function mount(options: { customer?: Customer; locale?: 'de' | 'en'; configure?: (element: CreditTopup) => void } = {}) {
