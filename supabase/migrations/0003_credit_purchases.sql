@@ -212,12 +212,6 @@ create or replace function public.credit_topup_record_event(
     on conflict (event_id) do nothing
   $fn$;
 
-create or replace function public.credit_topup_available_credits(p_tenant_id uuid) returns integer
-  language sql stable security definer set search_path = public
-  as $fn$
-    select balance_credits - reserved_credits from tenant_credit_balance where tenant_id = p_tenant_id
-  $fn$;
-
 -- Brings the credits taken back from a purchase in line with what was refunded or is held by a
 -- dispute: proportional to the money reversed, from the available balance and never below zero; what
 -- cannot be taken is recorded as unrecovered. A won dispute gives back first the unrecovered part
