@@ -8,7 +8,7 @@
 //   widget               shipped size; connected → packages painted / → balance painted in Chromium
 //   growth               balance and webhook figures with ~10 and 100,000 purchase/ledger rows
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,17 +16,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import postgres from 'postgres';
 import { chromium } from 'playwright-core';
-import { creditPackages, CREDIT_CURRENCY } from '../credit-packages.ts';
-import { findFreePort, startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
-import { applyMigrations } from '../server/ledger/migrations.ts';
-import { createStripeClient } from '../server/stripe/stripe-client.ts';
-import { checkoutSessionParams } from '../server/stripe/checkout-session-params.ts';
+import postgres from 'postgres';
+import { CREDIT_CURRENCY, creditPackages } from '../credit-packages.ts';
 import { startStripeSandbox } from '../demo/stripe-sandbox/sandbox-server.ts';
 import { checkoutSessionObject, eventObject } from '../demo/stripe-sandbox/stripe-objects.ts';
 import { signPayload } from '../demo/stripe-sandbox/webhook-sender.ts';
-import { shippedJavaScript, SIZE_BUDGET_BYTES } from '../scripts/size.ts';
+import { SIZE_BUDGET_BYTES, shippedJavaScript } from '../scripts/size.ts';
+import { findFreePort, startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
+import { applyMigrations } from '../server/ledger/migrations.ts';
+import { checkoutSessionParams } from '../server/stripe/checkout-session-params.ts';
+import { createStripeClient } from '../server/stripe/stripe-client.ts';
 import { accessToken, TEST_JWT_SECRET } from '../test/support/access-tokens.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,14 +48,19 @@ const record = (row: Row) => {
   rows.push(row);
   console.error(`  measured: ${row.figure}: ${row.value} (${row.baseline})`);
 };
-const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // ----- Setup --------------------------------------------------------------------------------------
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'credit-topup-bench-'));
 await chmod(dir, 0o755);
 // Durable settings (fsync on), as a production database has them.
-const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), port: await findFreePort(), persistent: false });
+const database = await startEmbeddedPostgres({
+  dataDir: path.join(dir, 'data'),
+  port: await findFreePort(),
+  persistent: false,
+});
 await applyMigrations(database.url);
 const sql = postgres(database.url, { max: CONNECTIONS, onnotice: () => {} });
 const sandbox = await startStripeSandbox();
@@ -77,11 +82,20 @@ try {
     // Every setting is passed here; a developer's .env cannot override them (loadEnvFile keeps what is set).
     cwd: root,
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(serverPort), HOST: '127.0.0.1',
-      DATABASE_URL: database.url, DATABASE_POOL_MAX: String(CONNECTIONS),
-      SUPABASE_JWT_SECRET: TEST_JWT_SECRET, STRIPE_SECRET_KEY: sandbox.secretKey, STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
-      STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret, STRIPE_API_BASE: sandbox.url, PUBLIC_RETURN_URL: `http://127.0.0.1:${pagePort}/`,
-      ALLOWED_ORIGINS: `http://127.0.0.1:${pagePort}`, CHECKOUT_RATE_LIMIT: '10000',
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: String(serverPort),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      DATABASE_POOL_MAX: String(CONNECTIONS),
+      SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
+      STRIPE_SECRET_KEY: sandbox.secretKey,
+      STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
+      STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret,
+      STRIPE_API_BASE: sandbox.url,
+      PUBLIC_RETURN_URL: `http://127.0.0.1:${pagePort}/`,
+      ALLOWED_ORIGINS: `http://127.0.0.1:${pagePort}`,
+      CHECKOUT_RATE_LIMIT: '10000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -155,10 +169,18 @@ try {
   });
 
   // ----- Growth ------------------------------------------------------------------------------------
-  const small = { balance: await load('/v1/balance', { Authorization: `Bearer ${token}` }, 3), webhook: await webhookThroughput([member], quick ? 2000 : 5000, 'grow-small') };
+  const small = {
+    balance: await load('/v1/balance', { Authorization: `Bearer ${token}` }, 3),
+    webhook: await webhookThroughput([member], quick ? 2000 : 5000, 'grow-small'),
+  };
   await seedHistory(member, 100_000);
-  const large = { balance: await load('/v1/balance', { Authorization: `Bearer ${token}` }, 3), webhook: await webhookThroughput([member], quick ? 2000 : 5000, 'grow-large') };
-  const { purchases, ledger } = (await sql`select (select count(*) from credit_purchases)::int as purchases, (select count(*) from credit_ledger)::int as ledger`)[0]!;
+  const large = {
+    balance: await load('/v1/balance', { Authorization: `Bearer ${token}` }, 3),
+    webhook: await webhookThroughput([member], quick ? 2000 : 5000, 'grow-large'),
+  };
+  const { purchases, ledger } = (
+    await sql`select (select count(*) from credit_purchases)::int as purchases, (select count(*) from credit_ledger)::int as ledger`
+  )[0]!;
   const flat = (before: number, after: number) => after / before >= 0.8;
   record({
     figure: `growth: GET /v1/balance with 100,000 more rows`,
@@ -178,7 +200,9 @@ try {
   });
 
   const { version } = (await sql`select current_setting('server_version') as version`)[0]!;
-  console.log(`\ncredit-topup bench on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${version} (embedded, fsync on), ${seconds} s per load${quick ? ' (--quick)' : ''}\n`);
+  console.log(
+    `\ncredit-topup bench on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${version} (embedded, fsync on), ${seconds} s per load${quick ? ' (--quick)' : ''}\n`,
+  );
   printTable(rows);
 } catch (error) {
   console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -192,7 +216,10 @@ process.exit(process.exitCode ?? 0);
 // ----- Measurements ---------------------------------------------------------------------------------
 
 async function createTenants(count: number) {
-  const tenants = Array.from({ length: count }, () => ({ tenantId: crypto.randomUUID(), userId: crypto.randomUUID() }));
+  const tenants = Array.from({ length: count }, () => ({
+    tenantId: crypto.randomUUID(),
+    userId: crypto.randomUUID(),
+  }));
   await sql`insert into organizations (id, name) select * from unnest(${tenants.map((t) => t.tenantId)}::uuid[], ${tenants.map(() => 'Bench GmbH')}::text[])`;
   await sql`insert into auth.users (id) select * from unnest(${tenants.map((t) => t.userId)}::uuid[])`;
   await sql`insert into profiles (id, active_tenant_id) select * from unnest(${tenants.map((t) => t.userId)}::uuid[], ${tenants.map((t) => t.tenantId)}::uuid[])`;
@@ -201,8 +228,15 @@ async function createTenants(count: number) {
 }
 
 /** Pending purchases with attached sessions, spread over the tenants, ready to be fulfilled. */
-async function pendingSessions(tenants: { tenantId: string; userId: string }[], count: number, label: string) {
-  const sessions = Array.from({ length: count }, (_, index) => ({ id: `cs_test_bench_${label}_${index}`, tenant: tenants[index % tenants.length]! }));
+async function pendingSessions(
+  tenants: { tenantId: string; userId: string }[],
+  count: number,
+  label: string,
+) {
+  const sessions = Array.from({ length: count }, (_, index) => ({
+    id: `cs_test_bench_${label}_${index}`,
+    tenant: tenants[index % tenants.length]!,
+  }));
   for (let start = 0; start < sessions.length; start += 5000) {
     const chunk = sessions.slice(start, start + 5000);
     await sql`
@@ -213,14 +247,27 @@ async function pendingSessions(tenants: { tenantId: string; userId: string }[], 
   return sessions;
 }
 
-async function webhookThroughput(tenants: { tenantId: string; userId: string }[], count: number, label: string): Promise<number> {
+async function webhookThroughput(
+  tenants: { tenantId: string; userId: string }[],
+  count: number,
+  label: string,
+): Promise<number> {
   const sessions = await pendingSessions(tenants, count, label);
   const timestamp = Math.floor(Date.now() / 1000);
   const deliveries = sessions.map((session) => {
-    const event = eventObject('checkout.session.completed', checkoutSessionObject({
-      id: session.id, amount_subtotal: standard.amountCents, amount_total: standard.amountCents, currency: CREDIT_CURRENCY,
-      payment_status: 'paid', status: 'complete', payment_intent: `pi_${session.id}`, metadata: { tenant_id: session.tenant.tenantId },
-    }));
+    const event = eventObject(
+      'checkout.session.completed',
+      checkoutSessionObject({
+        id: session.id,
+        amount_subtotal: standard.amountCents,
+        amount_total: standard.amountCents,
+        currency: CREDIT_CURRENCY,
+        payment_status: 'paid',
+        status: 'complete',
+        payment_intent: `pi_${session.id}`,
+        metadata: { tenant_id: session.tenant.tenantId },
+      }),
+    );
     const body = JSON.stringify(event);
     return { body, signature: signPayload(body, sandbox.webhookSecret, timestamp) };
   });
@@ -231,56 +278,81 @@ async function webhookThroughput(tenants: { tenantId: string; userId: string }[]
   // autocannon notices the end of a fixed amount only on its once-a-second tick: the rate is taken
   // from the last answer instead.
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({
-    url: api,
-    connections: CONNECTIONS,
-    amount: deliveries.length,
-    requests: [{
-      method: 'POST',
-      path: '/v1/stripe/webhook',
-      setupRequest: (request: autocannon.Request) => {
-        const delivery = deliveries[next++ % deliveries.length]!;
-        return { ...request, body: delivery.body, headers: { 'content-type': 'application/json', 'stripe-signature': delivery.signature } };
+    const instance = autocannon(
+      {
+        url: api,
+        connections: CONNECTIONS,
+        amount: deliveries.length,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/stripe/webhook',
+            setupRequest: (request: autocannon.Request) => {
+              const delivery = deliveries[next++ % deliveries.length]!;
+              return {
+                ...request,
+                body: delivery.body,
+                headers: { 'content-type': 'application/json', 'stripe-signature': delivery.signature },
+              };
+            },
+          },
+        ],
       },
-    }],
-    }, (error, done) => (error ? reject(error) : resolve(done)));
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
     instance.on('response', () => {
       answered++;
       lastAnswer = performance.now();
     });
   });
   if (result.non2xx || result.errors || answered !== count) {
-    throw new Error(`webhook load: ${result.non2xx} non-2xx, ${result.errors} errors, ${answered} of ${count} answered`);
+    throw new Error(
+      `webhook load: ${result.non2xx} non-2xx, ${result.errors} errors, ${answered} of ${count} answered`,
+    );
   }
-  const { credited } = (await sql`select count(*)::int as credited from credit_purchases where stripe_checkout_session_id like ${`cs_test_bench_${label}_%`} and credited_credits > 0`)[0]!;
+  const { credited } = (
+    await sql`select count(*)::int as credited from credit_purchases where stripe_checkout_session_id like ${`cs_test_bench_${label}_%`} and credited_credits > 0`
+  )[0]!;
   if (credited !== count) throw new Error(`only ${credited} of ${count} sessions credited`);
   return count / ((lastAnswer - started) / 1000);
 }
 
-async function directFulfilThroughput(tenants: { tenantId: string; userId: string }[], count: number, label: string): Promise<number> {
+async function directFulfilThroughput(
+  tenants: { tenantId: string; userId: string }[],
+  count: number,
+  label: string,
+): Promise<number> {
   const sessions = await pendingSessions(tenants, count, label);
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    for (let index = next++; index < sessions.length; index = next++) {
-      const session = sessions[index]!;
-      await sql`select public.credit_topup_fulfil_checkout_session(
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      for (let index = next++; index < sessions.length; index = next++) {
+        const session = sessions[index]!;
+        await sql`select public.credit_topup_fulfil_checkout_session(
         p_checkout_session_id => ${session.id}, p_amount_cents => ${standard.amountCents}, p_currency => ${CREDIT_CURRENCY},
         p_payment_intent_id => ${`pi_${session.id}`}, p_amount_paid_cents => ${standard.amountCents},
         p_stripe_event_id => ${`evt_${session.id}`}, p_stripe_event_type => 'checkout.session.completed') as result`;
-    }
-  }));
+      }
+    }),
+  );
   return count / ((performance.now() - started) / 1000);
 }
 
 async function load(pathname: string, headers: Record<string, string>, duration = seconds) {
   const result = await autocannon({ url: `${api}${pathname}`, connections: CONNECTIONS, duration, headers });
-  if (result.non2xx || result.errors) throw new Error(`${pathname}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx || result.errors)
+    throw new Error(`${pathname}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 async function checkoutOverhead(token: string) {
-  const stripe = createStripeClient({ secretKey: sandbox.secretKey, apiBase: new URL(sandbox.url), timeoutMs: 5000, maxNetworkRetries: 0 });
+  const stripe = createStripeClient({
+    secretKey: sandbox.secretKey,
+    apiBase: new URL(sandbox.url),
+    timeoutMs: 5000,
+    maxNetworkRetries: 0,
+  });
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const posts: number[] = [];
   const direct: number[] = [];
@@ -289,24 +361,41 @@ async function checkoutOverhead(token: string) {
   for (let run = 0; run < runs + 20; run++) {
     let started = performance.now();
     const response = await fetch(`${api}/v1/checkout-sessions`, {
-      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ package_id: 'standard' }),
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ package_id: 'standard' }),
     });
     if (response.status !== 201) throw new Error(`checkout: ${response.status}`);
     await response.arrayBuffer();
     if (run >= 20) {
       posts.push(performance.now() - started);
       // The server's own time: its whole handling minus the time it waited for Stripe (Server-Timing).
-      const timing = Object.fromEntries((response.headers.get('server-timing') ?? '').split(',').map((entry) => {
-        const [name, duration] = entry.trim().split(';dur=');
-        return [name, Number(duration)];
-      }));
+      const timing = Object.fromEntries(
+        (response.headers.get('server-timing') ?? '').split(',').map((entry) => {
+          const [name, duration] = entry.trim().split(';dur=');
+          return [name, Number(duration)];
+        }),
+      );
       ours.push(timing.app - timing.stripe);
     }
     // The same Stripe call, with the same parameters, made straight from here.
     const params = checkoutSessionParams({
-      purchase: { id: crypto.randomUUID(), tenantId: crypto.randomUUID(), userId: crypto.randomUUID(), currency: CREDIT_CURRENCY, amountCents: standard.amountCents } as never,
-      creditPackage: standard, priceId: null, locale: 'de',
-      options: { returnUrl: `http://127.0.0.1:${pagePort}/`, invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+      purchase: {
+        id: crypto.randomUUID(),
+        tenantId: crypto.randomUUID(),
+        userId: crypto.randomUUID(),
+        currency: CREDIT_CURRENCY,
+        amountCents: standard.amountCents,
+      } as never,
+      creditPackage: standard,
+      priceId: null,
+      locale: 'de',
+      options: {
+        returnUrl: `http://127.0.0.1:${pagePort}/`,
+        invoiceCreation: false,
+        allowPromotionCodes: false,
+        automaticTax: false,
+      },
       nowSeconds: Math.floor(Date.now() / 1000),
     });
     started = performance.now();
@@ -342,13 +431,22 @@ async function widgetPaint(token: string) {
     window.benchResult = result;
   </script></body></html>`;
   const staticServer = createServer((request, response) => {
-    if (request.url === '/credit-topup.js') response.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
+    if (request.url === '/credit-topup.js')
+      response.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
     else response.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
   });
   await new Promise<void>((resolve) => staticServer.listen(pagePort, '127.0.0.1', resolve));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const results: { packages: number; balance: number; fetchBaseline: number }[] = [];
   try {
@@ -357,15 +455,30 @@ async function widgetPaint(token: string) {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${(staticServer.address() as AddressInfo).port}/`);
       await tab.waitForFunction(() => (window as unknown as { benchResult?: unknown }).benchResult);
-      results.push(await tab.evaluate(() => (window as unknown as { benchResult: { packages: number; balance: number; fetchBaseline: number } }).benchResult));
+      results.push(
+        await tab.evaluate(
+          () =>
+            (
+              window as unknown as {
+                benchResult: { packages: number; balance: number; fetchBaseline: number };
+              }
+            ).benchResult,
+        ),
+      );
       await tab.close();
     }
   } finally {
     await browser.close();
     staticServer.close();
   }
-  const median = (pick: (result: (typeof results)[number]) => number) => results.map(pick).sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
-  return { packages: median((r) => r.packages), balance: median((r) => r.balance), fetchBaseline: median((r) => r.fetchBaseline), runs: results.length };
+  const median = (pick: (result: (typeof results)[number]) => number) =>
+    results.map(pick).sort((a, b) => a - b)[Math.floor(results.length / 2)]!;
+  return {
+    packages: median((r) => r.packages),
+    balance: median((r) => r.balance),
+    fetchBaseline: median((r) => r.fetchBaseline),
+    runs: results.length,
+  };
 }
 
 async function seedHistory(tenant: { tenantId: string; userId: string }, rows: number) {
@@ -383,7 +496,8 @@ async function seedHistory(tenant: { tenantId: string; userId: string }, rows: n
 function printTable(table: Row[]) {
   const columns: (keyof Row)[] = ['figure', 'value', 'baseline', 'ratio', 'target', 'met'];
   const widths = columns.map((column) => Math.max(column.length, ...table.map((row) => row[column].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, index) => cell.padEnd(widths[index]!)).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, index) => cell.padEnd(widths[index]!)).join(' | ')} |`;
   console.log(line(columns));
   console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
   for (const row of table) console.log(line(columns.map((column) => row[column])));

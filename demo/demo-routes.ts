@@ -41,20 +41,32 @@ export function demoRoutes(deps: DemoRoutesDeps) {
       .setIssuedAt(now)
       .setExpirationTime(now + 3600)
       .sign(new TextEncoder().encode(deps.jwtSecret));
-    return c.json({ access_token: accessToken, expires_at: now + 3600, email: DEMO_USER_EMAIL, stripe_sandbox: deps.sandboxUrl !== null });
+    return c.json({
+      access_token: accessToken,
+      expires_at: now + 3600,
+      email: DEMO_USER_EMAIL,
+      stripe_sandbox: deps.sandboxUrl !== null,
+    });
   });
 
   app.post('/spend', async (c) => {
-    const { userId, tenantId } = await caller(c.req.header('authorization')).catch(() => ({ userId: '', tenantId: '' }));
+    const { userId, tenantId } = await caller(c.req.header('authorization')).catch(() => ({
+      userId: '',
+      tenantId: '',
+    }));
     if (!tenantId) return c.json({ error: { code: 'unauthorized', message: 'Sign in first.' } }, 401);
     const { credits } = (await c.req.json().catch(() => ({}))) as { credits?: unknown };
     if (typeof credits !== 'number' || !SPEND_CHOICES.includes(credits)) {
-      return c.json({ error: { code: 'invalid_request', message: `credits must be one of ${SPEND_CHOICES.join(', ')}` } }, 400);
+      return c.json(
+        { error: { code: 'invalid_request', message: `credits must be one of ${SPEND_CHOICES.join(', ')}` } },
+        400,
+      );
     }
     const [row] = await deps.sql<{ result: Record<string, unknown> }[]>`
       select public.rpc_credit_deduct(${tenantId}, ${credits}, 'demo_ai_action', 'demo_ai_action', null, ${userId}) as result`;
     const result = row!.result;
-    if (result.success !== true) return c.json({ error: { code: 'insufficient_credits', message: String(result.error) } }, 409);
+    if (result.success !== true)
+      return c.json({ error: { code: 'insufficient_credits', message: String(result.error) } }, 409);
     return c.json(result);
   });
 
@@ -71,15 +83,31 @@ export function demoRoutes(deps: DemoRoutesDeps) {
   app.post('/refund', async (c) => {
     const { tenantId } = await caller(c.req.header('authorization')).catch(() => ({ tenantId: '' }));
     if (!tenantId) return c.json({ error: { code: 'unauthorized', message: 'Sign in first.' } }, 401);
-    if (!deps.sandboxUrl) return c.json({ error: { code: 'not_available', message: 'Refunds from the demo page work only with the offline sandbox; use the Stripe Dashboard.' } }, 400);
-    const { session_id: sessionId, amount } = (await c.req.json().catch(() => ({}))) as { session_id?: string; amount?: number };
+    if (!deps.sandboxUrl)
+      return c.json(
+        {
+          error: {
+            code: 'not_available',
+            message:
+              'Refunds from the demo page work only with the offline sandbox; use the Stripe Dashboard.',
+          },
+        },
+        400,
+      );
+    const { session_id: sessionId, amount } = (await c.req.json().catch(() => ({}))) as {
+      session_id?: string;
+      amount?: number;
+    };
     const purchase = sessionId ? await deps.store.findPurchaseBySession(tenantId, sessionId) : null;
     if (!purchase) return c.json({ error: { code: 'not_found', message: 'No such purchase.' } }, 404);
-    const response = await fetch(`${deps.sandboxUrl}/__sandbox/checkout-sessions/${encodeURIComponent(sessionId!)}/refund`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(amount ? { amount } : {}),
-    });
+    const response = await fetch(
+      `${deps.sandboxUrl}/__sandbox/checkout-sessions/${encodeURIComponent(sessionId!)}/refund`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(amount ? { amount } : {}),
+      },
+    );
     return c.json(await response.json(), response.ok ? 200 : 400);
   });
 

@@ -3,22 +3,22 @@
 // Stripe sandbox (unless STRIPE_SECRET_KEY is set: then real Stripe test mode), the API server and the
 // demo page, prints one URL, and stops everything on Ctrl-C.
 
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { createServer as createViteServer } from 'vite';
-import { ConfigError, readConfig } from '../server/config.ts';
 import { createAccessTokenVerifier } from '../server/auth/access-token-verifier.ts';
+import { ConfigError, readConfig } from '../server/config.ts';
 import { createJsonLogger } from '../server/http/logger.ts';
 import { startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../server/ledger/migrations.ts';
 import { startNodeServer } from '../server/start-node-server.ts';
-import { startStripeSandbox, type StripeSandbox } from './stripe-sandbox/sandbox-server.ts';
 import { demoRoutes } from './demo-routes.ts';
 import { seedDemo } from './demo-seed.ts';
+import { type StripeSandbox, startStripeSandbox } from './stripe-sandbox/sandbox-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));
@@ -40,7 +40,10 @@ async function start() {
   const serverLog = path.join(dataDir, 'demo-server.log');
 
   // 1. Database
-  const database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: postgresPort });
+  const database = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, 'postgres'),
+    port: postgresPort,
+  });
   stops.push(() => database.stop());
   await applyMigrations(database.url);
   const sql = postgres(database.url, { max: 4, onnotice: () => {} });
@@ -69,7 +72,9 @@ async function start() {
       webhookRetryBaseMs: 2000,
     });
     stops.push(() => sandbox!.close());
-    say(`offline Stripe sandbox on port ${sandboxPort} (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)`);
+    say(
+      `offline Stripe sandbox on port ${sandboxPort} (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)`,
+    );
   } else {
     say('real Stripe test mode (STRIPE_SECRET_KEY from .env); forward webhooks with:');
     say(`  stripe listen --forward-to localhost:${apiPort}/v1/stripe/webhook`);
@@ -100,7 +105,16 @@ async function start() {
   const server = await startNodeServer(config, {
     logger: createJsonLogger((line) => void appendFile(serverLog, `${line}\n`)),
     extraRoutes: (ledger) => [
-      { path: '/demo-api', routes: demoRoutes({ sql, store: ledger.store, verifier, jwtSecret: secrets.jwtSecret, sandboxUrl: sandbox?.url ?? null }) },
+      {
+        path: '/demo-api',
+        routes: demoRoutes({
+          sql,
+          store: ledger.store,
+          verifier,
+          jwtSecret: secrets.jwtSecret,
+          sandboxUrl: sandbox?.url ?? null,
+        }),
+      },
     ],
   });
   stops.push(() => server.close());
@@ -135,7 +149,8 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 start().catch(async (error) => {
-  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
   console.error(`[demo] could not start: ${message}`);
   await stop(1);
 });

@@ -1,12 +1,14 @@
 // `npm run migrate`: applies supabase/migrations to DATABASE_URL (or to the embedded database in .data/
 // when DATABASE_URL is not set, which is what `npm run demo` and `npm start` use).
 
-import { applyMigrations } from '../server/ledger/migrations.ts';
-import { startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
 import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from '../server/ledger/embedded-defaults.ts';
+import { startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
+import { applyMigrations } from '../server/ledger/migrations.ts';
 
 const databaseUrl = process.env.DATABASE_URL || null;
-const embedded = databaseUrl ? null : await startEmbeddedPostgres({ dataDir: EMBEDDED_DATA_DIR, port: EMBEDDED_PORT });
+const embedded = databaseUrl
+  ? null
+  : await startEmbeddedPostgres({ dataDir: EMBEDDED_DATA_DIR, port: EMBEDDED_PORT });
 try {
   const report = await applyMigrations(databaseUrl ?? embedded!.url, { log: (line) => console.log(line) });
   console.log(

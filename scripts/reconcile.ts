@@ -3,16 +3,18 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, readConfig } from '../server/config.ts';
+import { ConfigError, readConfig, type ServerConfig } from '../server/config.ts';
 import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from '../server/ledger/embedded-defaults.ts';
 import { openCreditStore } from '../server/ledger/open-credit-store.ts';
 import { parseSince, reconcileCheckoutSessions } from '../server/stripe/reconcile.ts';
 import { createStripeClient } from '../server/stripe/stripe-client.ts';
 
-const { values } = parseArgs({ options: { since: { type: 'string', default: '7d' }, 'dry-run': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { since: { type: 'string', default: '7d' }, 'dry-run': { type: 'boolean', default: false } },
+});
 if (existsSync('.env')) process.loadEnvFile('.env');
 
-let config;
+let config: ServerConfig;
 try {
   config = readConfig(process.env, { embeddedDataDir: EMBEDDED_DATA_DIR, embeddedPort: EMBEDDED_PORT });
 } catch (error) {

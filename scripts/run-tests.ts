@@ -21,14 +21,19 @@ async function findTestFiles(dir: string, suffix: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     // Browser tests (test/widget) run in Chromium through @web/test-runner, not in Node.
-    if (entry.isDirectory() && entry.name !== 'support' && entry.name !== 'widget') found.push(...(await findTestFiles(full, suffix)));
+    if (entry.isDirectory() && entry.name !== 'support' && entry.name !== 'widget')
+      found.push(...(await findTestFiles(full, suffix)));
     else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(path.relative(root, full));
   }
   return found.sort();
 }
 
 /** Runs a command, echoing its output, and returns what it printed. */
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -72,15 +77,35 @@ const cluster = await startTestCluster();
 try {
   const env = { ...process.env, TEST_POSTGRES_URL: cluster.maintenanceUrl, NODE_ENV: 'test' };
   // Types are checked as part of the tests: a type error fails CI like a failing test.
-  const typecheck = await run(process.execPath, ['node_modules/typescript/lib/tsc.js', '-p', 'tsconfig.json', '--noEmit'], env);
-  results.push({ runner: 'tsc --noEmit', passed: typecheck.code === 0 ? 1 : 0, failed: typecheck.code === 0 ? 0 : 1, skipped: 0 });
+  const typecheck = await run(
+    process.execPath,
+    ['node_modules/typescript/lib/tsc.js', '-p', 'tsconfig.json', '--noEmit'],
+    env,
+  );
+  results.push({
+    runner: 'tsc --noEmit',
+    passed: typecheck.code === 0 ? 1 : 0,
+    failed: typecheck.code === 0 ? 0 : 1,
+    skipped: 0,
+  });
 
   const nodeTests = await findTestFiles(path.join(root, 'test'), '.test.ts');
   const only = process.argv.slice(2);
-  const files = only.length ? nodeTests.filter((file) => only.some((part) => file.includes(part))) : nodeTests;
+  const files = only.length
+    ? nodeTests.filter((file) => only.some((part) => file.includes(part)))
+    : nodeTests;
   const nodeRun = await run(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=180000', '--test-force-exit', ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      '--test-concurrency=2',
+      '--test-timeout=180000',
+      '--test-force-exit',
+      ...files,
+    ],
     env,
   );
   results.push(countFromNodeSummary(nodeRun.output, 'node:test', nodeRun.code));
@@ -89,7 +114,14 @@ try {
   if (!only.length || only.some((part) => part.includes('widget'))) {
     const browserRun = await run(
       process.execPath,
-      ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', 'web-test-runner.config.mjs', '--static-logging'],
+      [
+        '--import',
+        'tsx',
+        'node_modules/@web/test-runner/dist/bin.js',
+        '--config',
+        'web-test-runner.config.mjs',
+        '--static-logging',
+      ],
       env,
     );
     results.push(countFromWebTestRunner(browserRun.output, browserRun.code));
@@ -99,11 +131,17 @@ try {
 }
 
 // The reliability suites print one line of figures per scenario; gather them into one table.
-const figures = [...allOutput.matchAll(/\[reliability\] (\{.*\})/g)].map((match) => JSON.parse(match[1]!) as Record<string, unknown>);
+const figures = [...allOutput.matchAll(/\[reliability\] (\{.*\})/g)].map(
+  (match) => JSON.parse(match[1]!) as Record<string, unknown>,
+);
 if (figures.length) {
   console.log('\nReliability figures:');
   for (const { scenario, ...rest } of figures) {
-    console.log(`  ${String(scenario)}: ${Object.entries(rest).map(([key, value]) => `${key} ${String(value)}`).join(', ')}`);
+    console.log(
+      `  ${String(scenario)}: ${Object.entries(rest)
+        .map(([key, value]) => `${key} ${String(value)}`)
+        .join(', ')}`,
+    );
   }
 }
 
@@ -111,7 +149,9 @@ const passed = results.reduce((sum, result) => sum + result.passed, 0);
 const failed = results.reduce((sum, result) => sum + result.failed, 0);
 const skipped = results.reduce((sum, result) => sum + result.skipped, 0);
 for (const result of results) {
-  console.log(`${result.runner}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`);
+  console.log(
+    `${result.runner}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`,
+  );
 }
 // Skipped tests are defects here: count them as failures so they cannot hide.
 console.log(`${passed} passed, ${failed + skipped} failed`);

@@ -18,7 +18,11 @@ export async function shippedJavaScript(dir = path.join(root, 'dist')) {
       if (entry.isDirectory()) await walk(full);
       else if (entry.name.endsWith('.js')) {
         const content = await readFile(full);
-        files.push({ file: path.relative(root, full), minified: content.length, gzipped: gzipSync(content, { level: 9 }).length });
+        files.push({
+          file: path.relative(root, full),
+          minified: content.length,
+          gzipped: gzipSync(content, { level: 9 }).length,
+        });
       }
     }
   };
@@ -27,10 +31,14 @@ export async function shippedJavaScript(dir = path.join(root, 'dist')) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (!process.argv.includes('--no-build')) execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (!process.argv.includes('--no-build'))
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   const { files, total } = await shippedJavaScript();
-  for (const file of files) console.log(`${file.file}: ${file.minified} B minified, ${file.gzipped} B min+gzip`);
+  for (const file of files)
+    console.log(`${file.file}: ${file.minified} B minified, ${file.gzipped} B min+gzip`);
   const verdict = total <= SIZE_BUDGET_BYTES ? 'within' : 'OVER';
-  console.log(`total: ${total} B min+gzip (${(total / 1024).toFixed(2)} KB), ${verdict} the budget of ${SIZE_BUDGET_BYTES} B (12 KB)`);
+  console.log(
+    `total: ${total} B min+gzip (${(total / 1024).toFixed(2)} KB), ${verdict} the budget of ${SIZE_BUDGET_BYTES} B (12 KB)`,
+  );
   if (total > SIZE_BUDGET_BYTES) process.exitCode = 1;
 }

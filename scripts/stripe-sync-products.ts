@@ -3,7 +3,7 @@
 // these Prices; without them it prices inline.
 
 import Stripe from 'stripe';
-import { creditPackages, CREDIT_CURRENCY } from '../credit-packages.ts';
+import { CREDIT_CURRENCY, creditPackages } from '../credit-packages.ts';
 import { packageLookupKey, packageProductId } from '../server/stripe/package-prices.ts';
 
 export interface SyncRow {
@@ -23,7 +23,8 @@ export async function syncStripeProducts(stripe: Stripe): Promise<SyncRow[]> {
     try {
       product = await stripe.products.retrieve(productId);
     } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404)) throw error;
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404))
+        throw error;
     }
     if (!product) {
       await stripe.products.create({ id: productId, name, metadata: { package_id: creditPackage.id } });
@@ -36,7 +37,11 @@ export async function syncStripeProducts(stripe: Stripe): Promise<SyncRow[]> {
     const lookupKey = packageLookupKey(creditPackage);
     const existing = (await stripe.prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 })).data[0];
     let priceId = existing?.id;
-    if (!existing || existing.unit_amount !== creditPackage.amountCents || existing.currency !== CREDIT_CURRENCY) {
+    if (
+      !existing ||
+      existing.unit_amount !== creditPackage.amountCents ||
+      existing.currency !== CREDIT_CURRENCY
+    ) {
       const price = await stripe.prices.create({
         product: productId,
         unit_amount: creditPackage.amountCents,
@@ -67,6 +72,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error('STRIPE_API_BASE is refused with a live key');
     process.exit(1);
   }
-  const rows = await syncStripeProducts(createStripeClient({ secretKey, apiBase, timeoutMs: 10_000, maxNetworkRetries: 2 }));
+  const rows = await syncStripeProducts(
+    createStripeClient({ secretKey, apiBase, timeoutMs: 10_000, maxNetworkRetries: 2 }),
+  );
   console.table(rows);
 }

@@ -19,7 +19,9 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
       mode: config.stripe.mode,
       webhookSecrets: config.stripe.webhookSecrets,
       // In sandbox mode the element loads the sandbox's Stripe.js stand-in instead of js.stripe.com.
-      stripeJsUrl: config.stripe.apiBase ? new URL('/stripe-js-stand-in.js', config.stripe.apiBase).toString() : null,
+      stripeJsUrl: config.stripe.apiBase
+        ? new URL('/stripe-js-stand-in.js', config.stripe.apiBase).toString()
+        : null,
     },
     checkout: {
       returnUrl: config.publicReturnUrl,

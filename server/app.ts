@@ -13,7 +13,7 @@ import { requireCaller, requireUser } from './http/caller.ts';
 import { corsForOrigins } from './http/cors.ts';
 import type { Logger } from './http/logger.ts';
 import { createRateLimiter } from './http/rate-limiter.ts';
-import { LedgerUnavailableError, type CreditStore } from './ledger/credit-store.ts';
+import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -49,7 +49,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createApp(deps: AppDeps) {
   const { store, stripe, logger } = deps;
   const now = deps.now ?? Date.now;
-  const prices = deps.prices ?? createPackagePrices(stripe, { onError: (error) => logger.warn('stripe prices unavailable', { error }) });
+  const prices =
+    deps.prices ??
+    createPackagePrices(stripe, { onError: (error) => logger.warn('stripe prices unavailable', { error }) });
   const caller = requireCaller(deps.verifier, store);
   const user = requireUser(deps.verifier);
   const app = new Hono<AppEnv>();
@@ -81,7 +83,8 @@ export function createApp(deps: AppDeps) {
   const tooLarge = (limit: number) =>
     bodyLimit({
       maxSize: limit,
-      onError: (c) => c.json(errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`), 413),
+      onError: (c) =>
+        c.json(errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`), 413),
     });
   // Browsers call /v1/* (CORS, small bodies); Stripe calls the webhook (no Origin, larger events).
   const isWebhook = (path: string) => path === '/v1/stripe/webhook';
@@ -92,23 +95,39 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/*', (c, next) => (isWebhook(c.req.path) ? next() : apiBodyLimit(c, next)));
 
   app.route('/', healthRoutes(store));
-  app.route('/', publicConfigRoutes({
-    publishableKey: deps.stripeSettings.publishableKey,
-    stripeMode: deps.stripeSettings.mode,
-    stripeJsUrl: deps.stripeSettings.stripeJsUrl ?? null,
-  }));
+  app.route(
+    '/',
+    publicConfigRoutes({
+      publishableKey: deps.stripeSettings.publishableKey,
+      stripeMode: deps.stripeSettings.mode,
+      stripeJsUrl: deps.stripeSettings.stripeJsUrl ?? null,
+    }),
+  );
   app.route('/', packageRoutes());
   app.route('/', balanceRoutes(store, user));
-  app.route('/', checkoutSessionRoutes(
-    { store, stripe, prices, options: deps.checkout, now, rateLimiter: createRateLimiter(deps.checkoutRateLimit, now) },
-    { requireCaller: caller, requireUser: user },
-  ));
-  app.route('/', stripeWebhookRoutes({
-    store,
-    stripe,
-    webhookSecrets: deps.stripeSettings.webhookSecrets,
-    livemode: deps.stripeSettings.mode === 'live',
-  }));
+  app.route(
+    '/',
+    checkoutSessionRoutes(
+      {
+        store,
+        stripe,
+        prices,
+        options: deps.checkout,
+        now,
+        rateLimiter: createRateLimiter(deps.checkoutRateLimit, now),
+      },
+      { requireCaller: caller, requireUser: user },
+    ),
+  );
+  app.route(
+    '/',
+    stripeWebhookRoutes({
+      store,
+      stripe,
+      webhookSecrets: deps.stripeSettings.webhookSecrets,
+      livemode: deps.stripeSettings.mode === 'live',
+    }),
+  );
 
   app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), 404));
   app.onError((error, c) => {
@@ -119,7 +138,10 @@ export function createApp(deps: AppDeps) {
     }
     if (error instanceof LedgerUnavailableError) {
       log.error('database unavailable', { error });
-      return c.json(errorBody('database_unavailable', 'The database is not reachable right now. Please try again.'), 503);
+      return c.json(
+        errorBody('database_unavailable', 'The database is not reachable right now. Please try again.'),
+        503,
+      );
     }
     log.error('unhandled error', { error });
     return c.json(errorBody('internal_error', 'Something went wrong on our side.'), 500);

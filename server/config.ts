@@ -91,41 +91,61 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
     ledger = { kind: 'postgres', databaseUrl, maxConnections };
   } else if (supabaseUrl) {
-    if (!serviceRoleKey) problems.push('SUPABASE_SERVICE_ROLE_KEY is required with SUPABASE_URL (or set DATABASE_URL)');
+    if (!serviceRoleKey)
+      problems.push('SUPABASE_SERVICE_ROLE_KEY is required with SUPABASE_URL (or set DATABASE_URL)');
     ledger = { kind: 'supabase', supabaseUrl: supabaseUrl.origin, serviceRoleKey: serviceRoleKey ?? '' };
   } else {
-    ledger = { kind: 'embedded', dataDir: defaults.embeddedDataDir, port: defaults.embeddedPort, maxConnections };
+    ledger = {
+      kind: 'embedded',
+      dataDir: defaults.embeddedDataDir,
+      port: defaults.embeddedPort,
+      maxConnections,
+    };
   }
 
   const jwtSecret = value('SUPABASE_JWT_SECRET');
-  if (jwtSecret !== null && jwtSecret.length < 32) problems.push('SUPABASE_JWT_SECRET must be at least 32 characters');
+  if (jwtSecret !== null && jwtSecret.length < 32)
+    problems.push('SUPABASE_JWT_SECRET must be at least 32 characters');
   const jwksUrl = supabaseUrl ? `${supabaseUrl.origin}/auth/v1/.well-known/jwks.json` : null;
   if (!jwtSecret && !jwksUrl) {
-    problems.push('set SUPABASE_JWT_SECRET, or SUPABASE_URL to verify access tokens with the project\'s JWKS');
+    problems.push("set SUPABASE_JWT_SECRET, or SUPABASE_URL to verify access tokens with the project's JWKS");
   }
 
   const secretKey = value('STRIPE_SECRET_KEY');
   const publishableKey = value('STRIPE_PUBLISHABLE_KEY');
-  const webhookSecrets = (value('STRIPE_WEBHOOK_SECRET') ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  const webhookSecrets = (value('STRIPE_WEBHOOK_SECRET') ?? '')
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter(Boolean);
   const apiBase = url('STRIPE_API_BASE', value('STRIPE_API_BASE'));
   const secretMode = secretKey ? /^(?:sk|rk)_(live|test)_/.exec(secretKey)?.[1] : undefined;
   const publishableMode = publishableKey ? /^pk_(live|test)_/.exec(publishableKey)?.[1] : undefined;
   if (!secretKey) problems.push('STRIPE_SECRET_KEY is required');
-  else if (!secretMode) problems.push('STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_');
+  else if (!secretMode)
+    problems.push('STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_');
   if (!publishableKey) problems.push('STRIPE_PUBLISHABLE_KEY is required');
   else if (!publishableMode) problems.push('STRIPE_PUBLISHABLE_KEY must start with pk_test_ or pk_live_');
   if (secretMode && publishableMode && secretMode !== publishableMode) {
     problems.push('STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY belong to different modes (test and live)');
   }
-  if (webhookSecrets.length === 0) problems.push('STRIPE_WEBHOOK_SECRET is required (comma-separated for rotation)');
-  if (webhookSecrets.some((secret) => !secret.startsWith('whsec_'))) problems.push('STRIPE_WEBHOOK_SECRET entries must start with whsec_');
-  if (apiBase && secretMode === 'live') problems.push('STRIPE_API_BASE is only for the offline sandbox and is refused with a live key');
+  if (webhookSecrets.length === 0)
+    problems.push('STRIPE_WEBHOOK_SECRET is required (comma-separated for rotation)');
+  if (webhookSecrets.some((secret) => !secret.startsWith('whsec_')))
+    problems.push('STRIPE_WEBHOOK_SECRET entries must start with whsec_');
+  if (apiBase && secretMode === 'live')
+    problems.push('STRIPE_API_BASE is only for the offline sandbox and is refused with a live key');
   const mode: StripeMode = apiBase ? 'sandbox' : secretMode === 'live' ? 'live' : 'test';
 
-  const allowedOrigins = (value('ALLOWED_ORIGINS') ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  const allowedOrigins = (value('ALLOWED_ORIGINS') ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of allowedOrigins) {
     const parsed = url('ALLOWED_ORIGINS', origin);
-    if (parsed && parsed.origin !== origin) problems.push(`ALLOWED_ORIGINS entry ${origin} must be an exact origin like https://portal.example.com`);
+    if (parsed && parsed.origin !== origin)
+      problems.push(
+        `ALLOWED_ORIGINS entry ${origin} must be an exact origin like https://portal.example.com`,
+      );
   }
 
   const publicReturnUrl = value('PUBLIC_RETURN_URL');

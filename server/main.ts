@@ -2,7 +2,7 @@
 // here with a message naming it), serves, and shuts down cleanly on SIGINT/SIGTERM.
 
 import { existsSync } from 'node:fs';
-import { ConfigError, readConfig } from './config.ts';
+import { ConfigError, readConfig, type ServerConfig } from './config.ts';
 import { createJsonLogger } from './http/logger.ts';
 import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from './ledger/embedded-defaults.ts';
 import { startNodeServer } from './start-node-server.ts';
@@ -10,7 +10,7 @@ import { startNodeServer } from './start-node-server.ts';
 if (existsSync('.env')) process.loadEnvFile('.env');
 const logger = createJsonLogger();
 
-let config;
+let config: ServerConfig;
 try {
   config = readConfig(process.env, { embeddedDataDir: EMBEDDED_DATA_DIR, embeddedPort: EMBEDDED_PORT });
 } catch (error) {
@@ -22,7 +22,11 @@ try {
 }
 
 const server = await startNodeServer(config, { logger, hostname: process.env.HOST ?? '0.0.0.0' });
-logger.info('credit-topup server listening', { url: server.url, ledger: server.ledger.kind, stripe_mode: config.stripe.mode });
+logger.info('credit-topup server listening', {
+  url: server.url,
+  ledger: server.ledger.kind,
+  stripe_mode: config.stripe.mode,
+});
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -30,6 +34,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

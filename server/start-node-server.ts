@@ -1,14 +1,14 @@
 // Builds the dependencies from a validated configuration and serves the app on Node. Used by
 // `npm start` (server/main.ts), the demo and the tests that need a real port.
 
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { createAppFromConfig } from './app-from-config.ts';
-import { errorBody } from './http/api-error.ts';
 import type { ServerConfig } from './config.ts';
+import { errorBody } from './http/api-error.ts';
 import { createJsonLogger, type Logger } from './http/logger.ts';
-import { openCreditStore, type OpenedCreditStore } from './ledger/open-credit-store.ts';
+import { type OpenedCreditStore, openCreditStore } from './ledger/open-credit-store.ts';
 
 export interface RunningServer {
   url: string;
@@ -43,7 +43,9 @@ export async function startNodeServer(
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const started = serve({ fetch, port: config.port, hostname: options.hostname ?? '127.0.0.1' }, () => resolve(started));
+      const started = serve({ fetch, port: config.port, hostname: options.hostname ?? '127.0.0.1' }, () =>
+        resolve(started),
+      );
       started.once('error', reject);
     });
   } catch (error) {

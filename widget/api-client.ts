@@ -46,7 +46,10 @@ export interface SessionState {
 }
 
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -60,11 +63,24 @@ export class ApiClient {
   packages = () => this.call<PackageList>('GET', '/v1/packages');
   config = () => this.call<PublicConfig>('GET', '/v1/config');
   balance = () => this.call<BalanceView>('GET', '/v1/balance', true);
-  session = (id: string) => this.call<SessionState>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
+  session = (id: string) =>
+    this.call<SessionState>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
   createSession = (packageId: string, locale: string, idempotencyKey: string) =>
-    this.call<CreatedSession>('POST', '/v1/checkout-sessions', true, { package_id: packageId, locale }, idempotencyKey);
+    this.call<CreatedSession>(
+      'POST',
+      '/v1/checkout-sessions',
+      true,
+      { package_id: packageId, locale },
+      idempotencyKey,
+    );
 
-  private async call<T>(method: string, path: string, auth = false, body?: unknown, idempotencyKey?: string): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    auth = false,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<T> {
     const headers: Record<string, string> = {};
     if (auth) {
       const token = await this.token();
@@ -75,7 +91,11 @@ export class ApiClient {
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
     let response: Response;
     try {
-      response = await fetch(this.base.replace(/\/$/, '') + path, { method, headers, body: body ? JSON.stringify(body) : null });
+      response = await fetch(this.base.replace(/\/$/, '') + path, {
+        method,
+        headers,
+        body: body ? JSON.stringify(body) : null,
+      });
     } catch {
       throw new ApiError('network_error', 'The server cannot be reached.');
     }

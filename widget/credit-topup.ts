@@ -6,12 +6,12 @@
 // Stripe.js cannot mount inside a shadow root, so embedded Checkout goes into a light-DOM child that the
 // element owns (<div slot="checkout">), slotted into the dialog.
 
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { StripeEmbeddedCheckout } from '@stripe/stripe-js';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { ApiClient, ApiError, type CreditPackageView, type PackageList } from './api-client.ts';
 import { styles } from './credit-topup.styles.ts';
-import { formatCredits, formatMoney, messages, toLocale, type Locale, type Messages } from './i18n.ts';
-import { loadStripeFor, type EmbeddedCheckoutFactory } from './stripe-loader.ts';
+import { formatCredits, formatMoney, type Locale, type Messages, messages, toLocale } from './i18n.ts';
+import { type EmbeddedCheckoutFactory, loadStripeFor } from './stripe-loader.ts';
 
 /** The query parameter Stripe's return URL carries (see server/stripe/checkout-session-params.ts). */
 export const RETURN_PARAMETER = 'credit_topup_session';
@@ -25,7 +25,16 @@ export interface SupabaseAuthLike {
 }
 
 // 'pending': paid, credits not there yet; 'debit': a direct debit that settles in days.
-type View = 'packages' | 'creating' | 'checkout' | 'confirming' | 'pending' | 'debit' | 'success' | 'failed' | 'error';
+type View =
+  | 'packages'
+  | 'creating'
+  | 'checkout'
+  | 'confirming'
+  | 'pending'
+  | 'debit'
+  | 'success'
+  | 'failed'
+  | 'error';
 interface Problem {
   code: string;
   message: string;
@@ -115,7 +124,10 @@ export class CreditTopup extends LitElement {
   protected override updated(changed: PropertyValues<this>) {
     if (changed.has('_view' as keyof CreditTopup) && this.#dialog.open) {
       // Keyboard users land on the view's action, or on the title from where Tab leads on.
-      (this.renderRoot.querySelector<HTMLElement>('dialog [autofocus]') ?? this.renderRoot.querySelector('h2'))?.focus();
+      (
+        this.renderRoot.querySelector<HTMLElement>('dialog [autofocus]') ??
+        this.renderRoot.querySelector('h2')
+      )?.focus();
     }
   }
 
@@ -129,7 +141,11 @@ export class CreditTopup extends LitElement {
       void this.#loadPackages();
       this.#resumeFromReturnUrl();
     }
-    if (['apiBase', 'accessToken', 'getAccessToken', 'supabase'].some((name) => changed.has(name as keyof CreditTopup))) {
+    if (
+      ['apiBase', 'accessToken', 'getAccessToken', 'supabase'].some((name) =>
+        changed.has(name as keyof CreditTopup),
+      )
+    ) {
       void this.refresh();
     }
   }
@@ -188,7 +204,10 @@ export class CreditTopup extends LitElement {
 
   /** Turns any failure into { code, message }, fires credit-topup-error, and notices a lost session. */
   #report(error: unknown): Problem {
-    const problem = error instanceof ApiError ? { code: error.code, message: error.message } : { code: 'internal_error', message: String(error) };
+    const problem =
+      error instanceof ApiError
+        ? { code: error.code, message: error.message }
+        : { code: 'internal_error', message: String(error) };
     if (problem.code === 'unauthorized') {
       this._signedOut = true;
       this._balance = undefined;
@@ -248,7 +267,10 @@ export class CreditTopup extends LitElement {
     let key = this.#idempotencyKeys.get(creditPackage.id);
     if (!key) this.#idempotencyKeys.set(creditPackage.id, (key = crypto.randomUUID()));
     try {
-      const [session, stripe] = await Promise.all([this.#client!.createSession(creditPackage.id, this.locale, key), this.#stripe()]);
+      const [session, stripe] = await Promise.all([
+        this.#client!.createSession(creditPackage.id, this.locale, key),
+        this.#stripe(),
+      ]);
       const checkout = await stripe.createEmbeddedCheckoutPage({
         fetchClientSecret: async () => session.client_secret,
         onComplete: () => this.#paid(session.id),
@@ -311,7 +333,11 @@ export class CreditTopup extends LitElement {
   async #watch(sessionId: string) {
     const run = ++this.#polling;
     const started = Date.now();
-    for (let delay = 400; run === this.#polling && Date.now() - started < 30 * 60_000; delay = Math.min(delay * 1.5, this._view === 'debit' ? 10_000 : 2_000)) {
+    for (
+      let delay = 400;
+      run === this.#polling && Date.now() - started < 30 * 60_000;
+      delay = Math.min(delay * 1.5, this._view === 'debit' ? 10_000 : 2_000)
+    ) {
       try {
         const state = await this.#client!.session(sessionId);
         if (run !== this.#polling) return;
@@ -320,7 +346,12 @@ export class CreditTopup extends LitElement {
           this._result = { credits: state.credits, balance: state.balance };
           this._view = 'success';
           this.#forgetReturnUrl();
-          this.#emit('credit-topup-completed', { sessionId, packageId: state.package_id, credits: state.credits, balance: state.balance });
+          this.#emit('credit-topup-completed', {
+            sessionId,
+            packageId: state.package_id,
+            credits: state.credits,
+            balance: state.balance,
+          });
           return;
         }
         if (state.purchase_status === 'failed' || state.status === 'expired') {
@@ -365,13 +396,15 @@ export class CreditTopup extends LitElement {
       <section class="card" part="balance">
         <div aria-live="polite">
           <p class="label" id="balance-label">${t.balance}</p>
-          ${this._signedOut
-            ? html`<p class="muted">${t.signedOut}</p>`
-            : this._balanceProblem
-              ? this.#problem(t, this._balanceProblem, () => this.refresh())
-              : balance === undefined
-                ? html`<span class="skeleton" style="width:5em;height:2rem"></span>`
-                : html`<p class="amount" aria-describedby="balance-label">${formatCredits(locale, balance)}</p>`}
+          ${
+            this._signedOut
+              ? html`<p class="muted">${t.signedOut}</p>`
+              : this._balanceProblem
+                ? this.#problem(t, this._balanceProblem, () => this.refresh())
+                : balance === undefined
+                  ? html`<span class="skeleton" style="width:5em;height:2rem"></span>`
+                  : html`<p class="amount" aria-describedby="balance-label">${formatCredits(locale, balance)}</p>`
+          }
         </div>
         <button class="primary" part="button" ?disabled=${this._signedOut} @click=${() => this.#openDialog()}>${t.buy}</button>
       </section>
@@ -387,7 +420,8 @@ export class CreditTopup extends LitElement {
   }
 
   #view(locale: Locale, t: Messages) {
-    const status = (text: string) => html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
+    const status = (text: string) =>
+      html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
     const done = (text: string, role: 'status' | 'alert' = 'status', detail: unknown = nothing) =>
       html`<p class=${role === 'status' ? 'success' : ''} part=${role === 'alert' ? 'error' : nothing} role=${role}>${text}</p>
         ${detail}
@@ -424,19 +458,21 @@ export class CreditTopup extends LitElement {
     const list = this._packages;
     return html`<p class="muted">${t.choose}</p>
       <ul>
-        ${list
-          ? list.packages.map((creditPackage) => {
-              const price = formatMoney(locale, creditPackage.amount, list.currency);
-              const credits = formatCredits(locale, creditPackage.credits);
-              return html`<li>
+        ${
+          list
+            ? list.packages.map((creditPackage) => {
+                const price = formatMoney(locale, creditPackage.amount, list.currency);
+                const credits = formatCredits(locale, creditPackage.credits);
+                return html`<li>
                 <button class="package" part="package" @click=${() => this.#choose(creditPackage)}>
                   <strong>${creditPackage.name}</strong>
                   <span class="price">${price}</span>
                   <small>${t.credits(credits)} · ${t.perCredit(formatMoney(locale, creditPackage.amount / creditPackage.credits, list.currency))}</small>
                 </button>
               </li>`;
-            })
-          : [1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)}
+              })
+            : [1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)
+        }
       </ul>`;
   }
 

@@ -15,7 +15,8 @@ const de = {
   success: (credits: string) => `${credits} Credits wurden gutgeschrieben.`,
   newBalance: (balance: string) => `Neuer Stand: ${balance} Credits`,
   pending: 'Zahlung eingegangen – die Credits werden in Kürze gutgeschrieben.',
-  pendingDebit: 'Lastschrift erteilt – die Credits werden gutgeschrieben, sobald die Zahlung eingegangen ist.',
+  pendingDebit:
+    'Lastschrift erteilt – die Credits werden gutgeschrieben, sobald die Zahlung eingegangen ist.',
   failed: 'Die Zahlung ist fehlgeschlagen. Es wurden keine Credits gutgeschrieben.',
   done: 'Fertig',
   retry: 'Erneut versuchen',
@@ -26,7 +27,8 @@ const de = {
     unauthorized: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
     no_tenant: 'Ihr Konto gehört zu keiner aktiven Organisation.',
     rate_limited: 'Zu viele Versuche. Bitte warten Sie einen Moment.',
-    stripe_unavailable: 'Der Zahlungsanbieter ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
+    stripe_unavailable:
+      'Der Zahlungsanbieter ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
     database_unavailable: 'Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es erneut.',
     checkout_session_closed: 'Diese Zahlung ist bereits abgeschlossen oder abgelaufen.',
     stripe_load_failed: 'Die Zahlungsseite konnte nicht geladen werden.',
@@ -78,5 +80,7 @@ export function formatCredits(locale: Locale, credits: number): string {
 
 /** Integer cents to text, e.g. 1250 → "12,50 €"; the division happens only for display. */
 export function formatMoney(locale: Locale, cents: number, currency: string): string {
-  return new Intl.NumberFormat(tags[locale], { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+  return new Intl.NumberFormat(tags[locale], { style: 'currency', currency: currency.toUpperCase() }).format(
+    cents / 100,
+  );
 }

@@ -13,7 +13,11 @@ export interface EmbeddedCheckoutFactory {
 
 type StripeConstructor = (key: string, options?: { locale?: string }) => EmbeddedCheckoutFactory;
 
-export async function loadStripeFor(config: PublicConfig, publishableKey: string, locale: string): Promise<EmbeddedCheckoutFactory> {
+export async function loadStripeFor(
+  config: PublicConfig,
+  publishableKey: string,
+  locale: string,
+): Promise<EmbeddedCheckoutFactory> {
   const standIn = config.stripe_mode === 'sandbox' && config.stripe_js_url;
   if (!standIn) {
     const stripe = await loadStripe(publishableKey, { locale: locale as 'de' });
@@ -23,7 +27,9 @@ export async function loadStripeFor(config: PublicConfig, publishableKey: string
   const global = window as unknown as { Stripe?: StripeConstructor };
   if (!global.Stripe) {
     await new Promise((resolve, reject) => {
-      document.head.append(Object.assign(document.createElement('script'), { src: standIn, onload: resolve, onerror: reject }));
+      document.head.append(
+        Object.assign(document.createElement('script'), { src: standIn, onload: resolve, onerror: reject }),
+      );
     });
   }
   return global.Stripe!(publishableKey, { locale });

@@ -5,30 +5,60 @@ import type Stripe from 'stripe';
 
 const TEXT = {
   de: {
-    title: 'Testzahlung', card: 'Karte', sepa: 'SEPA-Lastschrift', cardNumber: 'Kartennummer', expiry: 'Ablaufdatum',
-    cvc: 'Prüfziffer', iban: 'IBAN', pay: 'Bezahlen', paying: 'Wird bezahlt …', paid: 'Zahlung erfolgreich',
-    processing: 'Lastschrift erteilt – die Zahlung wird bearbeitet.', closed: 'Diese Zahlung ist nicht mehr offen.',
-    sandbox: 'Offline-Testumgebung: es wird kein echtes Geld bewegt.', declined: 'Ihre Karte wurde abgelehnt.',
-    incorrect: 'Die Kartennummer ist ungültig.', invalidIban: 'Die IBAN ist ungültig.', method: 'Zahlungsart',
+    title: 'Testzahlung',
+    card: 'Karte',
+    sepa: 'SEPA-Lastschrift',
+    cardNumber: 'Kartennummer',
+    expiry: 'Ablaufdatum',
+    cvc: 'Prüfziffer',
+    iban: 'IBAN',
+    pay: 'Bezahlen',
+    paying: 'Wird bezahlt …',
+    paid: 'Zahlung erfolgreich',
+    processing: 'Lastschrift erteilt – die Zahlung wird bearbeitet.',
+    closed: 'Diese Zahlung ist nicht mehr offen.',
+    sandbox: 'Offline-Testumgebung: es wird kein echtes Geld bewegt.',
+    declined: 'Ihre Karte wurde abgelehnt.',
+    incorrect: 'Die Kartennummer ist ungültig.',
+    invalidIban: 'Die IBAN ist ungültig.',
+    method: 'Zahlungsart',
   },
   en: {
-    title: 'Test payment', card: 'Card', sepa: 'SEPA Direct Debit', cardNumber: 'Card number', expiry: 'Expiry date',
-    cvc: 'CVC', iban: 'IBAN', pay: 'Pay', paying: 'Paying …', paid: 'Payment successful',
-    processing: 'Mandate given – the payment is being processed.', closed: 'This payment is no longer open.',
-    sandbox: 'Offline sandbox: no real money moves.', declined: 'Your card was declined.',
-    incorrect: 'Your card number is incorrect.', invalidIban: 'The IBAN you entered is invalid.', method: 'Payment method',
+    title: 'Test payment',
+    card: 'Card',
+    sepa: 'SEPA Direct Debit',
+    cardNumber: 'Card number',
+    expiry: 'Expiry date',
+    cvc: 'CVC',
+    iban: 'IBAN',
+    pay: 'Pay',
+    paying: 'Paying …',
+    paid: 'Payment successful',
+    processing: 'Mandate given – the payment is being processed.',
+    closed: 'This payment is no longer open.',
+    sandbox: 'Offline sandbox: no real money moves.',
+    declined: 'Your card was declined.',
+    incorrect: 'Your card number is incorrect.',
+    invalidIban: 'The IBAN you entered is invalid.',
+    method: 'Payment method',
   },
 };
 
 export type CheckoutPageLocale = keyof typeof TEXT;
 
-export function checkoutPageLocale(session: Stripe.Checkout.Session, requested: string | undefined): CheckoutPageLocale {
+export function checkoutPageLocale(
+  session: Stripe.Checkout.Session,
+  requested: string | undefined,
+): CheckoutPageLocale {
   const candidate = session.locale && session.locale !== 'auto' ? session.locale : requested;
   return candidate?.startsWith('en') ? 'en' : 'de';
 }
 
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!,
+  );
 
 export function checkoutPageHtml(session: Stripe.Checkout.Session, locale: CheckoutPageLocale): string {
   const t = TEXT[locale];
@@ -42,7 +72,7 @@ export function checkoutPageHtml(session: Stripe.Checkout.Session, locale: Check
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(t.title)}</title>
+<title>${escapeHtml(t.title)}</title>
 <style>
   :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
   body { margin: 0; padding: 16px; background: Canvas; color: CanvasText; }
@@ -60,29 +90,33 @@ export function checkoutPageHtml(session: Stripe.Checkout.Session, locale: Check
 </style>
 </head>
 <body>
-<p class="amount" data-testid="amount">${escape(amount)}</p>
-<p class="note">${escape(t.sandbox)}</p>
-${open ? `<form id="pay" novalidate>
+<p class="amount" data-testid="amount">${escapeHtml(amount)}</p>
+<p class="note">${escapeHtml(t.sandbox)}</p>
+${
+  open
+    ? `<form id="pay" novalidate>
   <fieldset>
-    <legend class="note">${escape(t.method)}</legend>
-    <label><input type="radio" name="method" value="card" checked> ${escape(t.card)}</label>
-    <label><input type="radio" name="method" value="sepa_debit"> ${escape(t.sepa)}</label>
+    <legend class="note">${escapeHtml(t.method)}</legend>
+    <label><input type="radio" name="method" value="card" checked> ${escapeHtml(t.card)}</label>
+    <label><input type="radio" name="method" value="sepa_debit"> ${escapeHtml(t.sepa)}</label>
   </fieldset>
   <div id="card-fields">
-    <label for="card-number">${escape(t.cardNumber)}</label>
+    <label for="card-number">${escapeHtml(t.cardNumber)}</label>
     <input id="card-number" name="card_number" type="text" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242">
     <div class="row">
-      <div><label for="card-expiry">${escape(t.expiry)}</label><input id="card-expiry" type="text" autocomplete="cc-exp" placeholder="12/34" value="12/34"></div>
-      <div><label for="card-cvc">${escape(t.cvc)}</label><input id="card-cvc" type="text" autocomplete="cc-csc" placeholder="123" value="123"></div>
+      <div><label for="card-expiry">${escapeHtml(t.expiry)}</label><input id="card-expiry" type="text" autocomplete="cc-exp" placeholder="12/34" value="12/34"></div>
+      <div><label for="card-cvc">${escapeHtml(t.cvc)}</label><input id="card-cvc" type="text" autocomplete="cc-csc" placeholder="123" value="123"></div>
     </div>
   </div>
   <div id="sepa-fields" hidden>
-    <label for="iban">${escape(t.iban)}</label>
+    <label for="iban">${escapeHtml(t.iban)}</label>
     <input id="iban" name="iban" type="text" autocomplete="off" placeholder="DE89 3704 0044 0532 0130 00">
   </div>
-  <button type="submit" id="pay-button">${escape(t.pay)} ${escape(amount)}</button>
+  <button type="submit" id="pay-button">${escapeHtml(t.pay)} ${escapeHtml(amount)}</button>
   <div role="alert" id="error"></div>
-</form>` : `<p role="status">${escape(t.closed)}</p>`}
+</form>`
+    : `<p role="status">${escapeHtml(t.closed)}</p>`
+}
 <p class="done" role="status" id="done" hidden></p>
 <script type="module">
   const text = ${JSON.stringify({ paying: t.paying, paid: t.paid, processing: t.processing, declined: t.declined, incorrect: t.incorrect, invalidIban: t.invalidIban, pay: `${t.pay} ${amount}` })};

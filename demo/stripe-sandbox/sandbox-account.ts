@@ -30,7 +30,14 @@ export class SandboxApiError extends Error {
   }
 
   body() {
-    return { error: { type: this.type, message: this.message, ...(this.code ? { code: this.code } : {}), ...(this.param ? { param: this.param } : {}) } };
+    return {
+      error: {
+        type: this.type,
+        message: this.message,
+        ...(this.code ? { code: this.code } : {}),
+        ...(this.param ? { param: this.param } : {}),
+      },
+    };
   }
 }
 
@@ -56,8 +63,16 @@ interface SessionExtras {
   paymentIntentMetadata: Record<string, string>;
 }
 
-const invalid = (message: string, param?: string) => new SandboxApiError(400, 'invalid_request_error', message, 'parameter_invalid', param);
-const missing = (param: string) => new SandboxApiError(400, 'invalid_request_error', `Missing required param: ${param}.`, 'parameter_missing', param);
+const invalid = (message: string, param?: string) =>
+  new SandboxApiError(400, 'invalid_request_error', message, 'parameter_invalid', param);
+const missing = (param: string) =>
+  new SandboxApiError(
+    400,
+    'invalid_request_error',
+    `Missing required param: ${param}.`,
+    'parameter_missing',
+    param,
+  );
 const noSuch = (what: string, id: string, param = 'id') =>
   new SandboxApiError(404, 'invalid_request_error', `No such ${what}: '${id}'`, 'resource_missing', param);
 
@@ -94,13 +109,20 @@ export class SandboxAccount {
   createCheckoutSession(params: Record<string, FormValue>): Stripe.Checkout.Session {
     if (params.mode !== 'payment') throw invalid('The sandbox supports mode=payment only.', 'mode');
     const uiMode = (params.ui_mode as string | undefined) ?? 'hosted_page';
-    if (!['hosted_page', 'embedded_page', 'elements', 'form'].includes(uiMode)) throw invalid(`Invalid ui_mode: ${uiMode}`, 'ui_mode');
+    if (!['hosted_page', 'embedded_page', 'elements', 'form'].includes(uiMode))
+      throw invalid(`Invalid ui_mode: ${uiMode}`, 'ui_mode');
     const redirect = params.redirect_on_completion as string | undefined;
     if (uiMode === 'embedded_page') {
-      if (params.success_url) throw invalid('You cannot set success_url when ui_mode is embedded_page; use return_url.', 'success_url');
-      if (params.cancel_url) throw invalid('You cannot set cancel_url when ui_mode is embedded_page.', 'cancel_url');
+      if (params.success_url)
+        throw invalid(
+          'You cannot set success_url when ui_mode is embedded_page; use return_url.',
+          'success_url',
+        );
+      if (params.cancel_url)
+        throw invalid('You cannot set cancel_url when ui_mode is embedded_page.', 'cancel_url');
       if (redirect !== 'never' && !params.return_url) throw missing('return_url');
-      if (redirect && !['always', 'if_required', 'never'].includes(redirect)) throw invalid('Invalid redirect_on_completion.', 'redirect_on_completion');
+      if (redirect && !['always', 'if_required', 'never'].includes(redirect))
+        throw invalid('Invalid redirect_on_completion.', 'redirect_on_completion');
     }
     const lineItems = params.line_items;
     if (!Array.isArray(lineItems) || lineItems.length === 0) throw missing('line_items');
@@ -113,7 +135,7 @@ export class SandboxAccount {
       let lineCurrency: string;
       if (typeof line.price === 'string') {
         const price = this.prices.get(line.price);
-        if (!price || !price.active) throw noSuch('price', line.price, `line_items[${index}][price]`);
+        if (!price?.active) throw noSuch('price', line.price, `line_items[${index}][price]`);
         unitAmount = price.unit_amount ?? 0;
         lineCurrency = price.currency;
       } else {
@@ -122,18 +144,25 @@ export class SandboxAccount {
         unitAmount = integerParam(data.unit_amount, `line_items[${index}][price_data][unit_amount]`, 0);
         lineCurrency = String(data.currency ?? '');
         const product = data.product_data as Record<string, FormValue> | undefined;
-        if (!data.product && !product?.name) throw missing(`line_items[${index}][price_data][product_data][name]`);
+        if (!data.product && !product?.name)
+          throw missing(`line_items[${index}][price_data][product_data][name]`);
       }
-      if (!/^[a-z]{3}$/.test(lineCurrency)) throw invalid('Invalid currency.', `line_items[${index}][price_data][currency]`);
-      if (currency && currency !== lineCurrency) throw invalid('All line items must have the same currency.', 'line_items');
+      if (!/^[a-z]{3}$/.test(lineCurrency))
+        throw invalid('Invalid currency.', `line_items[${index}][price_data][currency]`);
+      if (currency && currency !== lineCurrency)
+        throw invalid('All line items must have the same currency.', 'line_items');
       currency = lineCurrency;
       subtotal += unitAmount * quantity;
     });
     const now = nowSeconds();
-    const expiresAt = params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
+    const expiresAt =
+      params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
     // Stripe accepts 30 minutes to 24 hours from now.
     if (expiresAt < now + 30 * 60 - 60 || expiresAt > now + 24 * 3600 + 60) {
-      throw invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
+      throw invalid(
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+        'expires_at',
+      );
     }
     const metadata = stringRecord(params.metadata, 'metadata');
     const paymentIntentData = params.payment_intent_data as Record<string, FormValue> | undefined;
@@ -150,7 +179,9 @@ export class SandboxAccount {
       mode: 'payment',
       ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
       ...(params.return_url ? { return_url: String(params.return_url) } : {}),
-      redirect_on_completion: (redirect as Stripe.Checkout.Session.RedirectOnCompletion | undefined) ?? (uiMode === 'embedded_page' ? 'always' : undefined),
+      redirect_on_completion:
+        (redirect as Stripe.Checkout.Session.RedirectOnCompletion | undefined) ??
+        (uiMode === 'embedded_page' ? 'always' : undefined),
       locale: (params.locale as Stripe.Checkout.Session.Locale | undefined) ?? null,
       expires_at: expiresAt,
       status: 'open',
@@ -158,14 +189,21 @@ export class SandboxAccount {
       livemode: false,
       payment_method_types: ['card', 'sepa_debit'],
       allow_promotion_codes: params.allow_promotion_codes === 'true' ? true : null,
-      automatic_tax: { enabled: (params.automatic_tax as Record<string, FormValue> | undefined)?.enabled === 'true', liability: null, provider: null, status: null },
+      automatic_tax: {
+        enabled: (params.automatic_tax as Record<string, FormValue> | undefined)?.enabled === 'true',
+        liability: null,
+        provider: null,
+        status: null,
+      },
       invoice_creation: {
         enabled: (params.invoice_creation as Record<string, FormValue> | undefined)?.enabled === 'true',
         invoice_data: null,
       } as unknown as Stripe.Checkout.Session.InvoiceCreation,
     });
     this.sessions.set(id, session);
-    this.extras.set(id, { paymentIntentMetadata: stringRecord(paymentIntentData?.metadata, 'payment_intent_data[metadata]') });
+    this.extras.set(id, {
+      paymentIntentMetadata: stringRecord(paymentIntentData?.metadata, 'payment_intent_data[metadata]'),
+    });
     return session;
   }
 
@@ -184,7 +222,8 @@ export class SandboxAccount {
   /** What the buyer does on the checkout page. */
   pay(sessionId: string, method: PaymentMethodInput): PayResult {
     const session = this.session(sessionId);
-    if (session.status !== 'open') return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
+    if (session.status !== 'open')
+      return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
     if (session.expires_at <= nowSeconds()) {
       this.expire(sessionId);
       return { ok: false, code: 'session_expired', message: 'This Checkout Session has expired.' };
@@ -196,7 +235,12 @@ export class SandboxAccount {
     if (method.type === 'card') {
       const number = method.number.replace(/\D/g, '');
       if (number === TEST_CARDS.declined) {
-        return { ok: false, code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' };
+        return {
+          ok: false,
+          code: 'card_declined',
+          declineCode: 'generic_decline',
+          message: 'Your card was declined.',
+        };
       }
       if (number !== TEST_CARDS.success) {
         return { ok: false, code: 'incorrect_number', message: 'Your card number is incorrect.' };
@@ -241,7 +285,8 @@ export class SandboxAccount {
 
   expire(sessionId: string): Stripe.Checkout.Session {
     const session = this.session(sessionId);
-    if (session.status !== 'open') throw invalid(`Only open sessions can be expired; this one is ${session.status}.`);
+    if (session.status !== 'open')
+      throw invalid(`Only open sessions can be expired; this one is ${session.status}.`);
     session.status = 'expired';
     this.emit('checkout.session.expired', session);
     return session;
@@ -263,8 +308,12 @@ export class SandboxAccount {
 
   chargeOfSession(sessionId: string): Stripe.Charge {
     const session = this.session(sessionId);
-    const paymentIntent = session.payment_intent ? this.paymentIntents.get(String(session.payment_intent)) : undefined;
-    const charge = paymentIntent?.latest_charge ? this.charges.get(String(paymentIntent.latest_charge)) : undefined;
+    const paymentIntent = session.payment_intent
+      ? this.paymentIntents.get(String(session.payment_intent))
+      : undefined;
+    const charge = paymentIntent?.latest_charge
+      ? this.charges.get(String(paymentIntent.latest_charge))
+      : undefined;
     if (!charge) throw invalid(`Checkout Session ${sessionId} has no charge yet.`);
     return charge;
   }
@@ -277,11 +326,15 @@ export class SandboxAccount {
       if (!latest) throw invalid('This PaymentIntent has no charge to refund.', 'payment_intent');
       charge = this.charge(String(latest));
     } else throw missing('charge');
-    if (!charge.paid || charge.status !== 'succeeded') throw invalid('This charge cannot be refunded because it has not succeeded.', 'charge');
+    if (!charge.paid || charge.status !== 'succeeded')
+      throw invalid('This charge cannot be refunded because it has not succeeded.', 'charge');
     const remaining = charge.amount - charge.amount_refunded;
     const amount = input.amount ?? remaining;
     if (!Number.isInteger(amount) || amount <= 0 || amount > remaining) {
-      throw invalid(`Refund amount (${amount}) must be positive and at most the unrefunded ${remaining}.`, 'amount');
+      throw invalid(
+        `Refund amount (${amount}) must be positive and at most the unrefunded ${remaining}.`,
+        'amount',
+      );
     }
     const refund = refundObject({
       id: stripeId('re'),
@@ -293,7 +346,12 @@ export class SandboxAccount {
     });
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;
-    charge.refunds = { object: 'list', data: [refund, ...(charge.refunds?.data ?? [])], has_more: false, url: `/v1/charges/${charge.id}/refunds` };
+    charge.refunds = {
+      object: 'list',
+      data: [refund, ...(charge.refunds?.data ?? [])],
+      has_more: false,
+      url: `/v1/charges/${charge.id}/refunds`,
+    };
     this.emit('refund.created', refund);
     this.emit('charge.refunded', charge);
     return refund;
@@ -329,9 +387,22 @@ export class SandboxAccount {
 
   createProduct(params: Record<string, FormValue>): Stripe.Product {
     const id = (params.id as string | undefined) ?? stripeId('prod', 14);
-    if (this.products.has(id)) throw new SandboxApiError(400, 'invalid_request_error', `Product already exists.`, 'resource_already_exists', 'id');
+    if (this.products.has(id))
+      throw new SandboxApiError(
+        400,
+        'invalid_request_error',
+        `Product already exists.`,
+        'resource_already_exists',
+        'id',
+      );
     if (!params.name) throw missing('name');
-    const product = productObject({ id, name: String(params.name), metadata: stringRecord(params.metadata, 'metadata'), active: true, livemode: false });
+    const product = productObject({
+      id,
+      name: String(params.name),
+      metadata: stringRecord(params.metadata, 'metadata'),
+      active: true,
+      livemode: false,
+    });
     this.products.set(id, product);
     return product;
   }
@@ -341,7 +412,8 @@ export class SandboxAccount {
     if (!product) throw noSuch('product', id);
     if (params.name) product.name = String(params.name);
     if (params.active !== undefined) product.active = params.active === 'true';
-    if (params.metadata) product.metadata = { ...product.metadata, ...stringRecord(params.metadata, 'metadata') };
+    if (params.metadata)
+      product.metadata = { ...product.metadata, ...stringRecord(params.metadata, 'metadata') };
     product.updated = nowSeconds();
     return product;
   }
@@ -391,7 +463,13 @@ export class SandboxAccount {
 
   // -----------------------------------------------------------------------------------------------
 
-  private createPaymentIntent(amount: number, currency: string, metadata: Record<string, string>, status: Stripe.PaymentIntent.Status, type: string) {
+  private createPaymentIntent(
+    amount: number,
+    currency: string,
+    metadata: Record<string, string>,
+    status: Stripe.PaymentIntent.Status,
+    type: string,
+  ) {
     const id = stripeId('pi');
     const paymentIntent = paymentIntentObject({
       id,
@@ -425,7 +503,12 @@ export class SandboxAccount {
       livemode: false,
       refunds: { object: 'list', data: [], has_more: false, url: `/v1/charges/${id}/refunds` },
       ...(type === 'sepa_debit'
-        ? { payment_method_details: { type: 'sepa_debit', sepa_debit: { bank_code: '37040044', country: 'DE', last4: '3000' } } as unknown as Stripe.Charge.PaymentMethodDetails }
+        ? {
+            payment_method_details: {
+              type: 'sepa_debit',
+              sepa_debit: { bank_code: '37040044', country: 'DE', last4: '3000' },
+            } as unknown as Stripe.Charge.PaymentMethodDetails,
+          }
         : {}),
     });
     this.charges.set(id, charge);
@@ -456,8 +539,11 @@ function stringRecord(value: FormValue | undefined, param: string): Record<strin
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid('Invalid hash', param);
   const entries = Object.entries(value);
   if (entries.length > 50) throw invalid('Metadata may have at most 50 keys.', param);
-  return Object.fromEntries(entries.map(([key, item]) => {
-    if (typeof item !== 'string' || item.length > 500) throw invalid(`Invalid value for ${param}[${key}]`, `${param}[${key}]`);
-    return [key, item];
-  }));
+  return Object.fromEntries(
+    entries.map(([key, item]) => {
+      if (typeof item !== 'string' || item.length > 500)
+        throw invalid(`Invalid value for ${param}[${key}]`, `${param}[${key}]`);
+      return [key, item];
+    }),
+  );
 }

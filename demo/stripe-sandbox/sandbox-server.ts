@@ -6,14 +6,14 @@
 //   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
 // It listens on loopback only.
 
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono, type Context } from 'hono';
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
 import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
-import { parseStripeForm, type FormValue } from './form-encoding.ts';
-import { SandboxAccount, SandboxApiError, type PaymentMethodInput } from './sandbox-account.ts';
+import { type FormValue, parseStripeForm } from './form-encoding.ts';
+import { type PaymentMethodInput, SandboxAccount, SandboxApiError } from './sandbox-account.ts';
 import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
-import { WebhookSender, type Delivery } from './webhook-sender.ts';
+import { type Delivery, WebhookSender } from './webhook-sender.ts';
 
 export interface StripeSandboxOptions {
   port?: number;
@@ -31,7 +31,10 @@ export interface StripeSandboxOptions {
 }
 
 /** Failures injected into POST /v1/checkout/sessions, consumed one per request. */
-export type SandboxFault = { kind: 'error'; status: number } | { kind: 'delay'; ms: number } | { kind: 'hang' };
+export type SandboxFault =
+  | { kind: 'error'; status: number }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'hang' };
 
 export interface StripeSandbox {
   url: string;
@@ -41,7 +44,12 @@ export interface StripeSandbox {
   account: SandboxAccount;
   webhooks: WebhookSender;
   /** Requests to /v1/* as `METHOD /path`, for tests that check what the SDK sent. */
-  apiRequests: { method: string; path: string; idempotencyKey: string | null; form: Record<string, FormValue> }[];
+  apiRequests: {
+    method: string;
+    path: string;
+    idempotencyKey: string | null;
+    form: Record<string, FormValue>;
+  }[];
   setWebhookUrl(url: string | null): void;
   injectFaults(...faults: SandboxFault[]): void;
   close(): Promise<void>;
@@ -72,7 +80,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   app.onError((error, c) => {
     if (error instanceof SandboxApiError) return c.json(error.body(), error.status as 400);
-    return c.json({ error: { type: 'api_error', message: `Sandbox error: ${(error as Error).message}` } }, 500);
+    return c.json(
+      { error: { type: 'api_error', message: `Sandbox error: ${(error as Error).message}` } },
+      500,
+    );
   });
 
   // ----- The API ------------------------------------------------------------------------------------
@@ -80,11 +91,18 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     const key = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     const accepted = options.secretKey ? key === options.secretKey : /^(sk|rk)_test_/.test(key);
     if (!accepted) {
-      throw new SandboxApiError(401, 'invalid_request_error', key.startsWith('sk_live_')
-        ? 'The offline sandbox never accepts live keys.'
-        : 'Invalid API Key provided.');
+      throw new SandboxApiError(
+        401,
+        'invalid_request_error',
+        key.startsWith('sk_live_')
+          ? 'The offline sandbox never accepts live keys.'
+          : 'Invalid API Key provided.',
+      );
     }
-    const form = c.req.method === 'GET' ? parseStripeForm(new URL(c.req.url).searchParams) : parseStripeForm(await c.req.text());
+    const form =
+      c.req.method === 'GET'
+        ? parseStripeForm(new URL(c.req.url).searchParams)
+        : parseStripeForm(await c.req.text());
     c.set('form' as never, form as never);
     const idempotencyKey = c.req.header('idempotency-key') ?? null;
     apiRequests.push({ method: c.req.method, path: c.req.path, idempotencyKey, form });
@@ -94,15 +112,21 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     const saved = idempotent.get(idempotencyKey);
     if (saved) {
       if (saved.fingerprint !== fingerprint) {
-        throw new SandboxApiError(400, 'idempotency_error',
-          'Keys for idempotent requests can only be used with the same parameters they were first used with.');
+        throw new SandboxApiError(
+          400,
+          'idempotency_error',
+          'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+        );
       }
       c.header('Idempotent-Replayed', 'true');
       return c.json(saved.body as object, saved.status as 200);
     }
     await next();
     // Like Stripe: the first result for a key is kept, errors included (but not a request cut short).
-    const body = await c.res.clone().json().catch(() => null);
+    const body = await c.res
+      .clone()
+      .json()
+      .catch(() => null);
     if (body !== null) idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
   });
 
@@ -120,14 +144,21 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   };
   const createdFilter = (params: Record<string, FormValue>) => {
     const created = params.created;
-    const gte = typeof created === 'object' && !Array.isArray(created) ? Number(created.gte ?? 0) : Number(created ?? 0);
+    const gte =
+      typeof created === 'object' && !Array.isArray(created)
+        ? Number(created.gte ?? 0)
+        : Number(created ?? 0);
     return (item: { created: number }) => item.created >= gte;
   };
 
   app.post('/v1/checkout/sessions', async (c) => {
     const fault = faults.shift();
     if (fault?.kind === 'error') {
-      throw new SandboxApiError(fault.status, 'api_error', 'An unexpected error occurred (injected by the sandbox).');
+      throw new SandboxApiError(
+        fault.status,
+        'api_error',
+        'An unexpected error occurred (injected by the sandbox).',
+      );
     }
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'hang') await new Promise<void>((resolve) => hangs.add(resolve));
@@ -137,7 +168,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.get('/v1/checkout/sessions', (c) => {
     const params = form(c);
     // Newest first, like Stripe's lists.
-    const sessions = [...account.sessions.values()].reverse()
+    const sessions = [...account.sessions.values()]
+      .reverse()
       .filter(createdFilter(params))
       .filter((session) => !params.status || session.status === params.status);
     return list(c, sessions, '/v1/checkout/sessions');
@@ -146,22 +178,31 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.get('/v1/charges/:id', (c) => c.json(account.charge(c.req.param('id'))));
   app.post('/v1/refunds', (c) => {
     const params = form(c);
-    return c.json(account.refund({
-      charge: params.charge as string | undefined,
-      payment_intent: params.payment_intent as string | undefined,
-      amount: params.amount === undefined ? undefined : Number(params.amount),
-    }));
+    return c.json(
+      account.refund({
+        charge: params.charge as string | undefined,
+        payment_intent: params.payment_intent as string | undefined,
+        amount: params.amount === undefined ? undefined : Number(params.amount),
+      }),
+    );
   });
   app.get('/v1/events', (c) => {
     const params = form(c);
-    const events = [...account.events].reverse()
+    const events = [...account.events]
+      .reverse()
       .filter(createdFilter(params))
       .filter((event) => !params.type || event.type === params.type);
     return list(c, events, '/v1/events');
   });
   app.get('/v1/events/:id', (c) => {
     const event = account.events.find((candidate) => candidate.id === c.req.param('id'));
-    if (!event) throw new SandboxApiError(404, 'invalid_request_error', `No such event: '${c.req.param('id')}'`, 'resource_missing');
+    if (!event)
+      throw new SandboxApiError(
+        404,
+        'invalid_request_error',
+        `No such event: '${c.req.param('id')}'`,
+        'resource_missing',
+      );
     return c.json(event);
   });
   app.post('/v1/products', (c) => c.json(account.createProduct(form(c))));
@@ -170,16 +211,24 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.get('/v1/prices', (c) => {
     const params = form(c);
     const lookupKeys = Array.isArray(params.lookup_keys) ? params.lookup_keys.map(String) : null;
-    const prices = [...account.prices.values()].reverse().filter((price) =>
-      (!lookupKeys || (price.lookup_key !== null && lookupKeys.includes(price.lookup_key))) &&
-      (params.active === undefined || price.active === (params.active === 'true')) &&
-      (!params.product || price.product === params.product));
+    const prices = [...account.prices.values()]
+      .reverse()
+      .filter(
+        (price) =>
+          (!lookupKeys || (price.lookup_key !== null && lookupKeys.includes(price.lookup_key))) &&
+          (params.active === undefined || price.active === (params.active === 'true')) &&
+          (!params.product || price.product === params.product),
+      );
     return list(c, prices, '/v1/prices');
   });
   app.post('/v1/prices', (c) => c.json(account.createPrice(form(c))));
   app.post('/v1/prices/:id', (c) => c.json(account.updatePrice(c.req.param('id'), form(c))));
   app.all('/v1/*', (c) => {
-    throw new SandboxApiError(404, 'invalid_request_error', `Unrecognized request URL (${c.req.method}: ${c.req.path}).`);
+    throw new SandboxApiError(
+      404,
+      'invalid_request_error',
+      `Unrecognized request URL (${c.req.method}: ${c.req.path}).`,
+    );
   });
 
   // ----- The browser side ---------------------------------------------------------------------------
@@ -196,30 +245,43 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.post('/embedded-checkout/pay', async (c) => {
     const body = await c.req.json<{ client_secret?: string; card_number?: string; iban?: string }>();
     const session = account.sessionByClientSecret(body.client_secret ?? '');
-    if (!session) return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
+    if (!session)
+      return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
   });
 
   function payAndAnswer(c: Context, sessionId: string, body: { card_number?: string; iban?: string }) {
-    const method: PaymentMethodInput = body.iban ? { type: 'sepa_debit', iban: body.iban } : { type: 'card', number: body.card_number ?? '' };
+    const method: PaymentMethodInput = body.iban
+      ? { type: 'sepa_debit', iban: body.iban }
+      : { type: 'card', number: body.card_number ?? '' };
     const result = account.pay(sessionId, method);
     if (!result.ok) return c.json({ ok: false, code: result.code, message: result.message }, 402);
-    return c.json({ ok: true, session_id: result.session.id, status: result.session.status, payment_status: result.session.payment_status });
+    return c.json({
+      ok: true,
+      session_id: result.session.id,
+      status: result.session.status,
+      payment_status: result.session.payment_status,
+    });
   }
 
   // ----- Test controls ------------------------------------------------------------------------------
   const json = async <T>(c: Context): Promise<T> => (await c.req.json().catch(() => ({}))) as T;
-  app.post('/__sandbox/checkout-sessions/:id/pay', async (c) => payAndAnswer(c, c.req.param('id'), await json(c)));
+  app.post('/__sandbox/checkout-sessions/:id/pay', async (c) =>
+    payAndAnswer(c, c.req.param('id'), await json(c)),
+  );
   app.post('/__sandbox/checkout-sessions/:id/expire', (c) => c.json(account.expire(c.req.param('id'))));
   app.post('/__sandbox/checkout-sessions/:id/refund', async (c) => {
     const { amount } = await json<{ amount?: number }>(c);
     const charge = account.chargeOfSession(c.req.param('id'));
     return c.json(account.refund({ charge: charge.id, ...(amount === undefined ? {} : { amount }) }));
   });
-  app.post('/__sandbox/checkout-sessions/:id/dispute', async (c) => c.json(account.dispute(c.req.param('id'), await json(c))));
+  app.post('/__sandbox/checkout-sessions/:id/dispute', async (c) =>
+    c.json(account.dispute(c.req.param('id'), await json(c))),
+  );
   app.post('/__sandbox/disputes/:id/close', async (c) => {
     const { status } = await json<{ status?: 'won' | 'lost' }>(c);
-    if (status !== 'won' && status !== 'lost') throw new SandboxApiError(400, 'invalid_request_error', 'status must be won or lost');
+    if (status !== 'won' && status !== 'lost')
+      throw new SandboxApiError(400, 'invalid_request_error', 'status must be won or lost');
     return c.json(account.closeDispute(c.req.param('id'), status));
   });
   app.post('/__sandbox/events/:id/resend', (c) => {
@@ -230,7 +292,9 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.get('/__sandbox/deliveries', (c) => c.json(webhooks.deliveries satisfies Delivery[]));
 
   const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () => resolve(started));
+    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () =>
+      resolve(started),
+    );
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -260,4 +324,3 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     },
   };
 }
-

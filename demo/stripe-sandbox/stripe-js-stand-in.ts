@@ -4,7 +4,7 @@
 // an iframe of the sandbox's checkout page. Like Stripe.js it allows one embedded Checkout per page and
 // refuses to mount inside a shadow root.
 
-export const stripeJsStandInSource = String.raw`(() => {
+export const stripeJsStandInSource = `(() => {
   const script = document.currentScript;
   const origin = script ? new URL(script.src).origin : location.origin;
   let active = null;

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type Stripe from 'stripe';
 
-const fixtures = JSON.parse(readFileSync(new URL('./stripe-fixtures.json', import.meta.url), 'utf8')).resources as Record<string, unknown>;
+const fixtures = JSON.parse(readFileSync(new URL('./stripe-fixtures.json', import.meta.url), 'utf8'))
+  .resources as Record<string, unknown>;
 
 /** The API version the official SDK of this project pins; events carry it like Stripe's do. */
 export const SANDBOX_API_VERSION = '2026-10-28.endive';
@@ -29,10 +30,18 @@ export function checkoutSessionObject(fields: Partial<Stripe.Checkout.Session>):
     allow_promotion_codes: null,
     cancel_url: null,
     consent_collection: null,
-    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    custom_text: {
+      after_submit: null,
+      shipping_address: null,
+      submit: null,
+      terms_of_service_acceptance: null,
+    },
     customer_details: null,
     invoice: null,
-    invoice_creation: { enabled: false, invoice_data: null } as unknown as Stripe.Checkout.Session.InvoiceCreation,
+    invoice_creation: {
+      enabled: false,
+      invoice_data: null,
+    } as unknown as Stripe.Checkout.Session.InvoiceCreation,
     payment_intent: null,
     shipping_address_collection: null,
     shipping_cost: null,

@@ -42,7 +42,14 @@ export class WebhookSender {
   constructor(readonly options: WebhookSenderOptions) {}
 
   send(event: Stripe.Event): Delivery {
-    const delivery: Delivery = { eventId: event.id, type: event.type, attempts: 0, statuses: [], delivered: false, gaveUp: false };
+    const delivery: Delivery = {
+      eventId: event.id,
+      type: event.type,
+      attempts: 0,
+      statuses: [],
+      delivered: false,
+      gaveUp: false,
+    };
     this.deliveries.push(delivery);
     this.attempt(event, delivery);
     return delivery;
@@ -108,11 +115,19 @@ export class WebhookSender {
     }
     // A dropped delivery is a lost webhook: Stripe never heard of a failure, so it never retries. Without
     // an endpoint there is nobody to retry for (tests that deliver events themselves).
-    if (status === 'dropped' || status === 'no_endpoint' || delivery.attempts >= this.options.maxAttempts || this.closed) {
+    if (
+      status === 'dropped' ||
+      status === 'no_endpoint' ||
+      delivery.attempts >= this.options.maxAttempts ||
+      this.closed
+    ) {
       delivery.gaveUp = true;
       return;
     }
-    const delay = Math.min(this.options.retryBaseMs * 2 ** (delivery.attempts - 1), this.options.maxRetryDelayMs ?? Infinity);
+    const delay = Math.min(
+      this.options.retryBaseMs * 2 ** (delivery.attempts - 1),
+      this.options.maxRetryDelayMs ?? Infinity,
+    );
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.attempt(event, delivery);

@@ -4,7 +4,13 @@
 // public key and an RS/ES token never against the secret (algorithm confusion), and `alg: none` is
 // never accepted.
 
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 
 export interface VerifiedUser {
   userId: string;
@@ -38,9 +44,17 @@ const VERIFIED_CACHE_SIZE = 10_000;
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
   // Imported once: importing the raw secret on every verification cost more than the HMAC itself.
   const secret = options.jwtSecret
-    ? crypto.subtle.importKey('raw', new TextEncoder().encode(options.jwtSecret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    ? crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(options.jwtSecret),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['verify'],
+      )
     : null;
-  const jwks = options.jwks ?? (options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: 10 * 60_000 }) : null);
+  const jwks =
+    options.jwks ??
+    (options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl), { cacheMaxAge: 10 * 60_000 }) : null);
   if (!secret && !jwks) throw new Error('an access token verifier needs a JWT secret or a JWKS URL');
   const verified = new Map<string, { userId: string; expiresAt: number }>();
 
@@ -56,14 +70,16 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       requiredClaims: ['exp', 'sub'],
       clockTolerance: 5,
     };
-    let payload;
+    let payload: JWTPayload;
     try {
       if (algorithm === 'HS256' && secret) {
         ({ payload } = await jwtVerify(token, await secret, { ...common, algorithms: ['HS256'] }));
       } else if (algorithm && ASYMMETRIC_ALGORITHMS.includes(algorithm) && jwks) {
         ({ payload } = await jwtVerify(token, jwks, { ...common, algorithms: ASYMMETRIC_ALGORITHMS }));
       } else {
-        throw new InvalidAccessTokenError(`tokens signed with ${algorithm ?? 'no algorithm'} are not accepted`);
+        throw new InvalidAccessTokenError(
+          `tokens signed with ${algorithm ?? 'no algorithm'} are not accepted`,
+        );
       }
     } catch (error) {
       if (error instanceof InvalidAccessTokenError) throw error;

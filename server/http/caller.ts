@@ -2,7 +2,7 @@
 // never comes from the request.
 
 import type { MiddlewareHandler } from 'hono';
-import { InvalidAccessTokenError, type AccessTokenVerifier } from '../auth/access-token-verifier.ts';
+import { type AccessTokenVerifier, InvalidAccessTokenError } from '../auth/access-token-verifier.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
@@ -31,9 +31,13 @@ export function requireCaller(verifier: AccessTokenVerifier, store: CreditStore)
   };
 }
 
-export const noTenant = () => new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
+export const noTenant = () =>
+  new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
 
-async function verifiedUserId(verifier: AccessTokenVerifier, authorization: string | undefined): Promise<string> {
+async function verifiedUserId(
+  verifier: AccessTokenVerifier,
+  authorization: string | undefined,
+): Promise<string> {
   const token = BEARER.exec(authorization ?? '')?.[1];
   if (!token) {
     throw new ApiError(401, 'unauthorized', 'Sign in to continue: the request carries no access token.', {
@@ -44,8 +48,13 @@ async function verifiedUserId(verifier: AccessTokenVerifier, authorization: stri
     return (await verifier.verify(token)).userId;
   } catch (error) {
     if (!(error instanceof InvalidAccessTokenError)) throw error;
-    throw new ApiError(401, 'unauthorized', 'Your session has expired or is not valid. Please sign in again.', {
-      'WWW-Authenticate': 'Bearer error="invalid_token"',
-    });
+    throw new ApiError(
+      401,
+      'unauthorized',
+      'Your session has expired or is not valid. Please sign in again.',
+      {
+        'WWW-Authenticate': 'Bearer error="invalid_token"',
+      },
+    );
   }
 }

@@ -32,7 +32,11 @@ export function redact(text: string): string {
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
   if (value instanceof Error) {
-    return { name: value.name, message: redact(value.message), ...(value.cause ? { cause: scrub(value.cause, depth + 1) } : {}) };
+    return {
+      name: value.name,
+      message: redact(value.message),
+      ...(value.cause ? { cause: scrub(value.cause, depth + 1) } : {}),
+    };
   }
   if (Array.isArray(value)) return depth > 4 ? '[…]' : value.map((item) => scrub(item, depth + 1));
   if (value && typeof value === 'object') {
@@ -49,7 +53,7 @@ function scrub(value: unknown, depth = 0): unknown {
 export function batchedStdout(): (line: string) => void {
   let pending: string[] = [];
   const flush = () => {
-    const text = pending.join('\n') + '\n';
+    const text = `${pending.join('\n')}\n`;
     pending = [];
     if (typeof process !== 'undefined' && process.stdout?.write) process.stdout.write(text);
     else console.log(text.slice(0, -1));
@@ -60,9 +64,18 @@ export function batchedStdout(): (line: string) => void {
 }
 
 export function createJsonLogger(write: (line: string) => void = batchedStdout()): Logger {
-  const log = (level: string) => (message: string, fields: LogFields = {}) => {
-    write(JSON.stringify({ time: new Date().toISOString(), level, message: redact(message), ...(scrub(fields) as LogFields) }));
-  };
+  const log =
+    (level: string) =>
+    (message: string, fields: LogFields = {}) => {
+      write(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level,
+          message: redact(message),
+          ...(scrub(fields) as LogFields),
+        }),
+      );
+    };
   return { info: log('info'), warn: log('warn'), error: log('error') };
 }
 

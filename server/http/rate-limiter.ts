@@ -6,7 +6,10 @@ export interface RateLimiter {
   take(key: string): number | null;
 }
 
-export function createRateLimiter(limit: { requests: number; perSeconds: number }, now: () => number = Date.now): RateLimiter {
+export function createRateLimiter(
+  limit: { requests: number; perSeconds: number },
+  now: () => number = Date.now,
+): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   const windowMs = limit.perSeconds * 1000;
   return {
@@ -14,14 +17,16 @@ export function createRateLimiter(limit: { requests: number; perSeconds: number 
       const time = now();
       // Forget finished windows now and then, so the map does not grow with every user ever seen.
       if (windows.size > 10_000) {
-        for (const [candidate, window] of windows) if (time - window.start >= windowMs) windows.delete(candidate);
+        for (const [candidate, window] of windows)
+          if (time - window.start >= windowMs) windows.delete(candidate);
       }
       const window = windows.get(key);
       if (!window || time - window.start >= windowMs) {
         windows.set(key, { start: time, count: 1 });
         return null;
       }
-      if (window.count >= limit.requests) return Math.max(1, Math.ceil((window.start + windowMs - time) / 1000));
+      if (window.count >= limit.requests)
+        return Math.max(1, Math.ceil((window.start + windowMs - time) / 1000));
       window.count++;
       return null;
     },

@@ -131,7 +131,9 @@ export interface CreditStore {
   getBalanceOfUser(userId: string): Promise<Balance | null>;
   openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
   /** openPurchase for the tenant the user works in (resolved as resolveTenant does), in one round trip. */
-  openPurchaseForUser(input: Omit<OpenPurchaseInput, 'tenantId'>): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
+  openPurchaseForUser(
+    input: Omit<OpenPurchaseInput, 'tenantId'>,
+  ): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
   attachCheckoutSession(
     purchaseId: string,
     checkoutSessionId: string,

@@ -40,7 +40,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const database = options.database ?? 'credit_topup';
   const log = options.onLog ?? (() => {});
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'];
-  if (options.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  if (options.fast)
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
 
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -30,12 +30,12 @@ export async function readMigrationFiles(dir: string = MIGRATIONS_DIR): Promise<
   const names = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
   return Promise.all(
     names.map(async (fileName) => {
-      const match = FILE_NAME.exec(fileName);
-      if (!match) throw new Error(`migration file name ${fileName} is not <number>_<name>.sql`);
+      const [, version, name] = FILE_NAME.exec(fileName) ?? [];
+      if (!version || !name) throw new Error(`migration file name ${fileName} is not <number>_<name>.sql`);
       const sql = await readFile(path.join(dir, fileName), 'utf8');
       return {
-        version: match[1]!,
-        name: match[2]!,
+        version,
+        name,
         sql,
         checksum: createHash('sha256').update(sql).digest('hex'),
       };

@@ -2,7 +2,7 @@
 // `postgres` npm driver. Every call is one statement, so each SQL function runs in its own transaction.
 
 import postgres from 'postgres';
-import { LedgerUnavailableError, type CreditStore } from './credit-store.ts';
+import { type CreditStore, LedgerUnavailableError } from './credit-store.ts';
 import { createSqlCreditStore, type LedgerFunction, type LedgerTransport } from './sql-credit-store.ts';
 
 export interface PostgresCreditStoreOptions {
@@ -17,7 +17,10 @@ export interface PostgresCreditStoreOptions {
 
 const SAFE_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
-export function createPostgresCreditStore(databaseUrl: string, options: PostgresCreditStoreOptions = {}): CreditStore {
+export function createPostgresCreditStore(
+  databaseUrl: string,
+  options: PostgresCreditStoreOptions = {},
+): CreditStore {
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
   const withAvailability = <T>(query: () => Promise<T>) => withinDeadline(query, callTimeoutMs);
   const sql = postgres(databaseUrl, {
@@ -37,7 +40,11 @@ export function createPostgresCreditStore(databaseUrl: string, options: Postgres
       const argumentList = names.map((argName, index) => `${argName} => $${index + 1}`).join(', ');
       const rows = await withAvailability(() =>
         // Prepared once per connection: the text is the same for every call of a function.
-        sql.unsafe(`select public.${name}(${argumentList}) as result`, names.map((n) => toParameter(args[n])), { prepare: true }),
+        sql.unsafe(
+          `select public.${name}(${argumentList}) as result`,
+          names.map((n) => toParameter(args[n])),
+          { prepare: true },
+        ),
       );
       return rows[0]?.result ?? null;
     },
@@ -86,7 +93,10 @@ const UNAVAILABLE_DRIVER_CODES = new Set([
 async function withinDeadline<T>(query: () => Promise<T>, timeoutMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LedgerUnavailableError(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new LedgerUnavailableError(`database did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     // A call that loses the race may still commit later; every ledger function is idempotent, so the

@@ -61,7 +61,10 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
     },
 
     async openPurchase(input) {
-      const result = await call('credit_topup_open_purchase', { p_tenant_id: input.tenantId, ...openArgs(input) });
+      const result = await call('credit_topup_open_purchase', {
+        p_tenant_id: input.tenantId,
+        ...openArgs(input),
+      });
       return mapResult(result, toOpened);
     },
 
@@ -149,7 +152,10 @@ function openArgs(input: Omit<OpenPurchaseInput, 'tenantId'>) {
   };
 }
 
-const toOpened = (ok: Record<string, unknown>) => ({ created: ok.created === true, purchase: toPurchase(ok.purchase) });
+const toOpened = (ok: Record<string, unknown>) => ({
+  created: ok.created === true,
+  purchase: toPurchase(ok.purchase),
+});
 
 function eventArgs(event: StripeEventRef | null | undefined) {
   return { p_stripe_event_id: event?.eventId ?? null, p_stripe_event_type: event?.eventType ?? null };

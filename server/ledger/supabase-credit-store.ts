@@ -2,7 +2,7 @@
 // It calls the same SQL functions through Supabase's REST API (PostgREST) with the service-role key.
 
 import { createClient } from '@supabase/supabase-js';
-import { LedgerUnavailableError, type CreditStore } from './credit-store.ts';
+import { type CreditStore, LedgerUnavailableError } from './credit-store.ts';
 import { createSqlCreditStore, type LedgerTransport } from './sql-credit-store.ts';
 
 export interface SupabaseCreditStoreOptions {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import type { AppEnv } from '../http/app-env.ts';
 import { errorBody } from '../http/api-error.ts';
+import type { AppEnv } from '../http/app-env.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 
 export function healthRoutes(store: CreditStore) {

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { creditPackages, CREDIT_CURRENCY } from '../../credit-packages.ts';
+import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
 import type { AppEnv } from '../http/app-env.ts';
 
 export function packageRoutes() {

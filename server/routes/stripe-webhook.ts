@@ -17,13 +17,27 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
   return new Hono<AppEnv>().post('/v1/stripe/webhook', async (c) => {
     // The signature covers the exact bytes Stripe sent: verify the raw body, parse only afterwards.
     const rawBody = await c.req.text();
-    const event = await verifyWebhookEvent(deps.stripe, rawBody, c.req.header('stripe-signature'), deps.webhookSecrets);
+    const event = await verifyWebhookEvent(
+      deps.stripe,
+      rawBody,
+      c.req.header('stripe-signature'),
+      deps.webhookSecrets,
+    );
     if (!event) {
-      throw new ApiError(400, 'signature_invalid', 'The Stripe-Signature header is missing, stale or does not match the body.');
+      throw new ApiError(
+        400,
+        'signature_invalid',
+        'The Stripe-Signature header is missing, stale or does not match the body.',
+      );
     }
     // Answered only after the ledger has committed: a failure here is a 5xx and Stripe delivers again.
     const { outcome, purchaseId } = await applyStripeEvent(event, deps);
-    c.get('logger').info('stripe event', { event_id: event.id, type: event.type, outcome, purchase_id: purchaseId });
+    c.get('logger').info('stripe event', {
+      event_id: event.id,
+      type: event.type,
+      outcome,
+      purchase_id: purchaseId,
+    });
     return c.json({ received: true });
   });
 }

@@ -21,7 +21,10 @@ export interface ApplyStripeEventDeps {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function applyStripeEvent(event: Stripe.Event, deps: ApplyStripeEventDeps): Promise<EventOutcome> {
+export async function applyStripeEvent(
+  event: Stripe.Event,
+  deps: ApplyStripeEventDeps,
+): Promise<EventOutcome> {
   if (event.livemode !== deps.livemode) return { outcome: 'ignored_livemode' };
   const ref: StripeEventRef = { eventId: event.id, eventType: event.type };
   const { store } = deps;
@@ -31,7 +34,9 @@ export async function applyStripeEvent(event: Stripe.Event, deps: ApplyStripeEve
     case 'checkout.session.async_payment_succeeded': {
       const session = event.data.object;
       if (!isSessionPaid(session)) return { outcome: 'pending' }; // SEPA & co.: the money is still on its way
-      return describe(await fulfilCheckoutSession(store, session, ref), (ok) => (ok.credited ? 'credited' : 'already_credited'));
+      return describe(await fulfilCheckoutSession(store, session, ref), (ok) =>
+        ok.credited ? 'credited' : 'already_credited',
+      );
     }
     case 'checkout.session.async_payment_failed': {
       const result = await store.markCheckoutSession({
@@ -43,7 +48,11 @@ export async function applyStripeEvent(event: Stripe.Event, deps: ApplyStripeEve
       return describe(result, (ok) => (ok.changed ? 'marked_failed' : 'unchanged'));
     }
     case 'checkout.session.expired': {
-      const result = await store.markCheckoutSession({ checkoutSessionId: event.data.object.id, status: 'expired', event: ref });
+      const result = await store.markCheckoutSession({
+        checkoutSessionId: event.data.object.id,
+        status: 'expired',
+        event: ref,
+      });
       return describe(result, (ok) => (ok.changed ? 'marked_expired' : 'unchanged'));
     }
     case 'charge.refunded': {
@@ -112,9 +121,13 @@ function describe<T extends { purchase: { id: string } }>(
   outcomeOf: (ok: T) => string,
 ): EventOutcome {
   if (result.ok) return { outcome: outcomeOf(result), purchaseId: result.purchase.id };
-  if (result.code === 'unknown_checkout_session' || result.code === 'unknown_purchase') return { outcome: 'not_ours' };
+  if (result.code === 'unknown_checkout_session' || result.code === 'unknown_purchase')
+    return { outcome: 'not_ours' };
   // Refusals (amount_mismatch, …) are final: the purchase is flagged, a retry by Stripe would change nothing.
-  return { outcome: `refused_${result.code}`, ...(result.purchase ? { purchaseId: result.purchase.id } : {}) };
+  return {
+    outcome: `refused_${result.code}`,
+    ...(result.purchase ? { purchaseId: result.purchase.id } : {}),
+  };
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {

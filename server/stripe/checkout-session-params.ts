@@ -76,6 +76,7 @@ function withSessionPlaceholder(returnUrl: string): string {
   const base = url.toString();
   const separator = url.search ? '&' : '?';
   const hashIndex = base.indexOf('#');
-  const [beforeHash, hash] = hashIndex === -1 ? [base, ''] : [base.slice(0, hashIndex), base.slice(hashIndex)];
+  const [beforeHash, hash] =
+    hashIndex === -1 ? [base, ''] : [base.slice(0, hashIndex), base.slice(hashIndex)];
   return `${beforeHash}${separator}${RETURN_SESSION_PARAMETER}={CHECKOUT_SESSION_ID}${hash}`;
 }

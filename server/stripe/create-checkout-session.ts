@@ -7,7 +7,11 @@ import { CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
 import { ApiError } from '../http/api-error.ts';
 import { noTenant } from '../http/caller.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
-import { checkoutSessionParams, type CheckoutLocale, type CheckoutOptions } from './checkout-session-params.ts';
+import {
+  type CheckoutLocale,
+  type CheckoutOptions,
+  checkoutSessionParams,
+} from './checkout-session-params.ts';
 import type { PackagePrices } from './package-prices.ts';
 import { isStripeUnavailable } from './stripe-client.ts';
 
@@ -33,7 +37,12 @@ export interface CreateCheckoutSessionDeps {
 
 export async function createCheckoutSession(
   deps: CreateCheckoutSessionDeps,
-  input: { userId: string; creditPackage: CreditPackage; locale: CheckoutLocale; idempotencyKey: string | null },
+  input: {
+    userId: string;
+    creditPackage: CreditPackage;
+    locale: CheckoutLocale;
+    idempotencyKey: string | null;
+  },
   timing: StripeTiming = { stripeMs: 0 },
 ): Promise<CreatedCheckoutSession> {
   const { store, stripe } = deps;
@@ -48,7 +57,11 @@ export async function createCheckoutSession(
   });
   if (!opened.ok) {
     if (opened.code === 'idempotency_key_reused') {
-      throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different package.');
+      throw new ApiError(
+        409,
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used for a different package.',
+      );
     }
     throw noTenant();
   }
@@ -77,7 +90,8 @@ export async function createCheckoutSession(
   } finally {
     timing.stripeMs += performance.now() - stripeStarted;
   }
-  if (!session.client_secret) throw new ApiError(502, 'stripe_error', 'Stripe returned a session without a client secret.');
+  if (!session.client_secret)
+    throw new ApiError(502, 'stripe_error', 'Stripe returned a session without a client secret.');
 
   const attached = await store.attachCheckoutSession(
     opened.purchase.id,
@@ -86,13 +100,18 @@ export async function createCheckoutSession(
   );
   if (!attached.ok) {
     // A concurrent request with the same Idempotency-Key attached its session first: answer with that one.
-    if (attached.code === 'session_already_attached' && attached.purchase) return existingSession(stripe, attached.purchase, timing);
+    if (attached.code === 'session_already_attached' && attached.purchase)
+      return existingSession(stripe, attached.purchase, timing);
     throw new Error(`could not attach checkout session: ${attached.code}`);
   }
   return { id: session.id, client_secret: session.client_secret, expires_at: session.expires_at };
 }
 
-async function existingSession(stripe: Stripe, purchase: Purchase, timing: StripeTiming): Promise<CreatedCheckoutSession> {
+async function existingSession(
+  stripe: Stripe,
+  purchase: Purchase,
+  timing: StripeTiming,
+): Promise<CreatedCheckoutSession> {
   let session: Stripe.Checkout.Session;
   const stripeStarted = performance.now();
   try {
@@ -103,17 +122,33 @@ async function existingSession(stripe: Stripe, purchase: Purchase, timing: Strip
     timing.stripeMs += performance.now() - stripeStarted;
   }
   if (session.status !== 'open' || !session.client_secret) {
-    throw new ApiError(409, 'checkout_session_closed', 'This checkout is already completed or expired. Start a new one.');
+    throw new ApiError(
+      409,
+      'checkout_session_closed',
+      'This checkout is already completed or expired. Start a new one.',
+    );
   }
   return { id: session.id, client_secret: session.client_secret, expires_at: session.expires_at };
 }
 
 export function stripeFailure(error: unknown): ApiError {
   if (isStripeUnavailable(error)) {
-    return new ApiError(502, 'stripe_unavailable', 'The payment provider is not reachable right now. Please try again in a moment.', {}, { cause: error });
+    return new ApiError(
+      502,
+      'stripe_unavailable',
+      'The payment provider is not reachable right now. Please try again in a moment.',
+      {},
+      { cause: error },
+    );
   }
   if (error instanceof Stripe.errors.StripeError) {
-    return new ApiError(502, 'stripe_error', 'The payment provider refused the request.', {}, { cause: error });
+    return new ApiError(
+      502,
+      'stripe_error',
+      'The payment provider refused the request.',
+      {},
+      { cause: error },
+    );
   }
   return new ApiError(500, 'internal_error', 'Something went wrong on our side.', {}, { cause: error });
 }

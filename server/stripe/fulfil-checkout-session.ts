@@ -15,7 +15,11 @@ export function paymentIntentIdOf(session: Stripe.Checkout.Session): string | nu
   return typeof paymentIntent === 'string' ? paymentIntent : paymentIntent.id;
 }
 
-export function fulfilCheckoutSession(store: CreditStore, session: Stripe.Checkout.Session, event: StripeEventRef | null = null) {
+export function fulfilCheckoutSession(
+  store: CreditStore,
+  session: Stripe.Checkout.Session,
+  event: StripeEventRef | null = null,
+) {
   return store.fulfilCheckoutSession({
     checkoutSessionId: session.id,
     // The subtotal is the package price before discounts and tax: what the purchase recorded.

@@ -3,7 +3,7 @@
 // never picks up a stale Price. Without synced Prices, sessions price inline (price_data).
 
 import type Stripe from 'stripe';
-import { creditPackages, CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
+import { CREDIT_CURRENCY, type CreditPackage, creditPackages } from '../../credit-packages.ts';
 
 export function packageLookupKey(creditPackage: CreditPackage, currency: string = CREDIT_CURRENCY): string {
   return `credit_topup_${creditPackage.id}_${creditPackage.amountCents}_${currency}`;
@@ -20,7 +20,12 @@ export interface PackagePrices {
 
 export function createPackagePrices(
   stripe: Stripe,
-  options: { ttlMs?: number; retryAfterFailureMs?: number; now?: () => number; onError?: (error: unknown) => void } = {},
+  options: {
+    ttlMs?: number;
+    retryAfterFailureMs?: number;
+    now?: () => number;
+    onError?: (error: unknown) => void;
+  } = {},
 ): PackagePrices {
   const ttlMs = options.ttlMs ?? 10 * 60_000;
   const retryAfterFailureMs = options.retryAfterFailureMs ?? 30_000;
@@ -37,9 +42,15 @@ export function createPackagePrices(
         limit: 100,
       });
       for (const price of list.data) {
-        const creditPackage = creditPackages.find((candidate) => packageLookupKey(candidate) === price.lookup_key);
+        const creditPackage = creditPackages.find(
+          (candidate) => packageLookupKey(candidate) === price.lookup_key,
+        );
         // Use a Price only if it says exactly what the package costs.
-        if (creditPackage && price.unit_amount === creditPackage.amountCents && price.currency === CREDIT_CURRENCY) {
+        if (
+          creditPackage &&
+          price.unit_amount === creditPackage.amountCents &&
+          price.currency === CREDIT_CURRENCY
+        ) {
           prices.set(creditPackage.id, price.id);
         }
       }

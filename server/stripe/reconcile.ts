@@ -6,7 +6,13 @@ import type Stripe from 'stripe';
 import type { CreditStore } from '../ledger/credit-store.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
 
-export type ReconcileAction = 'credited' | 'would_credit' | 'already_credited' | 'unpaid' | 'not_ours' | `refused_${string}`;
+export type ReconcileAction =
+  | 'credited'
+  | 'would_credit'
+  | 'already_credited'
+  | 'unpaid'
+  | 'not_ours'
+  | `refused_${string}`;
 
 export interface ReconcileRow {
   session: string;
@@ -22,17 +28,27 @@ export async function reconcileCheckoutSessions(
   const createdAfter = Math.floor((options.now ?? Date.now()) / 1000) - options.sinceSeconds;
   const rows: ReconcileRow[] = [];
   // The SDK pages through the list (100 per request) as we iterate.
-  for await (const session of deps.stripe.checkout.sessions.list({ created: { gte: createdAfter }, limit: 100 })) {
+  for await (const session of deps.stripe.checkout.sessions.list({
+    created: { gte: createdAfter },
+    limit: 100,
+  })) {
     const tenant = session.metadata?.tenant_id ?? null;
     const purchase = tenant ? await deps.store.findPurchaseBySession(tenant, session.id) : null;
-    const row = (action: ReconcileAction): ReconcileRow => ({ session: session.id, tenant: purchase?.tenantId ?? null, credits: purchase?.credits ?? null, action });
+    const row = (action: ReconcileAction): ReconcileRow => ({
+      session: session.id,
+      tenant: purchase?.tenantId ?? null,
+      credits: purchase?.credits ?? null,
+      action,
+    });
     if (!purchase) rows.push(row('not_ours'));
     else if (purchase.creditedCredits > 0) rows.push(row('already_credited'));
     else if (!isSessionPaid(session)) rows.push(row('unpaid'));
     else if (options.dryRun) rows.push(row('would_credit'));
     else {
       const result = await fulfilCheckoutSession(deps.store, session);
-      rows.push(row(result.ok ? (result.credited ? 'credited' : 'already_credited') : `refused_${result.code}`));
+      rows.push(
+        row(result.ok ? (result.credited ? 'credited' : 'already_credited') : `refused_${result.code}`),
+      );
     }
   }
   return rows;

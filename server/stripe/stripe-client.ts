@@ -4,7 +4,9 @@
 import Stripe from 'stripe';
 import type { StripeSettings } from '../config.ts';
 
-export function createStripeClient(settings: Pick<StripeSettings, 'secretKey' | 'apiBase' | 'timeoutMs' | 'maxNetworkRetries'>): Stripe {
+export function createStripeClient(
+  settings: Pick<StripeSettings, 'secretKey' | 'apiBase' | 'timeoutMs' | 'maxNetworkRetries'>,
+): Stripe {
   const base = settings.apiBase;
   return new Stripe(settings.secretKey, {
     httpClient: Stripe.createFetchHttpClient(),

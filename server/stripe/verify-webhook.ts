@@ -16,7 +16,12 @@ export async function verifyWebhookEvent(
   if (!signatureHeader) return null;
   for (const secret of secrets) {
     try {
-      return await stripe.webhooks.constructEventAsync(rawBody, signatureHeader, secret, SIGNATURE_TOLERANCE_S);
+      return await stripe.webhooks.constructEventAsync(
+        rawBody,
+        signatureHeader,
+        secret,
+        SIGNATURE_TOLERANCE_S,
+      );
     } catch (error) {
       if (error instanceof Stripe.errors.StripeSignatureVerificationError) continue;
       return null; // signed correctly but not JSON: nothing we can act on

@@ -3,31 +3,50 @@
 // once with the `postgres` store, once with the `supabase` store (the Edge default) through HTTP.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
-import { startStripeSandbox, type StripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
+import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
+import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { accessToken, TEST_JWT_SECRET } from '../support/access-tokens.ts';
-import { startPostgrestStandIn, type PostgrestStandIn } from '../support/postgrest-stand-in.ts';
+import { type PostgrestStandIn, startPostgrestStandIn } from '../support/postgrest-stand-in.ts';
 import { eventually } from '../support/server-harness.ts';
-import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 import { balanceOf, createTenant } from '../support/tenants.ts';
+import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
 
-async function startDeno(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+async function startDeno(
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const port = await findFreePort();
   const child = spawn(
     'npx',
-    ['deno', 'run', '--no-config', '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read',
-      'supabase/functions/credit-topup/index.ts'],
-    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      'deno',
+      'run',
+      '--no-config',
+      '--node-modules-dir=manual',
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      'supabase/functions/credit-topup/index.ts',
+    ],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  await eventually('deno listening', async () => output.includes('edge function listening') || (child.exitCode !== null && Promise.reject(new Error(output))), 60_000);
+  await eventually(
+    'deno listening',
+    async () =>
+      output.includes('edge function listening') ||
+      (child.exitCode !== null && Promise.reject(new Error(output))),
+    60_000,
+  );
   return { url: `http://127.0.0.1:${port}`, child, output: () => output };
 }
 
@@ -41,12 +60,13 @@ for (const store of ['postgres', 'supabase'] as const) {
     before(async () => {
       database = await createTestDatabase();
       sandbox = await startStripeSandbox({ webhookRetryBaseMs: 100 });
-      const ledgerEnv = store === 'postgres'
-        ? { DATABASE_URL: database.url }
-        : await startPostgrestStandIn(database.url).then((started) => {
-            standIn = started;
-            return { SUPABASE_URL: started.url, SUPABASE_SERVICE_ROLE_KEY: started.serviceRoleKey };
-          });
+      const ledgerEnv =
+        store === 'postgres'
+          ? { DATABASE_URL: database.url }
+          : await startPostgrestStandIn(database.url).then((started) => {
+              standIn = started;
+              return { SUPABASE_URL: started.url, SUPABASE_SERVICE_ROLE_KEY: started.serviceRoleKey };
+            });
       deno = await startDeno({
         ...ledgerEnv,
         // The Edge spelling of the secret: SUPABASE_ names are reserved there.
@@ -71,37 +91,59 @@ for (const store of ['postgres', 'supabase'] as const) {
     test('health, readiness and packages, also under the function name prefix Supabase uses', async () => {
       assert.equal((await fetch(`${deno.url}/healthz`)).status, 200);
       assert.equal((await fetch(`${deno.url}/credit-topup/readyz`)).status, 200);
-      const packages = (await (await fetch(`${deno.url}/credit-topup/v1/packages`)).json()) as { packages: unknown[] };
+      const packages = (await (await fetch(`${deno.url}/credit-topup/v1/packages`)).json()) as {
+        packages: unknown[];
+      };
       assert.equal(packages.packages.length, 3);
     });
 
     test('balance, checkout creation and a signed webhook that credits once; a forged one is refused', async () => {
       const tenant = await createTenant(database.sql);
-      const headers = { Authorization: `Bearer ${await accessToken(tenant.userId)}`, 'Content-Type': 'application/json' };
+      const headers = {
+        Authorization: `Bearer ${await accessToken(tenant.userId)}`,
+        'Content-Type': 'application/json',
+      };
       const balance = await fetch(`${deno.url}/credit-topup/v1/balance`, { headers });
-      assert.deepEqual(await balance.json(), { tenant_id: tenant.tenantId, balance_credits: 100, reserved_credits: 0, available_credits: 100 });
+      assert.deepEqual(await balance.json(), {
+        tenant_id: tenant.tenantId,
+        balance_credits: 100,
+        reserved_credits: 0,
+        available_credits: 100,
+      });
 
-      const created = await fetch(`${deno.url}/credit-topup/v1/checkout-sessions`, { method: 'POST', headers, body: JSON.stringify({ package_id: 'standard' }) });
+      const created = await fetch(`${deno.url}/credit-topup/v1/checkout-sessions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ package_id: 'standard' }),
+      });
       assert.equal(created.status, 201);
       const session = (await created.json()) as { id: string; client_secret: string };
       assert.match(session.client_secret, /_secret_/);
 
       const paid = sandbox.account.pay(session.id, { type: 'card', number: '4242424242424242' });
       assert.ok(paid.ok);
-      await eventually('credited on Deno', async () => (await balanceOf(database.sql, tenant.tenantId)) === 200);
+      await eventually(
+        'credited on Deno',
+        async () => (await balanceOf(database.sql, tenant.tenantId)) === 200,
+      );
       const completed = sandbox.account.events.find((event) => event.type === 'checkout.session.completed')!;
       const body = JSON.stringify(completed);
-      const deliver = (secret: string) => fetch(`${deno.url}/credit-topup/v1/stripe/webhook`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signPayload(body, secret, Math.floor(Date.now() / 1000)) },
-        body,
-      });
+      const deliver = (secret: string) =>
+        fetch(`${deno.url}/credit-topup/v1/stripe/webhook`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'Stripe-Signature': signPayload(body, secret, Math.floor(Date.now() / 1000)),
+          },
+          body,
+        });
       assert.equal((await deliver(sandbox.webhookSecret)).status, 200, 'a redelivery is accepted');
       assert.equal(await balanceOf(database.sql, tenant.tenantId), 200, 'and credits nothing more');
       const forged = await deliver('whsec_forged');
       assert.equal(forged.status, 400);
       assert.equal(((await forged.json()) as { error: { code: string } }).error.code, 'signature_invalid');
-      if (standIn) assert.ok(standIn.requests.includes('POST /rest/v1/rpc/credit_topup_fulfil_checkout_session'));
+      if (standIn)
+        assert.ok(standIn.requests.includes('POST /rest/v1/rpc/credit_topup_fulfil_checkout_session'));
     });
   });
 }

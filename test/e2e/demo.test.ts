@@ -2,17 +2,25 @@
 // sandbox, the demo page), driven in Debian's Chromium by playwright-core like a person would.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 
 const SCREENSHOTS = 'test-output/e2e';
-const CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
+const CHROMIUM_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-dev-shm-usage',
+];
 
 interface RunningDemo {
   url: string;
@@ -21,7 +29,11 @@ interface RunningDemo {
 }
 
 async function startDemo(env: Record<string, string>): Promise<RunningDemo> {
-  const child = spawn('npm', ['run', 'demo'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn('npm', ['run', 'demo'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
@@ -76,7 +88,10 @@ describe('npm run demo, end to end in Chromium', () => {
       STRIPE_SECRET_KEY: '',
     };
     demo = await startDemo(env);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: CHROMIUM_FLAGS,
+    });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 }, locale: 'de-DE' });
     await page.goto(demo.url);
   });
@@ -106,7 +121,9 @@ describe('npm run demo, end to end in Chromium', () => {
     await choose('Standard');
     await page.screenshot({ path: `${SCREENSHOTS}/02-checkout.png` });
     await checkout().getByLabel('Kartennummer').fill('4242 4242 4242 4242');
-    await checkout().getByRole('button', { name: /Bezahlen/ }).click();
+    await checkout()
+      .getByRole('button', { name: /Bezahlen/ })
+      .click();
     await page.getByText('100 Credits wurden gutgeschrieben.').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/03-success.png` });
     await page.getByRole('button', { name: 'Fertig' }).click();
@@ -117,7 +134,9 @@ describe('npm run demo, end to end in Chromium', () => {
   test('a declined card shows its message and credits nothing', async () => {
     await choose('Starter');
     await checkout().getByLabel('Kartennummer').fill('4000 0000 0000 0002');
-    await checkout().getByRole('button', { name: /Bezahlen/ }).click();
+    await checkout()
+      .getByRole('button', { name: /Bezahlen/ })
+      .click();
     await checkout().getByText('Ihre Karte wurde abgelehnt.').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/04-declined.png` });
     // Focus is inside Stripe's (cross-origin) frame, where the page cannot hear Escape: close by button.
@@ -129,7 +148,9 @@ describe('npm run demo, end to end in Chromium', () => {
     await choose('Starter');
     await checkout().getByLabel('SEPA-Lastschrift').check();
     await checkout().getByLabel('IBAN').fill('DE89 3704 0044 0532 0130 00');
-    await checkout().getByRole('button', { name: /Bezahlen/ }).click();
+    await checkout()
+      .getByRole('button', { name: /Bezahlen/ })
+      .click();
     await page.getByText(/Lastschrift erteilt/).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/05-sepa-pending.png` });
     await page.getByText('50 Credits wurden gutgeschrieben.').waitFor({ timeout: 20_000 });

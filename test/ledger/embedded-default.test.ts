@@ -11,7 +11,11 @@ import { createTenant } from '../support/tenants.ts';
 test('with no database configured, a real PostgreSQL starts from npm, is migrated, and keeps its data across restarts', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'credit-topup-embedded-'));
   await chmod(dir, 0o755);
-  const config = { kind: 'embedded' as const, dataDir: path.join(dir, 'postgres'), port: await findFreePort() };
+  const config = {
+    kind: 'embedded' as const,
+    dataDir: path.join(dir, 'postgres'),
+    port: await findFreePort(),
+  };
   try {
     const first = await openCreditStore(config);
     assert.equal(first.kind, 'embedded');
@@ -23,7 +27,11 @@ test('with no database configured, a real PostgreSQL starts from npm, is migrate
 
     const second = await openCreditStore(config);
     try {
-      assert.equal(await second.store.resolveTenant(tenant.userId), tenant.tenantId, 'data survived the restart');
+      assert.equal(
+        await second.store.resolveTenant(tenant.userId),
+        tenant.tenantId,
+        'data survived the restart',
+      );
       const check = postgres(second.databaseUrl!, { max: 1, onnotice: () => {} });
       const [version] = await check`select current_setting('server_version_num')::int as v`;
       await check.end();

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { applyMigrations, MIGRATIONS_DIR, readMigrationFiles } from '../../server/ledger/migrations.ts';
 import { catalogSnapshot } from '../support/catalog-snapshot.ts';
-import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 import { createTenant } from '../support/tenants.ts';
+import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 
 const PORTAL_SCHEMA = new URL('../support/portal-existing-schema.sql', import.meta.url);
 
@@ -19,19 +19,38 @@ describe('migrations', () => {
     try {
       const first = await applyMigrations(database.url);
       const files = await readMigrationFiles();
-      assert.deepEqual(first.applied, files.map((file) => `${file.version}_${file.name}`));
+      assert.deepEqual(
+        first.applied,
+        files.map((file) => `${file.version}_${file.name}`),
+      );
 
-      const recorded = await database.sql`select version from public.credit_topup_schema_migrations order by version`;
-      assert.deepEqual(recorded.map((row) => row.version), files.map((file) => file.version));
+      const recorded =
+        await database.sql`select version from public.credit_topup_schema_migrations order by version`;
+      assert.deepEqual(
+        recorded.map((row) => row.version),
+        files.map((file) => file.version),
+      );
 
-      for (const table of ['organizations', 'profiles', 'memberships', 'tenant_credit_balance', 'credit_ledger',
-        'armstrong_billing_events', 'credit_purchases', 'stripe_webhook_events']) {
+      for (const table of [
+        'organizations',
+        'profiles',
+        'memberships',
+        'tenant_credit_balance',
+        'credit_ledger',
+        'armstrong_billing_events',
+        'credit_purchases',
+        'stripe_webhook_events',
+      ]) {
         const [row] = await database.sql`select to_regclass(${`public.${table}`}) is not null as present`;
         assert.equal(row!.present, true, `${table} exists`);
       }
-      for (const signature of ['rpc_credit_preflight(uuid,integer,text)', 'rpc_credit_deduct(uuid,integer,text,text,uuid,uuid)',
-        'rpc_credit_topup(uuid,integer,text,uuid)']) {
-        const [row] = await database.sql`select to_regprocedure(${`public.${signature}`}) is not null as present`;
+      for (const signature of [
+        'rpc_credit_preflight(uuid,integer,text)',
+        'rpc_credit_deduct(uuid,integer,text,text,uuid,uuid)',
+        'rpc_credit_topup(uuid,integer,text,uuid)',
+      ]) {
+        const [row] =
+          await database.sql`select to_regprocedure(${`public.${signature}`}) is not null as present`;
         assert.equal(row!.present, true, `${signature} exists`);
       }
 
@@ -79,7 +98,8 @@ describe('migrations', () => {
           await tx`select public.rpc_credit_topup(${tenant.tenantId}, 10, 'manual', null)`;
         });
       }
-      const [afterManual] = await database.sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${tenant.tenantId}`;
+      const [afterManual] =
+        await database.sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${tenant.tenantId}`;
       assert.equal(afterManual!.balance_credits, 120, 'the portal function credits on every call, as before');
 
       // ... and our fulfilment through it credits once and gives the ledger row the paying user.
@@ -90,9 +110,11 @@ describe('migrations', () => {
       for (let delivery = 0; delivery < 3; delivery++) {
         await database.sql`select public.credit_topup_fulfil_checkout_session('cs_test_portal', 2500, 'eur')`;
       }
-      const [afterPurchase] = await database.sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${tenant.tenantId}`;
+      const [afterPurchase] =
+        await database.sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${tenant.tenantId}`;
       assert.equal(afterPurchase!.balance_credits, 220);
-      const [ledger] = await database.sql`select user_id from public.credit_ledger where ref_id = ${purchaseId}`;
+      const [ledger] =
+        await database.sql`select user_id from public.credit_ledger where ref_id = ${purchaseId}`;
       assert.equal(ledger!.user_id, tenant.userId);
     } finally {
       await database.drop();
@@ -107,7 +129,10 @@ describe('migrations', () => {
       await applyMigrations(database.url, { dir });
       const edited = path.join(dir, '0003_credit_purchases.sql');
       await writeFile(edited, `${await readFile(edited, 'utf8')}\n-- edited ${randomUUID()}\n`);
-      await assert.rejects(applyMigrations(database.url, { dir }), /0003_credit_purchases was changed after it was applied/);
+      await assert.rejects(
+        applyMigrations(database.url, { dir }),
+        /0003_credit_purchases was changed after it was applied/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
       await database.drop();
@@ -117,9 +142,16 @@ describe('migrations', () => {
   test('concurrent migrators of one database apply each file once', async () => {
     const database = await createTestDatabase({ empty: true });
     try {
-      const reports = await Promise.all([applyMigrations(database.url), applyMigrations(database.url), applyMigrations(database.url)]);
+      const reports = await Promise.all([
+        applyMigrations(database.url),
+        applyMigrations(database.url),
+        applyMigrations(database.url),
+      ]);
       const files = await readMigrationFiles();
-      assert.equal(reports.reduce((sum, report) => sum + report.applied.length, 0), files.length);
+      assert.equal(
+        reports.reduce((sum, report) => sum + report.applied.length, 0),
+        files.length,
+      );
     } finally {
       await database.drop();
     }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 import { createTenant, type TestTenant } from '../support/tenants.ts';
+import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
 
@@ -32,7 +32,11 @@ describe('database security', () => {
   after(() => database.drop());
 
   /** Runs `query` in a transaction as `role`, signed in as `userId` the way PostgREST sets claims. */
-  function as<T>(role: 'anon' | 'authenticated' | 'service_role', userId: string | null, query: (tx: TestDatabase['sql']) => Promise<T>) {
+  function as<T>(
+    role: 'anon' | 'authenticated' | 'service_role',
+    userId: string | null,
+    query: (tx: TestDatabase['sql']) => Promise<T>,
+  ) {
     return database.sql.begin(async (tx) => {
       await tx.unsafe(`set local role ${role}`);
       await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: userId, role })}, true)`;
@@ -42,8 +46,15 @@ describe('database security', () => {
 
   test('every money-moving function exists and only service_role may execute it', async () => {
     const names = moneyMovingFunctions.map((fn) => fn.name);
-    for (const expected of ['credit_topup_fulfil_checkout_session', 'credit_topup_apply_refund', 'credit_topup_apply_dispute',
-      'credit_topup_mark_checkout_session', 'credit_topup_open_purchase', 'rpc_credit_topup', 'rpc_credit_deduct']) {
+    for (const expected of [
+      'credit_topup_fulfil_checkout_session',
+      'credit_topup_apply_refund',
+      'credit_topup_apply_dispute',
+      'credit_topup_mark_checkout_session',
+      'credit_topup_open_purchase',
+      'rpc_credit_topup',
+      'rpc_credit_deduct',
+    ]) {
       assert.ok(names.includes(expected), `${expected} is covered`);
     }
     for (const { signature } of moneyMovingFunctions) {
@@ -57,11 +68,19 @@ describe('database security', () => {
 
   test('a signed-in user cannot credit their own tenant, neither through our functions nor the portal one', async () => {
     await assert.rejects(
-      as('authenticated', tenant.userId, (tx) => tx`select public.rpc_credit_topup(${tenant.tenantId}, 1000, 'manual', null)`),
+      as(
+        'authenticated',
+        tenant.userId,
+        (tx) => tx`select public.rpc_credit_topup(${tenant.tenantId}, 1000, 'manual', null)`,
+      ),
       { code: '42501' },
     );
     await assert.rejects(
-      as('authenticated', tenant.userId, (tx) => tx`select public.credit_topup_fulfil_checkout_session('cs_x', 2500, 'eur')`),
+      as(
+        'authenticated',
+        tenant.userId,
+        (tx) => tx`select public.credit_topup_fulfil_checkout_session('cs_x', 2500, 'eur')`,
+      ),
       { code: '42501' },
     );
     await assert.rejects(
@@ -69,20 +88,32 @@ describe('database security', () => {
       { code: '42501' },
     );
     await assert.rejects(
-      as('authenticated', tenant.userId, (tx) =>
-        tx`update public.tenant_credit_balance set balance_credits = 1000000 where tenant_id = ${tenant.tenantId}`),
+      as(
+        'authenticated',
+        tenant.userId,
+        (tx) =>
+          tx`update public.tenant_credit_balance set balance_credits = 1000000 where tenant_id = ${tenant.tenantId}`,
+      ),
       { code: '42501' },
     );
     await assert.rejects(
-      as('authenticated', tenant.userId, (tx) =>
-        tx`insert into public.credit_purchases (tenant_id, user_id, package_id, credits, amount_cents, currency)
-           values (${tenant.tenantId}, ${tenant.userId}, 'power', 500, 1, 'eur')`),
+      as(
+        'authenticated',
+        tenant.userId,
+        (tx) =>
+          tx`insert into public.credit_purchases (tenant_id, user_id, package_id, credits, amount_cents, currency)
+           values (${tenant.tenantId}, ${tenant.userId}, 'power', 500, 1, 'eur')`,
+      ),
       { code: '42501' },
     );
   });
 
   test('the service role may call them', async () => {
-    const balance = await as('service_role', null, (tx) => tx`select public.credit_topup_get_balance(${tenant.tenantId}) as result`);
+    const balance = await as(
+      'service_role',
+      null,
+      (tx) => tx`select public.credit_topup_get_balance(${tenant.tenantId}) as result`,
+    );
     assert.equal(balance[0]!.result.balance_credits, 200);
   });
 
@@ -92,17 +123,32 @@ describe('database security', () => {
       purchases: await tx`select tenant_id from public.credit_purchases`,
       ledger: await tx`select tenant_id from public.credit_ledger`,
     }));
-    assert.deepEqual(seen.balances.map((row) => ({ ...row })), [{ tenant_id: tenant.tenantId, balance_credits: 200 }]);
-    assert.deepEqual(seen.purchases.map((row) => row.tenant_id), [tenant.tenantId]);
-    assert.deepEqual(seen.ledger.map((row) => row.tenant_id), [tenant.tenantId]);
+    assert.deepEqual(
+      seen.balances.map((row) => ({ ...row })),
+      [{ tenant_id: tenant.tenantId, balance_credits: 200 }],
+    );
+    assert.deepEqual(
+      seen.purchases.map((row) => row.tenant_id),
+      [tenant.tenantId],
+    );
+    assert.deepEqual(
+      seen.ledger.map((row) => row.tenant_id),
+      [tenant.tenantId],
+    );
     await assert.rejects(
       as('authenticated', tenant.userId, (tx) => tx`select 1 from public.credit_topup_schema_migrations`),
       { code: '42501' },
     );
 
-    const stranger = await as('authenticated', randomUUID(), (tx) => tx`select 1 from public.tenant_credit_balance`);
+    const stranger = await as(
+      'authenticated',
+      randomUUID(),
+      (tx) => tx`select 1 from public.tenant_credit_balance`,
+    );
     assert.equal(stranger.length, 0);
-    const anonymous = await as('anon', null, (tx) => tx`select 1 from public.tenant_credit_balance`).catch((error) => error.code);
+    const anonymous = await as('anon', null, (tx) => tx`select 1 from public.tenant_credit_balance`).catch(
+      (error) => error.code,
+    );
     assert.equal(anonymous, '42501');
   });
 

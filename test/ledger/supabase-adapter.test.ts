@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { createSupabaseCreditStore } from '../../server/ledger/supabase-credit-store.ts';
 import { defineLedgerScenarios } from '../support/ledger-scenarios.ts';
-import { startPostgrestStandIn, type PostgrestStandIn } from '../support/postgrest-stand-in.ts';
+import { type PostgrestStandIn, startPostgrestStandIn } from '../support/postgrest-stand-in.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
 let standIn: PostgrestStandIn | undefined;

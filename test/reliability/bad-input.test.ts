@@ -14,20 +14,60 @@ import { stopOwnTestCluster } from '../support/test-database.ts';
 after(stopOwnTestCluster);
 
 const VALID_PACKAGES = new Set(['starter', 'standard', 'power']);
-const CHECKOUT_CODES = new Set(['invalid_json', 'invalid_request', 'unknown_package', 'invalid_idempotency_key', 'payload_too_large',
-  'unsupported_media_type', 'unauthorized', 'no_tenant', 'rate_limited', 'origin_not_allowed', 'not_found', 'idempotency_key_reused']);
+const CHECKOUT_CODES = new Set([
+  'invalid_json',
+  'invalid_request',
+  'unknown_package',
+  'invalid_idempotency_key',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unauthorized',
+  'no_tenant',
+  'rate_limited',
+  'origin_not_allowed',
+  'not_found',
+  'idempotency_key_reused',
+]);
 
 const jsonValue = fc.oneof(
   fc.jsonValue(),
-  fc.record({ package_id: fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.integer(), fc.double(), fc.constant(null), fc.array(fc.string()), fc.constant('Standard'), fc.constant(' standard'), fc.constant('standard\u0000')) }),
-  fc.record({ package_id: fc.constant('starter'), credits: fc.oneof(fc.integer(), fc.double(), fc.constant(-50), fc.constant(1e308)), amount: fc.integer(), tenant_id: fc.uuid() }),
+  fc.record({
+    package_id: fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.integer(),
+      fc.double(),
+      fc.constant(null),
+      fc.array(fc.string()),
+      fc.constant('Standard'),
+      fc.constant(' standard'),
+      fc.constant('standard\u0000'),
+    ),
+  }),
+  fc.record({
+    package_id: fc.constant('starter'),
+    credits: fc.oneof(fc.integer(), fc.double(), fc.constant(-50), fc.constant(1e308)),
+    amount: fc.integer(),
+    tenant_id: fc.uuid(),
+  }),
 );
 const rawBody = fc.oneof(
   jsonValue.map((value) => JSON.stringify(value)),
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('{', '{"package_id":', '[', 'null', '1e999', '{"package_id":"starter"', '\u0000\u0001', '{"package_id":"standard"}}'),
-  fc.integer({ min: 17, max: 40 }).map((kb) => JSON.stringify({ package_id: 'starter', pad: 'x'.repeat(kb * 1024) })),
+  fc.constantFrom(
+    '{',
+    '{"package_id":',
+    '[',
+    'null',
+    '1e999',
+    '{"package_id":"starter"',
+    '\u0000\u0001',
+    '{"package_id":"standard"}}',
+  ),
+  fc
+    .integer({ min: 17, max: 40 })
+    .map((kb) => JSON.stringify({ package_id: 'starter', pad: 'x'.repeat(kb * 1024) })),
 );
 
 test('generated bad requests: no 5xx, no state change, documented codes only', async () => {
@@ -63,27 +103,59 @@ test('generated bad requests: no 5xx, no state change, documented codes only', a
     };
 
     // POST /v1/checkout-sessions: bodies, content types, idempotency keys; never a valid package.
-    await fc.assert(fc.asyncProperty(
-      rawBody.filter((body) => { try { return !VALID_PACKAGES.has(JSON.parse(body)?.package_id) || body.length > 16 * 1024; } catch { return true; } }),
-      fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''),
-      fc.option(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 20 })), { nil: undefined }),
-      async (body, contentType, idempotencyKey) => {
-        const headers: Record<string, string> = { Authorization: `Bearer ${customer.token}` };
-        if (contentType) headers['Content-Type'] = contentType;
-        if (idempotencyKey !== undefined && /^[\x20-\x7e]*$/.test(idempotencyKey)) headers['Idempotency-Key'] = idempotencyKey;
-        await check(await fetch(`${server.url}/v1/checkout-sessions`, { method: 'POST', headers, body }), CHECKOUT_CODES, `POST ${body.slice(0, 60)}`);
-      },
-    ), { numRuns: perEndpoint });
+    await fc.assert(
+      fc.asyncProperty(
+        rawBody.filter((body) => {
+          try {
+            return !VALID_PACKAGES.has(JSON.parse(body)?.package_id) || body.length > 16 * 1024;
+          } catch {
+            return true;
+          }
+        }),
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          '',
+        ),
+        fc.option(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 20 })), {
+          nil: undefined,
+        }),
+        async (body, contentType, idempotencyKey) => {
+          const headers: Record<string, string> = { Authorization: `Bearer ${customer.token}` };
+          if (contentType) headers['Content-Type'] = contentType;
+          if (idempotencyKey !== undefined && /^[\x20-\x7e]*$/.test(idempotencyKey))
+            headers['Idempotency-Key'] = idempotencyKey;
+          await check(
+            await fetch(`${server.url}/v1/checkout-sessions`, { method: 'POST', headers, body }),
+            CHECKOUT_CODES,
+            `POST ${body.slice(0, 60)}`,
+          );
+        },
+      ),
+      { numRuns: perEndpoint },
+    );
 
     // GET /v1/checkout-sessions/:id: generated ids, traversal, and another tenant's real session.
-    await fc.assert(fc.asyncProperty(
-      fc.oneof(fc.string({ minLength: 1 }), fc.string({ unit: 'binary', minLength: 1 }), fc.constant(othersSession.id), fc.constantFrom('..%2F..%2Fetc', 'cs_test_', 'cs_live_x', "cs_test_x' or 1=1--")),
-      async (id) => {
-        const response = await fetch(`${server.url}/v1/checkout-sessions/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${customer.token}` } });
-        await check(response, new Set(['not_found']), `GET session ${id}`);
-        assert.equal(response.status, 404);
-      },
-    ), { numRuns: perEndpoint });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ minLength: 1 }),
+          fc.string({ unit: 'binary', minLength: 1 }),
+          fc.constant(othersSession.id),
+          fc.constantFrom('..%2F..%2Fetc', 'cs_test_', 'cs_live_x', "cs_test_x' or 1=1--"),
+        ),
+        async (id) => {
+          const response = await fetch(`${server.url}/v1/checkout-sessions/${encodeURIComponent(id)}`, {
+            headers: { Authorization: `Bearer ${customer.token}` },
+          });
+          await check(response, new Set(['not_found']), `GET session ${id}`);
+          assert.equal(response.status, 404);
+        },
+      ),
+      { numRuns: perEndpoint },
+    );
 
     // Auth attacks on GET /v1/balance: garbage, alg none, wrong secret, tampered, expired, not yet valid,
     // wrong audience, a user without membership, duplicated Authorization headers.
@@ -101,39 +173,77 @@ test('generated bad requests: no 5xx, no state change, documented codes only', a
       hs256({ ...claims, aud: 'anon' }),
       hs256({ ...claims, sub: 'not-a-uuid' }),
       `${customer.token.split('.')[0]}.${encode({ ...claims, sub: other.userId })}.${customer.token.split('.')[2]}`,
-      await new SignJWT({ role: 'authenticated' }).setProtectedHeader({ alg: 'HS512' }).setSubject(customer.userId).setAudience('authenticated').setExpirationTime('1h').sign(new TextEncoder().encode(TEST_JWT_SECRET)),
+      await new SignJWT({ role: 'authenticated' })
+        .setProtectedHeader({ alg: 'HS512' })
+        .setSubject(customer.userId)
+        .setAudience('authenticated')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET)),
       await accessToken('00000000-0000-4000-8000-000000000000'),
     ];
-    await fc.assert(fc.asyncProperty(
-      fc.oneof(fc.constantFrom(...attacks), fc.string(), fc.base64String(), fc.constant(`${customer.token}x`)),
-      fc.constantFrom('Bearer ', 'bearer ', 'Basic ', '', 'Bearer  '),
-      async (token, scheme) => {
-        const response = await fetch(`${server.url}/v1/balance`, { headers: [['Authorization', `${scheme}${token}`], ['Authorization', `Bearer ${customer.token}`]].slice(0, token.length % 2 === 0 ? 1 : 2) as [string, string][] });
-        await check(response, new Set(['unauthorized', 'no_tenant']), `balance with ${scheme}${token.slice(0, 40)}`);
-        assert.ok(response.status === 401 || response.status === 403, `${scheme}${token.slice(0, 40)} → ${response.status}`);
-      },
-    ), { numRuns: perEndpoint });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom(...attacks),
+          fc.string(),
+          fc.base64String(),
+          fc.constant(`${customer.token}x`),
+        ),
+        fc.constantFrom('Bearer ', 'bearer ', 'Basic ', '', 'Bearer  '),
+        async (token, scheme) => {
+          const response = await fetch(`${server.url}/v1/balance`, {
+            headers: [
+              ['Authorization', `${scheme}${token}`],
+              ['Authorization', `Bearer ${customer.token}`],
+            ].slice(0, token.length % 2 === 0 ? 1 : 2) as [string, string][],
+          });
+          await check(
+            response,
+            new Set(['unauthorized', 'no_tenant']),
+            `balance with ${scheme}${token.slice(0, 40)}`,
+          );
+          assert.ok(
+            response.status === 401 || response.status === 403,
+            `${scheme}${token.slice(0, 40)} → ${response.status}`,
+          );
+        },
+      ),
+      { numRuns: perEndpoint },
+    );
 
     // POST /v1/stripe/webhook: generated bodies and signatures, none valid.
-    await fc.assert(fc.asyncProperty(
-      rawBody,
-      fc.oneof(fc.string(), fc.constant(`t=${now},v1=${'0'.repeat(64)}`), fc.constant(`t=${now - 10_000},v1=abc`), fc.constant('')),
-      async (body, signature) => {
-        const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-        if (signature) headers['Stripe-Signature'] = signature;
-        const response = await fetch(`${server.url}/v1/stripe/webhook`, { method: 'POST', headers, body });
-        await check(response, new Set(['signature_invalid', 'payload_too_large']), `webhook ${signature}`);
-        assert.ok(response.status === 400 || response.status === 413);
-      },
-    ), { numRuns: perEndpoint });
+    await fc.assert(
+      fc.asyncProperty(
+        rawBody,
+        fc.oneof(
+          fc.string(),
+          fc.constant(`t=${now},v1=${'0'.repeat(64)}`),
+          fc.constant(`t=${now - 10_000},v1=abc`),
+          fc.constant(''),
+        ),
+        async (body, signature) => {
+          const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+          if (signature) headers['Stripe-Signature'] = signature;
+          const response = await fetch(`${server.url}/v1/stripe/webhook`, { method: 'POST', headers, body });
+          await check(response, new Set(['signature_invalid', 'payload_too_large']), `webhook ${signature}`);
+          assert.ok(response.status === 400 || response.status === 413);
+        },
+      ),
+      { numRuns: perEndpoint },
+    );
 
     assert.deepEqual(await snapshot(), before, 'no request changed the database');
     assertNoSecrets([...server.logs, ...responses], 'logs and responses');
     report('bad input and auth attacks', {
       requests,
       endpoints: 4,
-      answers: [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${count}×${status}`).join(' '),
-      server_errors: [...statuses.entries()].filter(([status]) => status >= 500).reduce((sum, [, count]) => sum + count, 0),
+      answers: [...statuses.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${count}×${status}`)
+        .join(' '),
+      server_errors: [...statuses.entries()]
+        .filter(([status]) => status >= 500)
+        .reduce((sum, [, count]) => sum + count, 0),
       state_changes: 0,
     });
   } finally {

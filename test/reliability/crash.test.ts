@@ -2,15 +2,15 @@
 // restarted; the sandbox keeps retrying like Stripe. Every paid session must end credited exactly once.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { after, test } from 'node:test';
-import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
+import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
-import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
+import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
 
@@ -18,7 +18,12 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
   const payments = size(24, 150);
   const kills = size(4, 15);
   const database = await createTestDatabase();
-  const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 50, webhookMaxRetryDelayMs: 400, webhookMaxAttempts: 60, webhookTimeoutMs: 3000 });
+  const sandbox = await startStripeSandbox({
+    webhookRetryBaseMs: 50,
+    webhookMaxRetryDelayMs: 400,
+    webhookMaxAttempts: 60,
+    webhookTimeoutMs: 3000,
+  });
   const port = await findFreePort();
   const url = `http://127.0.0.1:${port}`;
   sandbox.setWebhookUrl(`${url}/v1/stripe/webhook`);
@@ -28,9 +33,16 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
   const startServer = async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       env: {
-        PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url,
-        SUPABASE_JWT_SECRET: TEST_JWT_SECRET, STRIPE_SECRET_KEY: sandbox.secretKey, STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
-        STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret, STRIPE_API_BASE: sandbox.url, PUBLIC_RETURN_URL: 'https://portal.example.test/',
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: database.url,
+        SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
+        STRIPE_SECRET_KEY: sandbox.secretKey,
+        STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
+        STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret,
+        STRIPE_API_BASE: sandbox.url,
+        PUBLIC_RETURN_URL: 'https://portal.example.test/',
         CHECKOUT_RATE_LIMIT: '10000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,14 +87,21 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
     await sandbox.webhooks.idle(120_000);
 
     const deliveries = sandbox.webhooks.deliveries;
-    assert.ok(deliveries.every((delivery) => delivery.delivered), 'every event delivered in the end');
+    assert.ok(
+      deliveries.every((delivery) => delivery.delivered),
+      'every event delivered in the end',
+    );
     const rows = await database.sql<{ session: string; credited: number; ledger_rows: number }[]>`
       select p.stripe_checkout_session_id as session, p.credited_credits as credited,
              (select count(*)::int from public.credit_ledger l where l.ref_id = p.id) as ledger_rows
         from public.credit_purchases p where p.stripe_checkout_session_id is not null`;
     const bySession = new Map(rows.map((row) => [row.session, row]));
     for (const session of sessions) {
-      assert.equal(bySession.get(session.sessionId)?.credited, session.credits, `${session.sessionId} credited`);
+      assert.equal(
+        bySession.get(session.sessionId)?.credited,
+        session.credits,
+        `${session.sessionId} credited`,
+      );
       assert.equal(bySession.get(session.sessionId)?.ledger_rows, 1, `${session.sessionId} credited once`);
     }
     let invariantChecks = 0;
@@ -99,7 +118,10 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
     report('crash (SIGKILL of the server)', {
       payments: sessions.length,
       deliveries_sent: deliveries.reduce((sum, delivery) => sum + delivery.attempts, 0),
-      failed_attempts: deliveries.reduce((sum, delivery) => sum + delivery.statuses.filter((status) => status !== 200).length, 0),
+      failed_attempts: deliveries.reduce(
+        (sum, delivery) => sum + delivery.statuses.filter((status) => status !== 200).length,
+        0,
+      ),
       duplicates: resent.length,
       faults_injected: `${kills} SIGKILLs`,
       credits_expected: expected,

@@ -2,21 +2,25 @@
 // the server reconnects by itself (no restart of its own), and every payment is credited exactly once.
 
 import assert from 'node:assert/strict';
-import { serve, type ServerType } from '@hono/node-server';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { type ServerType, serve } from '@hono/node-server';
 import postgres from 'postgres';
+import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
-import { findFreePort, startEmbeddedPostgres, type RunningPostgres } from '../../server/ledger/embedded-postgres.ts';
+import {
+  findFreePort,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../../server/ledger/migrations.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
-import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
@@ -32,15 +36,33 @@ test('a database restart under load: 5xx during the outage, then every payment c
   await applyMigrations(cluster.url);
   const sql = postgres(cluster.url, { max: 2, onnotice: () => {} });
   const store = createPostgresCreditStore(cluster.url, { callTimeoutMs: 3000 });
-  const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 100, webhookMaxRetryDelayMs: 500, webhookMaxAttempts: 80 });
+  const sandbox = await startStripeSandbox({
+    webhookRetryBaseMs: 100,
+    webhookMaxRetryDelayMs: 500,
+    webhookMaxAttempts: 80,
+  });
   const logs: string[] = [];
   const app = createApp({
     store,
-    stripe: createStripeClient({ secretKey: sandbox.secretKey, apiBase: new URL(sandbox.url), timeoutMs: 3000, maxNetworkRetries: 1 }),
+    stripe: createStripeClient({
+      secretKey: sandbox.secretKey,
+      apiBase: new URL(sandbox.url),
+      timeoutMs: 3000,
+      maxNetworkRetries: 1,
+    }),
     verifier: createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET }),
     logger: createJsonLogger((line) => logs.push(line)),
-    stripeSettings: { publishableKey: sandbox.publishableKey, mode: 'sandbox', webhookSecrets: [sandbox.webhookSecret] },
-    checkout: { returnUrl: 'https://portal.example.test/', invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+    stripeSettings: {
+      publishableKey: sandbox.publishableKey,
+      mode: 'sandbox',
+      webhookSecrets: [sandbox.webhookSecret],
+    },
+    checkout: {
+      returnUrl: 'https://portal.example.test/',
+      invoiceCreation: false,
+      allowPromotionCodes: false,
+      automaticTax: false,
+    },
     allowedOrigins: [],
     checkoutRateLimit: { requests: 10000, perSeconds: 60 },
   });
@@ -72,7 +94,10 @@ test('a database restart under load: 5xx during the outage, then every payment c
     }
     await paying;
     await sandbox.webhooks.idle(120_000);
-    await eventually('ready again without a restart of the server', async () => (await fetch(`${url}/readyz`)).status === 200);
+    await eventually(
+      'ready again without a restart of the server',
+      async () => (await fetch(`${url}/readyz`)).status === 200,
+    );
 
     const check = postgres(cluster.url, { max: 1, onnotice: () => {} });
     const rows = await check<{ session: string; credited: number; ledger_rows: number }[]>`

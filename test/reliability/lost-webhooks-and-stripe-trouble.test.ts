@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { reconcileCheckoutSessions } from '../../server/stripe/reconcile.ts';
 import { creditPackages } from '../../credit-packages.ts';
+import { reconcileCheckoutSessions } from '../../server/stripe/reconcile.ts';
 import { assertNoSecrets, report, size } from '../support/reliability.ts';
 import { startCheckout, startTestServer } from '../support/server-harness.ts';
-import { stopOwnTestCluster } from '../support/test-database.ts';
 import { ledgerInvariants } from '../support/tenants.ts';
+import { stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
 
@@ -31,15 +31,31 @@ test('lost webhooks: reconcile credits exactly the payments whose news never arr
     const missing = sessions.filter((session) => !creditedBefore.some((row) => row.session === session.id));
     assert.ok(missing.length > 0, 'some webhooks were lost');
 
-    const dryRun = await reconcileCheckoutSessions({ stripe: server.stripe, store: server.store }, { sinceSeconds: 3600, dryRun: true });
+    const dryRun = await reconcileCheckoutSessions(
+      { stripe: server.stripe, store: server.store },
+      { sinceSeconds: 3600, dryRun: true },
+    );
     assert.equal(dryRun.filter((row) => row.action === 'would_credit').length, missing.length);
-    const afterDryRun = await server.database.sql`select count(*)::int as count from public.credit_purchases where credited_credits > 0`;
+    const afterDryRun = await server.database
+      .sql`select count(*)::int as count from public.credit_purchases where credited_credits > 0`;
     assert.equal(afterDryRun[0]!.count, creditedBefore.length, 'a dry run changes nothing');
 
-    const rows = await reconcileCheckoutSessions({ stripe: server.stripe, store: server.store }, { sinceSeconds: 3600, dryRun: false });
-    assert.deepEqual(rows.filter((row) => row.action === 'credited').map((row) => row.session).sort(), missing.map((session) => session.id).sort());
+    const rows = await reconcileCheckoutSessions(
+      { stripe: server.stripe, store: server.store },
+      { sinceSeconds: 3600, dryRun: false },
+    );
+    assert.deepEqual(
+      rows
+        .filter((row) => row.action === 'credited')
+        .map((row) => row.session)
+        .sort(),
+      missing.map((session) => session.id).sort(),
+    );
     assert.equal(rows.filter((row) => row.action === 'unpaid').length, 1);
-    const again = await reconcileCheckoutSessions({ stripe: server.stripe, store: server.store }, { sinceSeconds: 3600, dryRun: false });
+    const again = await reconcileCheckoutSessions(
+      { stripe: server.stripe, store: server.store },
+      { sinceSeconds: 3600, dryRun: false },
+    );
     assert.equal(again.filter((row) => row.action === 'credited').length, 0, 'a second run credits nothing');
 
     const ledger = await server.database.sql<{ rows: number }[]>`
@@ -50,7 +66,9 @@ test('lost webhooks: reconcile credits exactly the payments whose news never arr
       assert.equal(invariants.balance, invariants.openingPlusLedger);
     }
     const expected = sessions.reduce((sum, session) => sum + session.credits, 0);
-    const { credited } = (await server.database.sql`select sum(credited_credits)::int as credited from public.credit_purchases`)[0]!;
+    const { credited } = (
+      await server.database.sql`select sum(credited_credits)::int as credited from public.credit_purchases`
+    )[0]!;
     assert.equal(credited, expected);
     assertNoSecrets(server.logs, 'server logs');
     report('lost webhooks + reconcile', {
@@ -84,12 +102,19 @@ test('Stripe trouble on session creation: 500s, slow answers and hangs give 502 
       // The SDK retries once with the same Stripe idempotency key: Stripe replays a kept 500 to that retry,
       // while a request that timed out has kept nothing, so its retry meets the next fault.
       if (kind === 'error') server.sandbox.injectFaults({ kind: 'error', status: 500 });
-      if (kind === 'delay') server.sandbox.injectFaults({ kind: 'delay', ms: timeoutMs * 3 }, { kind: 'delay', ms: timeoutMs * 3 });
+      if (kind === 'delay')
+        server.sandbox.injectFaults(
+          { kind: 'delay', ms: timeoutMs * 3 },
+          { kind: 'delay', ms: timeoutMs * 3 },
+        );
       if (kind === 'hang') server.sandbox.injectFaults({ kind: 'hang' }, { kind: 'hang' });
       const key = `trouble-${randomUUID()}`;
       const started = Date.now();
       const response = await server.api('/v1/checkout-sessions', {
-        method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'standard' }),
+        method: 'POST',
+        token: customer.token,
+        headers: { 'Idempotency-Key': key },
+        body: JSON.stringify({ package_id: 'standard' }),
       });
       const elapsed = Date.now() - started;
       slowest = Math.max(slowest, elapsed);
@@ -104,7 +129,10 @@ test('Stripe trouble on session creation: 500s, slow answers and hangs give 502 
         assert.ok(elapsed < timeoutMs * 2 + 2000, `${kind} answered within the bound (${elapsed} ms)`);
         // Nothing left behind blocks the same click once Stripe is back.
         const retried = await server.api('/v1/checkout-sessions', {
-          method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'standard' }),
+          method: 'POST',
+          token: customer.token,
+          headers: { 'Idempotency-Key': key },
+          body: JSON.stringify({ package_id: 'standard' }),
         });
         assert.equal(retried.status, 201, `${kind}: the retry succeeds`);
         created++;

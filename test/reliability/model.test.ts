@@ -7,16 +7,22 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type Stripe from 'stripe';
+import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
+import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
+import {
+  chargeObject,
+  checkoutSessionObject,
+  disputeObject,
+  eventObject,
+  paymentIntentObject,
+} from '../../demo/stripe-sandbox/stripe-objects.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { applyStripeEvent } from '../../server/stripe/apply-stripe-event.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
-import { startStripeSandbox, type StripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
-import { chargeObject, checkoutSessionObject, disputeObject, eventObject, paymentIntentObject } from '../../demo/stripe-sandbox/stripe-objects.ts';
-import { creditPackages, CREDIT_CURRENCY } from '../../credit-packages.ts';
 import { report, size } from '../support/reliability.ts';
-import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
+import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 
 type Outcome = 'card' | 'sepa_paid' | 'sepa_failed' | 'expired';
 interface PurchasePlan {
@@ -41,33 +47,61 @@ const planArbitrary = fc.record({
  * The Stripe events of one purchase, shaped like Stripe's (from its fixtures, as the sandbox builds them),
  * each applied through the server's own event handler.
  */
-function eventsFor(plan: PurchasePlan, ids: { sessionId: string; purchaseId: string; paymentIntentId: string }): Stripe.Event[] {
+function eventsFor(
+  plan: PurchasePlan,
+  ids: { sessionId: string; purchaseId: string; paymentIntentId: string },
+): Stripe.Event[] {
   const creditPackage = creditPackages[plan.packageIndex]!;
   const session = (paymentStatus: 'paid' | 'unpaid', status: 'complete' | 'expired' = 'complete') =>
     checkoutSessionObject({
-      id: ids.sessionId, amount_subtotal: creditPackage.amountCents, amount_total: creditPackage.amountCents,
-      currency: CREDIT_CURRENCY, payment_intent: status === 'expired' ? null : ids.paymentIntentId, payment_status: paymentStatus, status,
+      id: ids.sessionId,
+      amount_subtotal: creditPackage.amountCents,
+      amount_total: creditPackage.amountCents,
+      currency: CREDIT_CURRENCY,
+      payment_intent: status === 'expired' ? null : ids.paymentIntentId,
+      payment_status: paymentStatus,
+      status,
       metadata: { purchase_id: ids.purchaseId },
     });
   const events: Stripe.Event[] = [];
   if (plan.outcome === 'card') events.push(eventObject('checkout.session.completed', session('paid')));
-  if (plan.outcome === 'sepa_paid' || plan.outcome === 'sepa_failed') events.push(eventObject('checkout.session.completed', session('unpaid')));
-  if (plan.outcome === 'sepa_paid') events.push(eventObject('checkout.session.async_payment_succeeded', session('paid')));
-  if (plan.outcome === 'sepa_failed') events.push(eventObject('checkout.session.async_payment_failed', session('unpaid')));
-  if (plan.outcome === 'expired') events.push(eventObject('checkout.session.expired', session('unpaid', 'expired')));
+  if (plan.outcome === 'sepa_paid' || plan.outcome === 'sepa_failed')
+    events.push(eventObject('checkout.session.completed', session('unpaid')));
+  if (plan.outcome === 'sepa_paid')
+    events.push(eventObject('checkout.session.async_payment_succeeded', session('paid')));
+  if (plan.outcome === 'sepa_failed')
+    events.push(eventObject('checkout.session.async_payment_failed', session('unpaid')));
+  if (plan.outcome === 'expired')
+    events.push(eventObject('checkout.session.expired', session('unpaid', 'expired')));
   if (plan.outcome === 'card' || plan.outcome === 'sepa_paid') {
     for (const perMille of plan.refunds) {
       const refunded = Math.floor((creditPackage.amountCents * perMille) / 1000);
-      events.push(eventObject('charge.refunded', chargeObject({
-        id: `ch_${ids.paymentIntentId}`, amount: creditPackage.amountCents, amount_refunded: refunded, refunded: refunded === creditPackage.amountCents,
-        currency: CREDIT_CURRENCY, payment_intent: ids.paymentIntentId, metadata: {},
-      })));
+      events.push(
+        eventObject(
+          'charge.refunded',
+          chargeObject({
+            id: `ch_${ids.paymentIntentId}`,
+            amount: creditPackage.amountCents,
+            amount_refunded: refunded,
+            refunded: refunded === creditPackage.amountCents,
+            currency: CREDIT_CURRENCY,
+            payment_intent: ids.paymentIntentId,
+            metadata: {},
+          }),
+        ),
+      );
     }
     if (plan.dispute) {
-      const dispute = (status: Stripe.Dispute.Status) => disputeObject({
-        id: `dp_${ids.paymentIntentId}`, amount: creditPackage.amountCents, charge: `ch_${ids.paymentIntentId}`,
-        payment_intent: ids.paymentIntentId, currency: CREDIT_CURRENCY, status, metadata: {},
-      });
+      const dispute = (status: Stripe.Dispute.Status) =>
+        disputeObject({
+          id: `dp_${ids.paymentIntentId}`,
+          amount: creditPackage.amountCents,
+          charge: `ch_${ids.paymentIntentId}`,
+          payment_intent: ids.paymentIntentId,
+          currency: CREDIT_CURRENCY,
+          status,
+          metadata: {},
+        });
       events.push(eventObject('charge.dispute.created', dispute('needs_response')));
       if (plan.dispute !== 'open') events.push(eventObject('charge.dispute.closed', dispute(plan.dispute)));
     }
@@ -84,7 +118,14 @@ function model(plan: PurchasePlan) {
   const held = plan.dispute === 'open' || plan.dispute === 'lost' ? creditPackage.amountCents : 0;
   const reversed = Math.min(creditPackage.amountCents, refunded + held);
   const clawed = Math.floor((creditPackage.credits * reversed) / creditPackage.amountCents);
-  const status = held > 0 ? 'disputed' : refunded >= creditPackage.amountCents ? 'refunded' : refunded > 0 ? 'partially_refunded' : 'credited';
+  const status =
+    held > 0
+      ? 'disputed'
+      : refunded >= creditPackage.amountCents
+        ? 'refunded'
+        : refunded > 0
+          ? 'partially_refunded'
+          : 'credited';
   return { status, credited: creditPackage.credits, clawed };
 }
 
@@ -96,7 +137,12 @@ before(async () => {
   database = await createTestDatabase();
   store = createPostgresCreditStore(database.url, { maxConnections: 8 });
   sandbox = await startStripeSandbox();
-  stripe = createStripeClient({ secretKey: sandbox.secretKey, apiBase: new URL(sandbox.url), timeoutMs: 5000, maxNetworkRetries: 0 });
+  stripe = createStripeClient({
+    secretKey: sandbox.secretKey,
+    apiBase: new URL(sandbox.url),
+    timeoutMs: 5000,
+    maxNetworkRetries: 0,
+  });
 });
 after(async () => {
   await sandbox.close();
@@ -124,18 +170,45 @@ test('any interleaving of duplicated and reordered Stripe events ends in the mod
         const created = [];
         for (const [index, plan] of plans.entries()) {
           const creditPackage = creditPackages[plan.packageIndex]!;
-          const opened = await store.openPurchase({ tenantId: tenant.tenantId, userId: tenant.userId, packageId: creditPackage.id, credits: creditPackage.credits, amountCents: creditPackage.amountCents, currency: CREDIT_CURRENCY });
+          const opened = await store.openPurchase({
+            tenantId: tenant.tenantId,
+            userId: tenant.userId,
+            packageId: creditPackage.id,
+            credits: creditPackage.credits,
+            amountCents: creditPackage.amountCents,
+            currency: CREDIT_CURRENCY,
+          });
           assert.ok(opened.ok);
-          const ids = { sessionId: `cs_test_model_${run}_${index}`, purchaseId: opened.purchase.id, paymentIntentId: `pi_model_${run}_${index}` };
+          const ids = {
+            sessionId: `cs_test_model_${run}_${index}`,
+            purchaseId: opened.purchase.id,
+            paymentIntentId: `pi_model_${run}_${index}`,
+          };
           await store.attachCheckoutSession(ids.purchaseId, ids.sessionId, null);
           // Stripe's side: the payment intent carries the metadata set at session creation.
-          sandbox.account.paymentIntents.set(ids.paymentIntentId, paymentIntentObject({ id: ids.paymentIntentId, metadata: { purchase_id: ids.purchaseId } }));
+          sandbox.account.paymentIntents.set(
+            ids.paymentIntentId,
+            paymentIntentObject({ id: ids.paymentIntentId, metadata: { purchase_id: ids.purchaseId } }),
+          );
           created.push({ plan, ids });
           all.push(...eventsFor(plan, ids));
         }
         // Stripe delivers at least once: some events twice or three times, in any order.
-        const delivered = all.flatMap((event, index) => Array.from({ length: 1 + ((randomness[index % randomness.length] ?? 0) % 3 === 0 ? 1 : 0) + ((randomness[(index + 7) % randomness.length] ?? 0) % 7 === 0 ? 1 : 0) }, () => event));
-        const order = delivered.map((event, index) => ({ event, key: randomness[(index * 13) % randomness.length]! * 31 + index }));
+        const delivered = all.flatMap((event, index) =>
+          Array.from(
+            {
+              length:
+                1 +
+                ((randomness[index % randomness.length] ?? 0) % 3 === 0 ? 1 : 0) +
+                ((randomness[(index + 7) % randomness.length] ?? 0) % 7 === 0 ? 1 : 0),
+            },
+            () => event,
+          ),
+        );
+        const order = delivered.map((event, index) => ({
+          event,
+          key: randomness[(index * 13) % randomness.length]! * 31 + index,
+        }));
         order.sort((a, b) => a.key - b.key);
         const deliver = (event: Stripe.Event) => applyStripeEvent(event, { store, stripe, livemode: false });
         if (concurrent) await Promise.all(order.map(({ event }) => deliver(event)));
@@ -149,7 +222,11 @@ test('any interleaving of duplicated and reordered Stripe events ends in the mod
           const expected = model(plan);
           const [row] = await database.sql`
             select status, credited_credits, clawed_back_credits + unrecovered_credits as clawed from public.credit_purchases where id = ${ids.purchaseId}`;
-          assert.deepEqual({ status: row!.status, credited: row!.credited_credits, clawed: row!.clawed }, expected, JSON.stringify(plan));
+          assert.deepEqual(
+            { status: row!.status, credited: row!.credited_credits, clawed: row!.clawed },
+            expected,
+            JSON.stringify(plan),
+          );
           expectedBalance += expected.credited - expected.clawed;
         }
         const invariants = await ledgerInvariants(database.sql, tenant.tenantId).catch(() => null);
@@ -166,6 +243,10 @@ test('any interleaving of duplicated and reordered Stripe events ends in the mod
     { numRuns: runs },
   );
   report('model-based event interleavings', {
-    runs, purchases, deliveries_sent: deliveries, duplicates, invariant_checks: invariantChecks,
+    runs,
+    purchases,
+    deliveries_sent: deliveries,
+    duplicates,
+    invariant_checks: invariantChecks,
   });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, createLocalJWKSet, type JWK } from 'jose';
-import { createAccessTokenVerifier, InvalidAccessTokenError } from '../../server/auth/access-token-verifier.ts';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import {
+  createAccessTokenVerifier,
+  InvalidAccessTokenError,
+} from '../../server/auth/access-token-verifier.ts';
 import { accessToken, TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { startTestServer, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
@@ -19,7 +22,10 @@ describe('authentication of GET /v1/balance', () => {
   after(() => server.close());
 
   async function errorOf(response: Response) {
-    return { status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code };
+    return {
+      status: response.status,
+      code: ((await response.json()) as { error: { code: string } }).error.code,
+    };
   }
 
   test('a member gets their tenant balance', async () => {
@@ -36,9 +42,18 @@ describe('authentication of GET /v1/balance', () => {
   });
 
   test('no token, a malformed header or garbage → 401 unauthorized with WWW-Authenticate', async () => {
-    for (const headers of [{} as Record<string, string>, { Authorization: 'Basic abc' }, { Authorization: 'Bearer' }, { Authorization: 'Bearer not.a.jwt' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { Authorization: 'Basic abc' },
+      { Authorization: 'Bearer' },
+      { Authorization: 'Bearer not.a.jwt' },
+    ]) {
       const response = await server.api('/v1/balance', { headers });
-      assert.deepEqual(await errorOf(response), { status: 401, code: 'unauthorized' }, JSON.stringify(headers));
+      assert.deepEqual(
+        await errorOf(response),
+        { status: 401, code: 'unauthorized' },
+        JSON.stringify(headers),
+      );
       assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
     }
   });
@@ -49,10 +64,16 @@ describe('authentication of GET /v1/balance', () => {
       expired: await accessToken(customer.userId, { expiresInSeconds: -60 }),
       notYetValid: await accessToken(customer.userId, { notBeforeSeconds: 600 }),
       wrongAudience: await accessToken(customer.userId, { audience: 'anon' }),
-      wrongSecret: await accessToken(customer.userId, { secret: 'another-secret-that-is-also-32-characters-long' }),
+      wrongSecret: await accessToken(customer.userId, {
+        secret: 'another-secret-that-is-also-32-characters-long',
+      }),
     };
     for (const [name, token] of Object.entries(tokens)) {
-      assert.deepEqual(await errorOf(await server.api('/v1/balance', { token })), { status: 401, code: 'unauthorized' }, name);
+      assert.deepEqual(
+        await errorOf(await server.api('/v1/balance', { token })),
+        { status: 401, code: 'unauthorized' },
+        name,
+      );
     }
   });
 
@@ -62,11 +83,17 @@ describe('authentication of GET /v1/balance', () => {
     const now = Math.floor(Date.now() / 1000);
     const claims = { sub: customer.userId, aud: 'authenticated', role: 'authenticated', exp: now + 600 };
     const unsigned = `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
-    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: unsigned })), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: unsigned })), {
+      status: 401,
+      code: 'unauthorized',
+    });
 
     const [header, , signature] = customer.token.split('.');
     const tampered = `${header}.${encode({ ...claims, sub: other.userId })}.${signature}`;
-    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: tampered })), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: tampered })), {
+      status: 401,
+      code: 'unauthorized',
+    });
   });
 
   test('a service-role key (no user) is not a user token → 401', async () => {
@@ -75,16 +102,25 @@ describe('authentication of GET /v1/balance', () => {
       .setIssuedAt()
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode(TEST_JWT_SECRET));
-    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: serviceKey })), { status: 401, code: 'unauthorized' });
+    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: serviceKey })), {
+      status: 401,
+      code: 'unauthorized',
+    });
   });
 
   test('a valid token of a user without a membership → 403 no_tenant; so is an active tenant the user left', async () => {
     const stranger = randomUUID();
-    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: await accessToken(stranger) })), { status: 403, code: 'no_tenant' });
+    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: await accessToken(stranger) })), {
+      status: 403,
+      code: 'no_tenant',
+    });
 
     const customer = await server.newCustomer();
     await server.database.sql`delete from public.memberships where user_id = ${customer.userId}`;
-    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: customer.token })), { status: 403, code: 'no_tenant' });
+    assert.deepEqual(await errorOf(await server.api('/v1/balance', { token: customer.token })), {
+      status: 403,
+      code: 'no_tenant',
+    });
   });
 });
 

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { packageLookupKey, packageProductId } from '../../server/stripe/package-prices.ts';
 import { creditPackages } from '../../credit-packages.ts';
+import { packageLookupKey, packageProductId } from '../../server/stripe/package-prices.ts';
 import { payInSandbox, startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
 
 async function errorOf(response: Response) {
-  return { status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code };
+  return {
+    status: response.status,
+    code: ((await response.json()) as { error: { code: string } }).error.code,
+  };
 }
 
 describe('POST /v1/checkout-sessions', () => {
@@ -27,7 +30,13 @@ describe('POST /v1/checkout-sessions', () => {
       method: 'POST',
       token: customer.token,
       // A browser that claims a price, credits or a tenant is ignored: only package_id counts.
-      body: JSON.stringify({ package_id: 'standard', amount: 1, credits: 100000, tenant_id: randomUUID(), locale: 'en' }),
+      body: JSON.stringify({
+        package_id: 'standard',
+        amount: 1,
+        credits: 100000,
+        tenant_id: randomUUID(),
+        locale: 'en',
+      }),
     });
     assert.equal(response.status, 201);
     const body = (await response.json()) as { id: string; client_secret: string; expires_at: number };
@@ -38,18 +47,34 @@ describe('POST /v1/checkout-sessions', () => {
     const [purchase] = await server.database.sql`
       select tenant_id, user_id, package_id, credits, amount_cents, currency, status from public.credit_purchases
        where stripe_checkout_session_id = ${body.id}`;
-    assert.deepEqual({ ...purchase }, {
-      tenant_id: customer.tenantId, user_id: customer.userId, package_id: 'standard',
-      credits: 100, amount_cents: 2500, currency: 'eur', status: 'pending',
-    });
+    assert.deepEqual(
+      { ...purchase },
+      {
+        tenant_id: customer.tenantId,
+        user_id: customer.userId,
+        package_id: 'standard',
+        credits: 100,
+        amount_cents: 2500,
+        currency: 'eur',
+        status: 'pending',
+      },
+    );
 
-    const sent = server.sandbox.apiRequests.find((request) => request.method === 'POST' && request.path === '/v1/checkout/sessions' &&
-      (request.form.metadata as Record<string, string>)?.tenant_id === customer.tenantId)!;
+    const sent = server.sandbox.apiRequests.find(
+      (request) =>
+        request.method === 'POST' &&
+        request.path === '/v1/checkout/sessions' &&
+        (request.form.metadata as Record<string, string>)?.tenant_id === customer.tenantId,
+    )!;
+    // biome-ignore lint/suspicious/noExplicitAny: the form Stripe received, read field by field below
     const form = sent.form as Record<string, any>;
     assert.equal(form.mode, 'payment');
     assert.equal(form.ui_mode, 'embedded_page');
     assert.equal(form.redirect_on_completion, 'if_required');
-    assert.equal(form.return_url, 'https://portal.example.test/kosten?credit_topup_session={CHECKOUT_SESSION_ID}');
+    assert.equal(
+      form.return_url,
+      'https://portal.example.test/kosten?credit_topup_session={CHECKOUT_SESSION_ID}',
+    );
     assert.equal(form.client_reference_id, customer.tenantId);
     assert.equal(form.locale, 'en');
     assert.deepEqual(form.line_items[0].price_data.unit_amount, '2500');
@@ -80,7 +105,10 @@ describe('POST /v1/checkout-sessions', () => {
     );
     assert.equal(new Set(sessions.map((session) => session.id)).size, 1);
     assert.equal(new Set(sessions.map((session) => session.client_secret)).size, 1);
-    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_purchases where user_id = ${customer.userId}`)[0]!;
+    const { count } = (
+      await server.database
+        .sql`select count(*)::int as count from public.credit_purchases where user_id = ${customer.userId}`
+    )[0]!;
     assert.equal(count, 1);
 
     const later = await startCheckout(server, customer, 'power', { 'Idempotency-Key': key });
@@ -92,11 +120,17 @@ describe('POST /v1/checkout-sessions', () => {
     const key = `key-${randomUUID()}`;
     await startCheckout(server, customer, 'starter', { 'Idempotency-Key': key });
     const reused = await server.api('/v1/checkout-sessions', {
-      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'power' }),
+      method: 'POST',
+      token: customer.token,
+      headers: { 'Idempotency-Key': key },
+      body: JSON.stringify({ package_id: 'power' }),
     });
     assert.deepEqual(await errorOf(reused), { status: 409, code: 'idempotency_key_reused' });
     const malformed = await server.api('/v1/checkout-sessions', {
-      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': 'x'.repeat(256) }, body: JSON.stringify({ package_id: 'power' }),
+      method: 'POST',
+      token: customer.token,
+      headers: { 'Idempotency-Key': 'x'.repeat(256) },
+      body: JSON.stringify({ package_id: 'power' }),
     });
     assert.deepEqual(await errorOf(malformed), { status: 400, code: 'invalid_idempotency_key' });
   });
@@ -107,7 +141,10 @@ describe('POST /v1/checkout-sessions', () => {
     const session = await startCheckout(server, customer, 'starter', { 'Idempotency-Key': key });
     await payInSandbox(server, session.id);
     const again = await server.api('/v1/checkout-sessions', {
-      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'starter' }),
+      method: 'POST',
+      token: customer.token,
+      headers: { 'Idempotency-Key': key },
+      body: JSON.stringify({ package_id: 'starter' }),
     });
     assert.deepEqual(await errorOf(again), { status: 409, code: 'checkout_session_closed' });
   });
@@ -115,19 +152,42 @@ describe('POST /v1/checkout-sessions', () => {
   test('bad bodies: unknown package, not JSON, not an object, wrong content type, too large', async () => {
     const customer = await server.newCustomer();
     const post = (body: string, contentType = 'application/json') =>
-      server.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, headers: { 'Content-Type': contentType }, body });
-    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 'mega' }))), { status: 400, code: 'unknown_package' });
-    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 5 }))), { status: 400, code: 'unknown_package' });
+      server.api('/v1/checkout-sessions', {
+        method: 'POST',
+        token: customer.token,
+        headers: { 'Content-Type': contentType },
+        body,
+      });
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 'mega' }))), {
+      status: 400,
+      code: 'unknown_package',
+    });
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 5 }))), {
+      status: 400,
+      code: 'unknown_package',
+    });
     assert.deepEqual(await errorOf(await post('{"package_id":')), { status: 400, code: 'invalid_json' });
     assert.deepEqual(await errorOf(await post('["standard"]')), { status: 400, code: 'invalid_request' });
-    assert.deepEqual(await errorOf(await post('package_id=standard', 'application/x-www-form-urlencoded')), { status: 415, code: 'unsupported_media_type' });
-    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 'standard', padding: 'x'.repeat(20_000) }))), { status: 413, code: 'payload_too_large' });
-    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_purchases where user_id = ${customer.userId}`)[0]!;
+    assert.deepEqual(await errorOf(await post('package_id=standard', 'application/x-www-form-urlencoded')), {
+      status: 415,
+      code: 'unsupported_media_type',
+    });
+    assert.deepEqual(
+      await errorOf(await post(JSON.stringify({ package_id: 'standard', padding: 'x'.repeat(20_000) }))),
+      { status: 413, code: 'payload_too_large' },
+    );
+    const { count } = (
+      await server.database
+        .sql`select count(*)::int as count from public.credit_purchases where user_id = ${customer.userId}`
+    )[0]!;
     assert.equal(count, 0, 'nothing recorded for refused requests');
   });
 
   test('needs a signed-in member', async () => {
-    const anonymous = await server.api('/v1/checkout-sessions', { method: 'POST', body: JSON.stringify({ package_id: 'standard' }) });
+    const anonymous = await server.api('/v1/checkout-sessions', {
+      method: 'POST',
+      body: JSON.stringify({ package_id: 'standard' }),
+    });
     assert.deepEqual(await errorOf(anonymous), { status: 401, code: 'unauthorized' });
   });
 
@@ -137,13 +197,20 @@ describe('POST /v1/checkout-sessions', () => {
     // Stripe keeps a 500 under its idempotency key, so the SDK's own retry of this attempt gets it again.
     server.sandbox.injectFaults({ kind: 'error', status: 500 });
     const failed = await server.api('/v1/checkout-sessions', {
-      method: 'POST', token: customer.token, headers: { 'Idempotency-Key': key }, body: JSON.stringify({ package_id: 'standard' }),
+      method: 'POST',
+      token: customer.token,
+      headers: { 'Idempotency-Key': key },
+      body: JSON.stringify({ package_id: 'standard' }),
     });
     assert.deepEqual(await errorOf(failed), { status: 502, code: 'stripe_unavailable' });
     const retried = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
     assert.match(retried.id, /^cs_test_/);
-    const purchases = await server.database.sql`select stripe_checkout_session_id from public.credit_purchases where user_id = ${customer.userId}`;
-    assert.deepEqual(purchases.map((row) => row.stripe_checkout_session_id), [retried.id]);
+    const purchases = await server.database
+      .sql`select stripe_checkout_session_id from public.credit_purchases where user_id = ${customer.userId}`;
+    assert.deepEqual(
+      purchases.map((row) => row.stripe_checkout_session_id),
+      [retried.id],
+    );
   });
 });
 
@@ -154,7 +221,11 @@ describe('checkout with Stripe down or slow', () => {
       const customer = await server.newCustomer();
       server.sandbox.injectFaults({ kind: 'hang' }, { kind: 'hang' });
       const started = Date.now();
-      const hanging = await server.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, body: JSON.stringify({ package_id: 'standard' }) });
+      const hanging = await server.api('/v1/checkout-sessions', {
+        method: 'POST',
+        token: customer.token,
+        body: JSON.stringify({ package_id: 'standard' }),
+      });
       assert.deepEqual(await errorOf(hanging), { status: 502, code: 'stripe_unavailable' });
       assert.ok(Date.now() - started < 5000, 'bounded by timeout × (1 + retries)');
     } finally {
@@ -164,7 +235,11 @@ describe('checkout with Stripe down or slow', () => {
     try {
       const customer = await down.newCustomer();
       await down.sandbox.close();
-      const response = await down.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, body: JSON.stringify({ package_id: 'standard' }) });
+      const response = await down.api('/v1/checkout-sessions', {
+        method: 'POST',
+        token: customer.token,
+        body: JSON.stringify({ package_id: 'standard' }),
+      });
       assert.deepEqual(await errorOf(response), { status: 502, code: 'stripe_unavailable' });
     } finally {
       await down.close();
@@ -172,12 +247,19 @@ describe('checkout with Stripe down or slow', () => {
   });
 
   test('checkout creation is limited per user: 429 rate_limited with Retry-After', async () => {
-    const server = await startTestServer({ deliverWebhooks: false, app: { checkoutRateLimit: { requests: 3, perSeconds: 60 } } });
+    const server = await startTestServer({
+      deliverWebhooks: false,
+      app: { checkoutRateLimit: { requests: 3, perSeconds: 60 } },
+    });
     try {
       const customer = await server.newCustomer();
       const other = await server.newCustomer();
       for (let index = 0; index < 3; index++) await startCheckout(server, customer, 'starter');
-      const limited = await server.api('/v1/checkout-sessions', { method: 'POST', token: customer.token, body: JSON.stringify({ package_id: 'starter' }) });
+      const limited = await server.api('/v1/checkout-sessions', {
+        method: 'POST',
+        token: customer.token,
+        body: JSON.stringify({ package_id: 'starter' }),
+      });
       assert.deepEqual(await errorOf(limited), { status: 429, code: 'rate_limited' });
       assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
       await startCheckout(server, other, 'starter');
@@ -200,8 +282,14 @@ describe('GET /v1/checkout-sessions/:id', () => {
     const response = await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token });
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), {
-      id: session.id, status: 'open', payment_status: 'unpaid', package_id: 'starter', credits: 50,
-      credited: false, purchase_status: 'pending', balance: 100,
+      id: session.id,
+      status: 'open',
+      payment_status: 'unpaid',
+      package_id: 'starter',
+      credits: 50,
+      credited: false,
+      purchase_status: 'pending',
+      balance: 100,
     });
   });
 
@@ -209,19 +297,39 @@ describe('GET /v1/checkout-sessions/:id', () => {
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'standard');
     await payInSandbox(server, session.id);
-    const answers = await Promise.all(Array.from({ length: 5 }, () => server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token }),
+      ),
+    );
     for (const answer of answers) {
       assert.deepEqual(await answer.json(), {
-        id: session.id, status: 'complete', payment_status: 'paid', package_id: 'standard', credits: 100,
-        credited: true, purchase_status: 'credited', balance: 200,
+        id: session.id,
+        status: 'complete',
+        payment_status: 'paid',
+        package_id: 'standard',
+        credits: 100,
+        credited: true,
+        purchase_status: 'credited',
+        balance: 200,
       });
     }
-    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`)[0]!;
+    const { count } = (
+      await server.database
+        .sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`
+    )[0]!;
     assert.equal(count, 1);
     // The webhook arriving afterwards changes nothing.
-    const completed = server.sandbox.account.events.find((event) => event.type === 'checkout.session.completed' && (event.data.object as { id: string }).id === session.id)!;
+    const completed = server.sandbox.account.events.find(
+      (event) =>
+        event.type === 'checkout.session.completed' &&
+        (event.data.object as { id: string }).id === session.id,
+    )!;
     assert.equal((await server.deliver(completed)).status, 200);
-    const { balance_credits } = (await server.database.sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${customer.tenantId}`)[0]!;
+    const { balance_credits } = (
+      await server.database
+        .sql`select balance_credits from public.tenant_credit_balance where tenant_id = ${customer.tenantId}`
+    )[0]!;
     assert.equal(balance_credits, 200);
   });
 
@@ -229,7 +337,11 @@ describe('GET /v1/checkout-sessions/:id', () => {
     const owner = await server.newCustomer();
     const intruder = await server.newCustomer();
     const session = await startCheckout(server, owner);
-    for (const path of [`/v1/checkout-sessions/${session.id}`, '/v1/checkout-sessions/cs_test_unknown', '/v1/checkout-sessions/%27%3B--']) {
+    for (const path of [
+      `/v1/checkout-sessions/${session.id}`,
+      '/v1/checkout-sessions/cs_test_unknown',
+      '/v1/checkout-sessions/%27%3B--',
+    ]) {
       const response = await server.api(path, { token: intruder.token });
       assert.deepEqual(await errorOf(response), { status: 404, code: 'not_found' }, path);
     }
@@ -242,9 +354,15 @@ describe('synced Stripe prices', () => {
     try {
       const { syncStripeProducts } = await import('../../scripts/stripe-sync-products.ts');
       const first = await syncStripeProducts(server.stripe);
-      assert.deepEqual(first.map((row) => row.action), ['created', 'created', 'created']);
+      assert.deepEqual(
+        first.map((row) => row.action),
+        ['created', 'created', 'created'],
+      );
       const second = await syncStripeProducts(server.stripe);
-      assert.deepEqual(second.map((row) => row.action), ['unchanged', 'unchanged', 'unchanged']);
+      assert.deepEqual(
+        second.map((row) => row.action),
+        ['unchanged', 'unchanged', 'unchanged'],
+      );
       assert.equal(server.sandbox.account.prices.size, 3);
       for (const creditPackage of creditPackages) {
         const product = server.sandbox.account.product(packageProductId(creditPackage));
@@ -253,9 +371,15 @@ describe('synced Stripe prices', () => {
 
       const customer = await server.newCustomer();
       const session = await startCheckout(server, customer, 'power');
-      const price = [...server.sandbox.account.prices.values()].find((candidate) => candidate.lookup_key === packageLookupKey(creditPackages[2]!))!;
-      const sent = server.sandbox.apiRequests.filter((request) => request.path === '/v1/checkout/sessions' && request.method === 'POST').at(-1)!;
-      assert.deepEqual((sent.form as any).line_items, [{ price: price.id, quantity: '1' }]);
+      const price = [...server.sandbox.account.prices.values()].find(
+        (candidate) => candidate.lookup_key === packageLookupKey(creditPackages[2]!),
+      )!;
+      const sent = server.sandbox.apiRequests
+        .filter((request) => request.path === '/v1/checkout/sessions' && request.method === 'POST')
+        .at(-1)!;
+      assert.deepEqual((sent.form as { line_items?: unknown }).line_items, [
+        { price: price.id, quantity: '1' },
+      ]);
       assert.equal(server.sandbox.account.session(session.id).amount_subtotal, 12500);
     } finally {
       await server.close();

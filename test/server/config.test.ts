@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
+import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { ConfigError, readConfig } from '../../server/config.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
-import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 
@@ -40,27 +40,58 @@ describe('configuration', () => {
   });
 
   test('DATABASE_URL selects postgres, SUPABASE_URL selects supabase and the JWKS', () => {
-    assert.equal(readConfig({ ...valid, DATABASE_URL: 'postgres://u:p@db:5432/x' }, defaults).ledger.kind, 'postgres');
-    const supabase = readConfig({ ...valid, SUPABASE_URL: 'https://abc.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'service-key' }, defaults);
+    assert.equal(
+      readConfig({ ...valid, DATABASE_URL: 'postgres://u:p@db:5432/x' }, defaults).ledger.kind,
+      'postgres',
+    );
+    const supabase = readConfig(
+      { ...valid, SUPABASE_URL: 'https://abc.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'service-key' },
+      defaults,
+    );
     assert.equal(supabase.ledger.kind, 'supabase');
     assert.equal(supabase.auth.jwksUrl, 'https://abc.supabase.co/auth/v1/.well-known/jwks.json');
   });
 
   test('every problem is reported at once, each naming its variable, never echoing a secret', () => {
-    const problems = problemsOf({ PORT: 'eighty', STRIPE_SECRET_KEY: 'sk_wrong_SECRETVALUE', STRIPE_WEBHOOK_SECRET: 'nope_SECRETVALUE' });
+    const problems = problemsOf({
+      PORT: 'eighty',
+      STRIPE_SECRET_KEY: 'sk_wrong_SECRETVALUE',
+      STRIPE_WEBHOOK_SECRET: 'nope_SECRETVALUE',
+    });
     const text = problems.join('\n');
-    for (const name of ['PORT', 'STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_WEBHOOK_SECRET', 'SUPABASE_JWT_SECRET', 'PUBLIC_RETURN_URL']) {
+    for (const name of [
+      'PORT',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_PUBLISHABLE_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'SUPABASE_JWT_SECRET',
+      'PUBLIC_RETURN_URL',
+    ]) {
       assert.match(text, new RegExp(name), name);
     }
     assert.doesNotMatch(text, /SECRETVALUE/);
   });
 
   test('dangerous combinations are refused', () => {
-    assert.match(problemsOf({ ...valid, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_PUBLISHABLE_KEY: 'pk_live_x', STRIPE_API_BASE: 'http://127.0.0.1:1' }).join(), /STRIPE_API_BASE/);
+    assert.match(
+      problemsOf({
+        ...valid,
+        STRIPE_SECRET_KEY: 'sk_live_x',
+        STRIPE_PUBLISHABLE_KEY: 'pk_live_x',
+        STRIPE_API_BASE: 'http://127.0.0.1:1',
+      }).join(),
+      /STRIPE_API_BASE/,
+    );
     assert.match(problemsOf({ ...valid, STRIPE_PUBLISHABLE_KEY: 'pk_live_x' }).join(), /different modes/);
-    assert.match(problemsOf({ ...valid, ALLOWED_ORIGINS: 'https://portal.example.test/path' }).join(), /exact origin/);
+    assert.match(
+      problemsOf({ ...valid, ALLOWED_ORIGINS: 'https://portal.example.test/path' }).join(),
+      /exact origin/,
+    );
     assert.match(problemsOf({ ...valid, SUPABASE_JWT_SECRET: 'short' }).join(), /at least 32/);
-    assert.match(problemsOf({ ...valid, SUPABASE_URL: 'https://abc.supabase.co' }).join(), /SUPABASE_SERVICE_ROLE_KEY/);
+    assert.match(
+      problemsOf({ ...valid, SUPABASE_URL: 'https://abc.supabase.co' }).join(),
+      /SUPABASE_SERVICE_ROLE_KEY/,
+    );
   });
 });
 
@@ -104,13 +135,18 @@ describe('npm start (server/main.ts)', () => {
         if (!health) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.equal(health?.status, 200, output());
-      const config = (await (await fetch(`http://127.0.0.1:${port}/v1/config`)).json()) as { stripe_mode: string };
+      const config = (await (await fetch(`http://127.0.0.1:${port}/v1/config`)).json()) as {
+        stripe_mode: string;
+      };
       assert.equal(config.stripe_mode, 'sandbox');
       child.kill('SIGTERM');
       const code = await new Promise((resolve) => child.on('exit', resolve));
       assert.equal(code, 0);
       const lines = output().trim().split('\n');
-      assert.ok(lines.every((line) => JSON.parse(line)), 'every log line is JSON');
+      assert.ok(
+        lines.every((line) => JSON.parse(line)),
+        'every log line is JSON',
+      );
       assert.ok(!output().includes(sandbox.secretKey) && !output().includes(sandbox.webhookSecret));
     } finally {
       child.kill('SIGKILL');

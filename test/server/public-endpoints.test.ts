@@ -3,11 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import { createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { silentLogger } from '../../server/http/logger.ts';
+import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { eventually, startTestServer, TEST_ORIGIN, type TestServer } from '../support/server-harness.ts';
-import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
@@ -92,13 +92,20 @@ describe('public endpoints', () => {
     assert.equal(allowed.headers.get('access-control-allow-origin'), TEST_ORIGIN);
     const preflight = await server.api('/v1/checkout-sessions', {
       method: 'OPTIONS',
-      headers: { Origin: TEST_ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,idempotency-key' },
+      headers: {
+        Origin: TEST_ORIGIN,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type,idempotency-key',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Idempotency-Key/);
 
     for (const method of ['OPTIONS', 'GET']) {
-      const foreign = await server.api('/v1/packages', { method, headers: { Origin: 'https://evil.example' } });
+      const foreign = await server.api('/v1/packages', {
+        method,
+        headers: { Origin: 'https://evil.example' },
+      });
       assert.equal(foreign.status, 403, method);
       assert.equal(foreign.headers.get('access-control-allow-origin'), null);
       assert.equal(((await foreign.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
@@ -116,11 +123,21 @@ test('GET /readyz answers 503 when the database was never reachable', async () =
   const store = createPostgresCreditStore(`postgres://postgres:x@127.0.0.1:${await findFreePort()}/none`);
   const app = createApp({
     store,
-    stripe: createStripeClient({ secretKey: 'sk_test_x', apiBase: new URL('http://127.0.0.1:9'), timeoutMs: 500, maxNetworkRetries: 0 }),
+    stripe: createStripeClient({
+      secretKey: 'sk_test_x',
+      apiBase: new URL('http://127.0.0.1:9'),
+      timeoutMs: 500,
+      maxNetworkRetries: 0,
+    }),
     verifier: createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET }),
     logger: silentLogger,
     stripeSettings: { publishableKey: 'pk_test_x', mode: 'sandbox', webhookSecrets: ['whsec_x'] },
-    checkout: { returnUrl: 'https://portal.example.test/', invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+    checkout: {
+      returnUrl: 'https://portal.example.test/',
+      invoiceCreation: false,
+      allowPromotionCodes: false,
+      automaticTax: false,
+    },
     allowedOrigins: [],
     checkoutRateLimit: { requests: 10, perSeconds: 60 },
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
-import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
 import { eventObject } from '../../demo/stripe-sandbox/stripe-objects.ts';
+import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
 import {
   eventually,
   payInSandbox,
@@ -11,8 +11,8 @@ import {
   startTestServer,
   type TestServer,
 } from '../support/server-harness.ts';
-import { stopOwnTestCluster } from '../support/test-database.ts';
 import { balanceOf, ledgerInvariants } from '../support/tenants.ts';
+import { stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
 
@@ -22,7 +22,9 @@ function eventsOf(server: TestServer, sessionId: string, type?: string): Stripe.
   return server.sandbox.account.events.filter((event) => {
     const object = event.data.object as { id?: string; payment_intent?: string | null };
     const session = server.sandbox.account.sessions.get(sessionId);
-    const ofSession = object.id === sessionId || (!!session?.payment_intent && object.payment_intent === session.payment_intent);
+    const ofSession =
+      object.id === sessionId ||
+      (!!session?.payment_intent && object.payment_intent === session.payment_intent);
     return ofSession && (!type || event.type === type);
   });
 }
@@ -45,7 +47,10 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'standard');
     await payInSandbox(server, session.id);
-    await eventually('credited', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200);
+    await eventually(
+      'credited',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200,
+    );
     const [recorded] = await server.database.sql`
       select event_type, outcome from public.stripe_webhook_events where event_id = ${eventsOf(server, session.id, 'checkout.session.completed')[0]!.id}`;
     assert.deepEqual({ ...recorded }, { event_type: 'checkout.session.completed', outcome: 'credited' });
@@ -56,11 +61,19 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'starter');
     await payInSandbox(server, session.id, { iban: 'DE89 3704 0044 0532 0130 00' });
-    await eventually('completed delivered', async () => server.sandbox.webhooks.deliveries.some((delivery) =>
-      delivery.eventId === eventsOf(server, session.id, 'checkout.session.completed')[0]?.id && delivery.delivered));
+    await eventually('completed delivered', async () =>
+      server.sandbox.webhooks.deliveries.some(
+        (delivery) =>
+          delivery.eventId === eventsOf(server, session.id, 'checkout.session.completed')[0]?.id &&
+          delivery.delivered,
+      ),
+    );
     assert.equal((await purchaseOf(server, session.id)).status, 'pending');
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 100);
-    await eventually('credited after the debit settled', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 150);
+    await eventually(
+      'credited after the debit settled',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 150,
+    );
     assert.equal((await purchaseOf(server, session.id)).status, 'credited');
   });
 
@@ -88,12 +101,21 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'standard');
     await payInSandbox(server, session.id);
-    await eventually('credited', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200);
+    await eventually(
+      'credited',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200,
+    );
     await sandboxControl(server, `checkout-sessions/${session.id}/refund`, { amount: 1250 });
-    await eventually('half clawed back', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 150);
+    await eventually(
+      'half clawed back',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 150,
+    );
     assert.equal((await purchaseOf(server, session.id)).status, 'partially_refunded');
     await sandboxControl(server, `checkout-sessions/${session.id}/refund`);
-    await eventually('all clawed back', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 100);
+    await eventually(
+      'all clawed back',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 100,
+    );
     assert.equal((await purchaseOf(server, session.id)).status, 'refunded');
     const invariants = await ledgerInvariants(server.database.sql, customer.tenantId);
     assert.equal(invariants.balance, invariants.openingPlusLedger);
@@ -103,12 +125,18 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'standard');
     await payInSandbox(server, session.id);
-    await eventually('credited', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200);
+    await eventually(
+      'credited',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200,
+    );
     const dispute = await sandboxControl(server, `checkout-sessions/${session.id}/dispute`);
     await eventually('disputed', async () => (await purchaseOf(server, session.id)).status === 'disputed');
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 100);
     await sandboxControl(server, `disputes/${dispute.id}/close`, { status: 'won' });
-    await eventually('restored', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200);
+    await eventually(
+      'restored',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200,
+    );
     assert.equal((await purchaseOf(server, session.id)).status, 'credited');
   });
 
@@ -119,20 +147,39 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     try {
       await payInSandbox(server, session.id);
       const eventId = eventsOf(server, session.id, 'checkout.session.completed')[0]!.id;
-      await eventually('a failed delivery', async () => server.sandbox.webhooks.deliveries.find((delivery) =>
-        delivery.eventId === eventId && delivery.statuses.some((status) => typeof status === 'number' && status >= 500)));
+      await eventually('a failed delivery', async () =>
+        server.sandbox.webhooks.deliveries.find(
+          (delivery) =>
+            delivery.eventId === eventId &&
+            delivery.statuses.some((status) => typeof status === 'number' && status >= 500),
+        ),
+      );
     } finally {
       await server.databaseProxy.restore();
     }
-    await eventually('credited after the retry', async () => (await balanceOf(server.database.sql, customer.tenantId)) === 600, 20_000);
-    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`)[0]!;
+    await eventually(
+      'credited after the retry',
+      async () => (await balanceOf(server.database.sql, customer.tenantId)) === 600,
+      20_000,
+    );
+    const { count } = (
+      await server.database
+        .sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`
+    )[0]!;
     assert.equal(count, 1);
   });
 
   test('the server logs of all the above hold no key, secret, token or card number', () => {
     const logs = server.logs.join('\n');
     assert.ok(server.logs.length > 20, 'there are logs to check');
-    for (const secret of [server.sandbox.secretKey, server.sandbox.webhookSecret, '_secret_', 'eyJ', '4242', 'DE89']) {
+    for (const secret of [
+      server.sandbox.secretKey,
+      server.sandbox.webhookSecret,
+      '_secret_',
+      'eyJ',
+      '4242',
+      'DE89',
+    ]) {
       assert.ok(!logs.includes(secret), `logs contain ${secret}`);
     }
   });
@@ -141,7 +188,10 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
 describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ deliverWebhooks: false, webhookSecrets: [OLD_SECRET, 'whsec_credit_topup_sandbox_0000000000000000'] });
+    server = await startTestServer({
+      deliverWebhooks: false,
+      webhookSecrets: [OLD_SECRET, 'whsec_credit_topup_sandbox_0000000000000000'],
+    });
   });
   after(() => server.close());
 
@@ -159,31 +209,63 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
   test('signatures: missing, wrong secret, stale and tampered are refused; the rotated-out secret still works', async () => {
     const { customer, completed } = await paidSession();
     const body = JSON.stringify(completed);
-    const refused = { status: 400, body: { error: { code: 'signature_invalid', message: 'The Stripe-Signature header is missing, stale or does not match the body.' } } };
+    const refused = {
+      status: 400,
+      body: {
+        error: {
+          code: 'signature_invalid',
+          message: 'The Stripe-Signature header is missing, stale or does not match the body.',
+        },
+      },
+    };
 
-    const missing = await fetch(`${server.url}/v1/stripe/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    const missing = await fetch(`${server.url}/v1/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+    });
     assert.deepEqual(await codeOf(missing), refused);
     assert.deepEqual(await codeOf(await server.deliver(completed, { secret: 'whsec_not_ours' })), refused);
-    assert.deepEqual(await codeOf(await server.deliver(completed, { timestamp: Math.floor(Date.now() / 1000) - 301 })), refused);
+    assert.deepEqual(
+      await codeOf(await server.deliver(completed, { timestamp: Math.floor(Date.now() / 1000) - 301 })),
+      refused,
+    );
     const header = signPayload(body, server.sandbox.webhookSecret, Math.floor(Date.now() / 1000));
-    const tampered = body.replace('"amount_total": 2500', '"amount_total": 250000').replace('"amount_total":2500', '"amount_total":250000');
+    const tampered = body
+      .replace('"amount_total": 2500', '"amount_total": 250000')
+      .replace('"amount_total":2500', '"amount_total":250000');
     assert.notEqual(tampered, body);
     const tamperedResponse = await fetch(`${server.url}/v1/stripe/webhook`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header }, body: tampered,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header },
+      body: tampered,
     });
     assert.deepEqual(await codeOf(tamperedResponse), refused);
-    assert.equal(await balanceOf(server.database.sql, customer.tenantId), 100, 'nothing credited by refused deliveries');
+    assert.equal(
+      await balanceOf(server.database.sql, customer.tenantId),
+      100,
+      'nothing credited by refused deliveries',
+    );
 
-    assert.deepEqual(await codeOf(await server.deliver(completed, { secret: OLD_SECRET })), { status: 200, body: { received: true } });
+    assert.deepEqual(await codeOf(await server.deliver(completed, { secret: OLD_SECRET })), {
+      status: 200,
+      body: { received: true },
+    });
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 200);
   });
 
   test('20 concurrent duplicate deliveries credit once', async () => {
     const { customer, completed } = await paidSession('power');
     const responses = await Promise.all(Array.from({ length: 20 }, () => server.deliver(completed)));
-    assert.deepEqual(responses.map((response) => response.status), Array(20).fill(200));
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      Array(20).fill(200),
+    );
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 600);
-    const { count } = (await server.database.sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`)[0]!;
+    const { count } = (
+      await server.database
+        .sql`select count(*)::int as count from public.credit_ledger where tenant_id = ${customer.tenantId}`
+    )[0]!;
     assert.equal(count, 1);
   });
 
@@ -191,7 +273,10 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'starter');
     await payInSandbox(server, session.id, { iban: 'DE89370400440532013000' });
-    const succeeded = await eventually('settled', async () => eventsOf(server, session.id, 'checkout.session.async_payment_succeeded')[0]);
+    const succeeded = await eventually(
+      'settled',
+      async () => eventsOf(server, session.id, 'checkout.session.async_payment_succeeded')[0],
+    );
     const completed = eventsOf(server, session.id, 'checkout.session.completed')[0]!;
     assert.equal((await server.deliver(succeeded)).status, 200);
     assert.equal((await server.deliver(completed)).status, 200);
@@ -208,7 +293,11 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
     assert.equal((await server.deliver(completed)).status, 200);
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 100);
     assert.deepEqual(await purchaseOf(server, session.id), {
-      status: 'refunded', failure_code: null, credited_credits: 100, clawed_back_credits: 100, unrecovered_credits: 0,
+      status: 'refunded',
+      failure_code: null,
+      credited_credits: 100,
+      clawed_back_credits: 100,
+      unrecovered_credits: 0,
     });
   });
 
@@ -219,7 +308,11 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
     const otherMode = { ...structuredClone(completed), id: 'evt_live_mode', livemode: true };
     const otherType = eventObject('customer.created', { id: 'cus_123', object: 'customer' });
     for (const event of [notOurs, otherMode, otherType]) {
-      assert.deepEqual(await codeOf(await server.deliver(event)), { status: 200, body: { received: true } }, event.type);
+      assert.deepEqual(
+        await codeOf(await server.deliver(event)),
+        { status: 200, body: { received: true } },
+        event.type,
+      );
     }
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 100);
   });
@@ -232,13 +325,19 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
     assert.equal((await server.deliver(forged)).status, 200);
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 100);
     assert.deepEqual(await purchaseOf(server, session.id), {
-      status: 'failed', failure_code: 'amount_mismatch', credited_credits: 0, clawed_back_credits: 0, unrecovered_credits: 0,
+      status: 'failed',
+      failure_code: 'amount_mismatch',
+      credited_credits: 0,
+      clawed_back_credits: 0,
+      unrecovered_credits: 0,
     });
   });
 
   test('a webhook body over 1 MB is refused with 413', async () => {
     const response = await fetch(`${server.url}/v1/stripe/webhook`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': 't=1,v1=00' }, body: 'x'.repeat(1024 * 1024 + 1),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': 't=1,v1=00' },
+      body: 'x'.repeat(1024 * 1024 + 1),
     });
     assert.equal(response.status, 413);
   });

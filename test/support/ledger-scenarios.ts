@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { CREDIT_CURRENCY, type CreditPackage, creditPackages } from '../../credit-packages.ts';
 import type { CreditStore, Purchase } from '../../server/ledger/credit-store.ts';
-import { creditPackages, CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
-import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { balanceOf, createMember, createTenant, ledgerInvariants, type TestTenant } from './tenants.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface AdapterUnderTest {
   store: CreditStore;
@@ -47,12 +47,24 @@ export function defineLedgerScenarios(
       });
       assert.ok(opened.ok, 'purchase opened');
       const sessionId = `cs_test_${randomUUID().replaceAll('-', '')}`;
-      const attached = await store.attachCheckoutSession(opened.purchase.id, sessionId, new Date(Date.now() + 1800e3));
+      const attached = await store.attachCheckoutSession(
+        opened.purchase.id,
+        sessionId,
+        new Date(Date.now() + 1800e3),
+      );
       assert.ok(attached.ok, 'session attached');
-      return { sessionId, purchase: attached.purchase, paymentIntentId: `pi_${randomUUID().replaceAll('-', '')}` };
+      return {
+        sessionId,
+        purchase: attached.purchase,
+        paymentIntentId: `pi_${randomUUID().replaceAll('-', '')}`,
+      };
     }
 
-    function fulfil(sessionId: string, creditPackage: CreditPackage = standard, extra: { paymentIntentId?: string; eventId?: string } = {}) {
+    function fulfil(
+      sessionId: string,
+      creditPackage: CreditPackage = standard,
+      extra: { paymentIntentId?: string; eventId?: string } = {},
+    ) {
       return store.fulfilCheckoutSession({
         checkoutSessionId: sessionId,
         amountCents: creditPackage.amountCents,
@@ -72,7 +84,11 @@ export function defineLedgerScenarios(
     async function assertInvariants(tenantId: string) {
       const invariants = await ledgerInvariants(database.sql, tenantId);
       assert.equal(invariants.balance, invariants.openingPlusLedger, 'balance = opening + sum(ledger)');
-      assert.equal(invariants.lifetimePurchased, invariants.creditedByPurchases, 'lifetime_purchased = credited purchases');
+      assert.equal(
+        invariants.lifetimePurchased,
+        invariants.creditedByPurchases,
+        'lifetime_purchased = credited purchases',
+      );
     }
 
     test('the tenant of a user is the active tenant, and only with a membership behind it', async () => {
@@ -89,7 +105,10 @@ export function defineLedgerScenarios(
     test("a user's balance is their active tenant's, in one call, and none without a membership", async () => {
       const tenant = await createTenant(database.sql);
       assert.deepEqual(await store.getBalanceOfUser(tenant.userId), {
-        tenantId: tenant.tenantId, balanceCredits: 100, reservedCredits: 0, availableCredits: 100,
+        tenantId: tenant.tenantId,
+        balanceCredits: 100,
+        reservedCredits: 0,
+        availableCredits: 100,
       });
       const other = await createTenant(database.sql);
       await database.sql`update public.profiles set active_tenant_id = ${other.tenantId} where id = ${tenant.userId}`;
@@ -126,14 +145,24 @@ export function defineLedgerScenarios(
 
       const ledger = await database.sql`
         select user_id, kind, amount, ref_type, ref_id from public.credit_ledger where tenant_id = ${tenant.tenantId}`;
-      assert.deepEqual(ledger.map((row) => ({ ...row })), [
-        { user_id: tenant.userId, kind: 'credit', amount: 100, ref_type: 'stripe_checkout', ref_id: purchase.id },
-      ]);
+      assert.deepEqual(
+        ledger.map((row) => ({ ...row })),
+        [
+          {
+            user_id: tenant.userId,
+            kind: 'credit',
+            amount: 100,
+            ref_type: 'stripe_checkout',
+            ref_id: purchase.id,
+          },
+        ],
+      );
       const receipts = await database.sql`
         select action_code, cost_cents, credits_charged from public.armstrong_billing_events where org_id = ${tenant.tenantId}`;
-      assert.deepEqual(receipts.map((row) => ({ ...row })), [
-        { action_code: 'credit_topup', cost_cents: 2500, credits_charged: 0 },
-      ]);
+      assert.deepEqual(
+        receipts.map((row) => ({ ...row })),
+        [{ action_code: 'credit_topup', cost_cents: 2500, credits_charged: 0 }],
+      );
       await assertInvariants(tenant.tenantId);
     });
 
@@ -223,13 +252,24 @@ export function defineLedgerScenarios(
       assert.equal(first.purchase.id, second.purchase.id);
       assert.equal([first.created, second.created].filter(Boolean).length, 1);
 
-      const reused = await store.openPurchase({ ...input, packageId: power.id, credits: power.credits, amountCents: power.amountCents });
+      const reused = await store.openPurchase({
+        ...input,
+        packageId: power.id,
+        credits: power.credits,
+        amountCents: power.amountCents,
+      });
       assert.deepEqual(reused, { ok: false, code: 'idempotency_key_reused' });
     });
 
     test('opening for a user resolves their tenant in the same call, and refuses a user without one', async () => {
       const tenant = await createTenant(database.sql);
-      const input = { userId: tenant.userId, packageId: standard.id, credits: standard.credits, amountCents: standard.amountCents, currency: CREDIT_CURRENCY };
+      const input = {
+        userId: tenant.userId,
+        packageId: standard.id,
+        credits: standard.credits,
+        amountCents: standard.amountCents,
+        currency: CREDIT_CURRENCY,
+      };
       const opened = await store.openPurchaseForUser(input);
       assert.ok(opened.ok && opened.created);
       assert.equal(opened.purchase.tenantId, tenant.tenantId);
@@ -258,7 +298,11 @@ export function defineLedgerScenarios(
       assert.ok(same.ok);
       const other = await store.attachCheckoutSession(purchase.id, 'cs_test_other', null);
       assert.equal(!other.ok && other.code, 'session_already_attached');
-      assert.equal(!other.ok && other.purchase?.stripeCheckoutSessionId, sessionId, 'the refusal names the session that won');
+      assert.equal(
+        !other.ok && other.purchase?.stripeCheckoutSessionId,
+        sessionId,
+        'the refusal names the session that won',
+      );
     });
 
     test('a failed async payment and an expiry mark a pending purchase; a credited one keeps its credits', async () => {
@@ -275,7 +319,10 @@ export function defineLedgerScenarios(
 
       const credited = await openSession(tenant);
       await fulfil(credited.sessionId);
-      const expiredLate = await store.markCheckoutSession({ checkoutSessionId: credited.sessionId, status: 'expired' });
+      const expiredLate = await store.markCheckoutSession({
+        checkoutSessionId: credited.sessionId,
+        status: 'expired',
+      });
       assert.ok(expiredLate.ok && !expiredLate.changed);
       assert.equal(expiredLate.purchase.status, 'credited');
       assert.equal(await balanceOf(database.sql, tenant.tenantId), 200);
@@ -298,18 +345,25 @@ export function defineLedgerScenarios(
       const second = await fulfil(sessionId, standard, { eventId });
       assert.ok(first.ok && first.credited && !first.duplicateEvent);
       assert.ok(second.ok && !second.credited && second.duplicateEvent);
-      const [recorded] = await database.sql`select event_type, outcome from public.stripe_webhook_events where event_id = ${eventId}`;
+      const [recorded] =
+        await database.sql`select event_type, outcome from public.stripe_webhook_events where event_id = ${eventId}`;
       assert.deepEqual({ ...recorded }, { event_type: 'checkout.session.completed', outcome: 'credited' });
     });
 
     async function creditedPurchase(tenant: TestTenant, creditPackage: CreditPackage = standard) {
       const session = await openSession(tenant, creditPackage);
-      const result = await fulfil(session.sessionId, creditPackage, { paymentIntentId: session.paymentIntentId });
+      const result = await fulfil(session.sessionId, creditPackage, {
+        paymentIntentId: session.paymentIntentId,
+      });
       assert.ok(result.ok && result.credited);
       return session;
     }
 
-    function refund(session: { purchase: Purchase; paymentIntentId: string }, refundedCents: number, byPaymentIntent = false) {
+    function refund(
+      session: { purchase: Purchase; paymentIntentId: string },
+      refundedCents: number,
+      byPaymentIntent = false,
+    ) {
       return store.applyRefund({
         purchaseId: byPaymentIntent ? null : session.purchase.id,
         paymentIntentId: session.paymentIntentId,
@@ -447,7 +501,9 @@ export function defineLedgerScenarios(
       assert.equal(early.purchase.status, 'pending');
       assert.equal(early.newBalance, 100, 'nothing was credited, so nothing is taken yet');
 
-      const credited = await fulfil(session.sessionId, standard, { paymentIntentId: session.paymentIntentId });
+      const credited = await fulfil(session.sessionId, standard, {
+        paymentIntentId: session.paymentIntentId,
+      });
       assert.ok(credited.ok && credited.credited);
       assert.equal(credited.purchase.status, 'refunded');
       assert.equal(credited.newBalance, 100);
@@ -476,11 +532,17 @@ export function defineLedgerScenarios(
       await createMember(database.sql, tenant.tenantId);
 
       const listed = await store.listPurchases(tenant.tenantId, 10);
-      assert.deepEqual(listed.map((purchase) => purchase.id), [second.purchase.id, first.purchase.id]);
+      assert.deepEqual(
+        listed.map((purchase) => purchase.id),
+        [second.purchase.id, first.purchase.id],
+      );
       assert.equal(listed[0]!.status, 'credited');
       assert.equal(listed[0]!.creditedCredits, 500);
 
-      assert.equal((await store.findPurchaseBySession(tenant.tenantId, first.sessionId))?.id, first.purchase.id);
+      assert.equal(
+        (await store.findPurchaseBySession(tenant.tenantId, first.sessionId))?.id,
+        first.purchase.id,
+      );
       assert.equal(await store.findPurchaseBySession(other.tenantId, first.sessionId), null);
       assert.deepEqual(await store.listPurchases(other.tenantId, 10), []);
     });

@@ -45,7 +45,10 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
     if (table && request.method === 'GET') {
       return selectRows(table[1]!, url.searchParams, response);
     }
-    return sendError(response, 404, { code: 'PGRST000', message: `not served: ${request.method} ${url.pathname}` });
+    return sendError(response, 404, {
+      code: 'PGRST000',
+      message: `not served: ${request.method} ${url.pathname}`,
+    });
   }
 
   // Runs `work` in a transaction as PostgREST does for a service-role request.
@@ -58,7 +61,8 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
   }
 
   async function callFunction(name: string, args: Record<string, unknown>, response: ServerResponse) {
-    if (!IDENTIFIER.test(name)) return sendError(response, 404, { code: 'PGRST202', message: 'no such function' });
+    if (!IDENTIFIER.test(name))
+      return sendError(response, 404, { code: 'PGRST202', message: 'no such function' });
     const names = Object.keys(args);
     const [signature] = await sql<{ arg_names: string[]; arg_types: string[] }[]>`
       select coalesce(p.proargnames, '{}') as arg_names,
@@ -72,7 +76,9 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
       });
     }
     const typeOf = (argName: string) => signature.arg_types[signature.arg_names.indexOf(argName)]!;
-    const argumentList = names.map((argName, index) => `${argName} => $${index + 1}::text::${typeOf(argName)}`);
+    const argumentList = names.map(
+      (argName, index) => `${argName} => $${index + 1}::text::${typeOf(argName)}`,
+    );
     const values = names.map((argName) => {
       const value = args[argName];
       if (value === null || value === undefined) return null;
@@ -89,7 +95,8 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
   }
 
   async function selectRows(table: string, params: URLSearchParams, response: ServerResponse) {
-    if (!IDENTIFIER.test(table)) return sendError(response, 404, { code: 'PGRST205', message: 'no such table' });
+    if (!IDENTIFIER.test(table))
+      return sendError(response, 404, { code: 'PGRST205', message: 'no such table' });
     const columns = (params.get('select') ?? '*').split(',').map((column) => column.trim());
     if (columns.some((column) => column !== '*' && !IDENTIFIER.test(column))) {
       return sendError(response, 400, { code: 'PGRST100', message: 'unsupported select' });
@@ -102,7 +109,8 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
       if (parameter === 'select') continue;
       if (parameter === 'order') {
         const match = /^([a-z_][a-z0-9_]*)\.(asc|desc)$/.exec(value);
-        if (!match) return sendError(response, 400, { code: 'PGRST100', message: `unsupported order ${value}` });
+        if (!match)
+          return sendError(response, 400, { code: 'PGRST100', message: `unsupported order ${value}` });
         orderBy = ` order by "${match[1]}" ${match[2]}`;
       } else if (parameter === 'limit') {
         if (!/^\d+$/.test(value)) return sendError(response, 400, { code: 'PGRST100', message: 'bad limit' });
@@ -111,7 +119,10 @@ export async function startPostgrestStandIn(databaseUrl: string): Promise<Postgr
         values.push(value.slice(3));
         filters.push(`"${parameter}"::text = $${values.length}`);
       } else {
-        return sendError(response, 400, { code: 'PGRST100', message: `unsupported filter ${parameter}=${value}` });
+        return sendError(response, 400, {
+          code: 'PGRST100',
+          message: `unsupported filter ${parameter}=${value}`,
+        });
       }
     }
     const projection = columns.map((column) => (column === '*' ? '*' : `"${column}"`)).join(', ');
@@ -164,10 +175,15 @@ function sendError(response: ServerResponse, status: number, error: { code: stri
 // PostgREST's mapping of SQLSTATEs to HTTP statuses, for the codes a test can provoke.
 function sendPostgresError(response: ServerResponse, error: unknown) {
   const { code = '', message = String(error) } = error as { code?: string; message?: string };
-  const status = code === '42501' ? 403
-    : code.startsWith('23') ? 409
-    : code.startsWith('08') || code.startsWith('57P') ? 503
-    : code === 'P0001' || code.startsWith('22') ? 400
-    : 500;
+  const status =
+    code === '42501'
+      ? 403
+      : code.startsWith('23')
+        ? 409
+        : code.startsWith('08') || code.startsWith('57P')
+          ? 503
+          : code === 'P0001' || code.startsWith('22')
+            ? 400
+            : 500;
   sendError(response, status, { code, message });
 }

@@ -17,7 +17,13 @@ export function report(scenario: string, figures: Record<string, number | string
   console.log(`[reliability] ${JSON.stringify({ scenario, size: FULL ? 'full' : 'reduced', ...figures })}`);
 }
 
-const SECRET_SHAPES = [/\bsk_(test|live)_[A-Za-z0-9]{8,}/, /\bwhsec_[A-Za-z0-9]{8,}/, /_secret_[A-Za-z0-9]{8,}/, /\beyJ[A-Za-z0-9_-]{10,}\./, /\b4242\s?4242\s?4242\s?4242\b/];
+const SECRET_SHAPES = [
+  /\bsk_(test|live)_[A-Za-z0-9]{8,}/,
+  /\bwhsec_[A-Za-z0-9]{8,}/,
+  /_secret_[A-Za-z0-9]{8,}/,
+  /\beyJ[A-Za-z0-9_-]{10,}\./,
+  /\b4242\s?4242\s?4242\s?4242\b/,
+];
 
 /** Fails if any captured log line or response body holds a key, secret, token or card number. */
 export function assertNoSecrets(texts: string[], what: string) {
@@ -36,11 +42,18 @@ export async function startCheckoutsOverHttp(url: string, tenants: TestTenant[],
     const creditPackage = creditPackages[index % creditPackages.length]!;
     const response = await fetch(`${url}/v1/checkout-sessions`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${await accessToken(tenant.userId)}`, 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: `Bearer ${await accessToken(tenant.userId)}`,
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ package_id: creditPackage.id }),
     });
     assert.equal(response.status, 201);
-    sessions.push({ tenantId: tenant.tenantId, sessionId: ((await response.json()) as { id: string }).id, credits: creditPackage.credits });
+    sessions.push({
+      tenantId: tenant.tenantId,
+      sessionId: ((await response.json()) as { id: string }).id,
+      credits: creditPackage.credits,
+    });
   }
   return sessions;
 }

@@ -1,22 +1,26 @@
 // A real server for HTTP tests: the Hono app on a real port, a real PostgreSQL database (behind a TCP
 // proxy the test can cut), and the offline Stripe sandbox, which posts its webhooks to that port.
 
-import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
 import type Stripe from 'stripe';
-import { createApp, type AppDeps } from '../../server/app.ts';
+import {
+  type StripeSandbox,
+  type StripeSandboxOptions,
+  startStripeSandbox,
+} from '../../demo/stripe-sandbox/sandbox-server.ts';
+import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
+import { type AppDeps, createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
-import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
-import { startStripeSandbox, type StripeSandbox, type StripeSandboxOptions } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
-import { until } from './until.ts';
-import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { createTenant, type TestTenant } from './tenants.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { until } from './until.ts';
 
 export const TEST_ORIGIN = 'https://portal.example.test';
 
@@ -33,7 +37,10 @@ export interface TestServer {
   newCustomer(): Promise<TestTenant & { token: string; headers: Record<string, string> }>;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   /** Posts an event to the webhook endpoint, signed like Stripe (with the given secret). */
-  deliver(event: unknown, options?: { secret?: string; timestamp?: number; body?: string }): Promise<Response>;
+  deliver(
+    event: unknown,
+    options?: { secret?: string; timestamp?: number; body?: string },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -51,8 +58,15 @@ export async function startTestServer(
   const databaseUrl = new URL(database.url);
   const databaseProxy = await startTcpProxy(Number(databaseUrl.port));
   databaseUrl.port = String(databaseProxy.port);
-  const store = createPostgresCreditStore(databaseUrl.toString(), { maxConnections: 10, callTimeoutMs: 2000 });
-  const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 100, asyncPaymentDelayMs: 300, ...options.sandbox });
+  const store = createPostgresCreditStore(databaseUrl.toString(), {
+    maxConnections: 10,
+    callTimeoutMs: 2000,
+  });
+  const sandbox = await startStripeSandbox({
+    webhookRetryBaseMs: 100,
+    asyncPaymentDelayMs: 300,
+    ...options.sandbox,
+  });
   const stripe = createStripeClient({
     secretKey: sandbox.secretKey,
     apiBase: new URL(sandbox.url),
@@ -71,7 +85,12 @@ export async function startTestServer(
       webhookSecrets: options.webhookSecrets ?? [sandbox.webhookSecret],
       stripeJsUrl: `${sandbox.url}/stripe-js-stand-in.js`,
     },
-    checkout: { returnUrl: `${TEST_ORIGIN}/kosten`, invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+    checkout: {
+      returnUrl: `${TEST_ORIGIN}/kosten`,
+      invoiceCreation: false,
+      allowPromotionCodes: false,
+      automaticTax: false,
+    },
     allowedOrigins: [TEST_ORIGIN],
     checkoutRateLimit: { requests: 1000, perSeconds: 60 },
     ...options.app,
@@ -139,11 +158,16 @@ export async function startCheckout(
     headers,
     body: JSON.stringify({ package_id: packageId }),
   });
-  if (response.status !== 201) throw new Error(`checkout failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`checkout failed: ${response.status} ${await response.text()}`);
   return response.json() as Promise<{ id: string; client_secret: string; expires_at: number }>;
 }
 
-export async function payInSandbox(server: TestServer, sessionId: string, payment: { card_number?: string; iban?: string } = { card_number: '4242 4242 4242 4242' }) {
+export async function payInSandbox(
+  server: TestServer,
+  sessionId: string,
+  payment: { card_number?: string; iban?: string } = { card_number: '4242 4242 4242 4242' },
+) {
   const response = await fetch(`${server.sandbox.url}/__sandbox/checkout-sessions/${sessionId}/pay`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -2,8 +2,8 @@
 // between our server and PostgreSQL (open connections reset, new ones refused, as when the database
 // host goes away), without stopping the shared cluster.
 
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 
 export interface TcpProxy {
   port: number;

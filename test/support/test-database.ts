@@ -79,7 +79,11 @@ let counter = 0;
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const cluster = await clusterUrls();
   const name = `test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  await createDatabaseIfMissing(cluster.maintenanceUrl, name, options.empty ? 'template0' : TEMPLATE_DATABASE);
+  await createDatabaseIfMissing(
+    cluster.maintenanceUrl,
+    name,
+    options.empty ? 'template0' : TEMPLATE_DATABASE,
+  );
   const url = cluster.urlFor(name);
   const sql = postgres(url, { max: 20, onnotice: () => {} });
   return {

@@ -3,18 +3,18 @@
 // own origin under /__test/ (create a signed-in customer, read a balance, stop and start the API, drive
 // the sandbox). Nothing of our own code is stubbed.
 
-import { serve, type ServerType } from '@hono/node-server';
-import { build } from 'esbuild';
 import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { build } from 'esbuild';
+import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
-import { startStripeSandbox, type StripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
-import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { balanceOf, createTenant } from './tenants.ts';
+import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 
 export interface WidgetBackend {
   apiBase: string;
@@ -41,7 +41,12 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   const verifier = createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET });
   const app = createApp({
     store,
-    stripe: createStripeClient({ secretKey: sandbox.secretKey, apiBase: new URL(sandbox.url), timeoutMs: 3000, maxNetworkRetries: 1 }),
+    stripe: createStripeClient({
+      secretKey: sandbox.secretKey,
+      apiBase: new URL(sandbox.url),
+      timeoutMs: 3000,
+      maxNetworkRetries: 1,
+    }),
     verifier,
     logger: createJsonLogger(() => {}),
     stripeSettings: {
@@ -50,7 +55,12 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       webhookSecrets: [sandbox.webhookSecret],
       stripeJsUrl: `${sandbox.url}/stripe-js-stand-in.js`,
     },
-    checkout: { returnUrl: `${allowedOrigins[0]}/`, invoiceCreation: false, allowPromotionCodes: false, automaticTax: false },
+    checkout: {
+      returnUrl: `${allowedOrigins[0]}/`,
+      invoiceCreation: false,
+      allowPromotionCodes: false,
+      automaticTax: false,
+    },
     allowedOrigins,
     checkoutRateLimit: { requests: 1000, perSeconds: 60 },
   });
@@ -89,18 +99,29 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     'POST /__test/customer': async (context) => {
       const { expired } = await readJson(context);
       const tenant = await createTenant(database.sql);
-      return { ...tenant, token: await accessToken(tenant.userId, expired ? { expiresInSeconds: -120 } : {}) };
+      return {
+        ...tenant,
+        token: await accessToken(tenant.userId, expired ? { expiresInSeconds: -120 } : {}),
+      };
     },
     'POST /__test/token': async (context) => {
       const { userId, expired } = await readJson(context);
       return { token: await accessToken(String(userId), expired ? { expiresInSeconds: -120 } : {}) };
     },
-    'GET /__test/balance': async (context) => ({ balance: await balanceOf(database.sql, String(context.query.tenant)) }),
+    'GET /__test/balance': async (context) => ({
+      balance: await balanceOf(database.sql, String(context.query.tenant)),
+    }),
     'GET /__test/purchases': async (context) =>
       database.sql`select package_id, status, credited_credits, stripe_checkout_session_id as session_id
                      from public.credit_purchases where tenant_id = ${String(context.query.tenant)} order by created_at`,
-    'POST /__test/api/stop': async () => (await stopApi(), { stopped: true }),
-    'POST /__test/api/start': async () => (await startApi(), { started: true }),
+    'POST /__test/api/stop': async () => {
+      await stopApi();
+      return { stopped: true };
+    },
+    'POST /__test/api/start': async () => {
+      await startApi();
+      return { started: true };
+    },
     'POST /__test/sandbox': async (context) => {
       const { path, body } = await readJson(context);
       const response = await fetch(`${sandbox.url}/__sandbox/${String(path)}`, {
@@ -113,9 +134,19 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     // Supabase Auth cannot run here: the two calls supabase-js makes for setSession and signOut are
     // answered like GoTrue does, with the user of a token our verifier accepts.
     'GET /__test/supabase/auth/v1/user': async (context) => {
-      const token = String((context as unknown as { headers: Record<string, string> }).headers.authorization ?? '').replace(/^Bearer /, '');
+      const token = String(
+        (context as unknown as { headers: Record<string, string> }).headers.authorization ?? '',
+      ).replace(/^Bearer /, '');
       const { userId } = await verifier.verify(token);
-      return { id: userId, aud: 'authenticated', role: 'authenticated', email: `${userId}@example.test`, app_metadata: {}, user_metadata: {}, created_at: new Date().toISOString() };
+      return {
+        id: userId,
+        aud: 'authenticated',
+        role: 'authenticated',
+        email: `${userId}@example.test`,
+        app_metadata: {},
+        user_metadata: {},
+        created_at: new Date().toISOString(),
+      };
     },
     'POST /__test/supabase/auth/v1/logout': async () => ({}),
     // React is CommonJS; the React host page of the tests is bundled on request.

@@ -24,23 +24,36 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 let cachedEnv: { apiBase: string; sandboxUrl: string } | undefined;
 export async function env() {
-  return (cachedEnv ??= await call<{ apiBase: string; sandboxUrl: string }>('GET', '/__test/env'));
+  cachedEnv ??= await call<{ apiBase: string; sandboxUrl: string }>('GET', '/__test/env');
+  return cachedEnv;
 }
 
-export const newCustomer = (options: { expired?: boolean } = {}) => call<Customer>('POST', '/__test/customer', options);
-export const tokenFor = (userId: string, expired = false) => call<{ token: string }>('POST', '/__test/token', { userId, expired });
-export const balanceOf = async (tenantId: string) => (await call<{ balance: number }>('GET', `/__test/balance?tenant=${tenantId}`)).balance;
+export const newCustomer = (options: { expired?: boolean } = {}) =>
+  call<Customer>('POST', '/__test/customer', options);
+export const tokenFor = (userId: string, expired = false) =>
+  call<{ token: string }>('POST', '/__test/token', { userId, expired });
+export const balanceOf = async (tenantId: string) =>
+  (await call<{ balance: number }>('GET', `/__test/balance?tenant=${tenantId}`)).balance;
 export const purchasesOf = (tenantId: string) =>
-  call<{ package_id: string; status: string; credited_credits: number; session_id: string }[]>('GET', `/__test/purchases?tenant=${tenantId}`);
+  call<{ package_id: string; status: string; credited_credits: number; session_id: string }[]>(
+    'GET',
+    `/__test/purchases?tenant=${tenantId}`,
+  );
 export const stopApi = () => call('POST', '/__test/api/stop');
 export const startApi = () => call('POST', '/__test/api/start');
-export const sandbox = (path: string, body: unknown = {}) => call<Record<string, unknown>>('POST', '/__test/sandbox', { path, body });
+export const sandbox = (path: string, body: unknown = {}) =>
+  call<Record<string, unknown>>('POST', '/__test/sandbox', { path, body });
 
-export const until = <T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 15_000) =>
-  pollUntil(what, check, timeoutMs);
+export const until = <T>(
+  what: string,
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+) => pollUntil(what, check, timeoutMs);
 
 /** Mounts a <credit-topup> for the customer (token as a property, as a portal would set it). */
-export async function mount(options: { customer?: Customer; locale?: 'de' | 'en'; configure?: (element: CreditTopup) => void } = {}) {
+export async function mount(
+  options: { customer?: Customer; locale?: 'de' | 'en'; configure?: (element: CreditTopup) => void } = {},
+) {
   const { apiBase } = await env();
   const element = document.createElement('credit-topup');
   element.setAttribute('api-base', apiBase);
@@ -55,9 +68,13 @@ export async function mount(options: { customer?: Customer; locale?: 'de' | 'en'
 export const root = (element: CreditTopup) => element.shadowRoot!;
 export const text = (element: CreditTopup) => root(element).textContent!.replace(/\s+/g, ' ');
 export const dialogOf = (element: CreditTopup) => root(element).querySelector('dialog')!;
-export const buyButton = (element: CreditTopup) => root(element).querySelector<HTMLButtonElement>('button[part="button"]')!;
-export const packageButtons = (element: CreditTopup) => [...root(element).querySelectorAll<HTMLButtonElement>('button[part="package"]')];
-export const checkoutFrame = (element: CreditTopup) => element.querySelector<HTMLIFrameElement>(':scope > [slot="checkout"] iframe');
+export const buyButton = (element: CreditTopup) =>
+  root(element).querySelector<HTMLButtonElement>('button[part="button"]')!;
+export const packageButtons = (element: CreditTopup) => [
+  ...root(element).querySelectorAll<HTMLButtonElement>('button[part="package"]'),
+];
+export const checkoutFrame = (element: CreditTopup) =>
+  element.querySelector<HTMLIFrameElement>(':scope > [slot="checkout"] iframe');
 
 export async function balanceShown(element: CreditTopup) {
   return until('balance shown', () => root(element).querySelector('.amount')?.textContent?.trim());
@@ -114,15 +131,29 @@ export function eventsOf(element: CreditTopup, name: string) {
 }
 
 export async function axeProblems(context: Element, locale = 'de') {
-  const global = window as unknown as { axe?: { run(context: Element, options: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }> } };
+  const global = window as unknown as {
+    axe?: {
+      run(
+        context: Element,
+        options: object,
+      ): Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }>;
+    };
+  };
   if (!global.axe) {
     await new Promise((resolve, reject) => {
-      document.head.append(Object.assign(document.createElement('script'), { src: '/node_modules/axe-core/axe.min.js', onload: resolve, onerror: reject }));
+      document.head.append(
+        Object.assign(document.createElement('script'), {
+          src: '/node_modules/axe-core/axe.min.js',
+          onload: resolve,
+          onerror: reject,
+        }),
+      );
     });
   }
   document.documentElement.lang = locale;
   const result = await global.axe!.run(context, { resultTypes: ['violations'] });
-  return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.id}: ${violation.help}`);
 }
 

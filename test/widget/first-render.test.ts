@@ -1,5 +1,16 @@
 import { expect } from '@esm-bundle/chai';
-import { balanceShown, buyButton, cleanup, env, mount, newCustomer, packageButtons, root, text, until } from './browser-helpers.ts';
+import {
+  balanceShown,
+  buyButton,
+  cleanup,
+  env,
+  mount,
+  newCustomer,
+  packageButtons,
+  root,
+  text,
+  until,
+} from './browser-helpers.ts';
 
 describe('<credit-topup> first render', () => {
   afterEach(cleanup);
@@ -10,7 +21,10 @@ describe('<credit-topup> first render', () => {
     expect(await balanceShown(element)).to.equal('100');
     expect(buyButton(element).textContent).to.equal('Credits aufladen');
     buyButton(element).click();
-    const buttons = await until('packages', () => packageButtons(element).length === 3 && packageButtons(element));
+    const buttons = await until(
+      'packages',
+      () => packageButtons(element).length === 3 && packageButtons(element),
+    );
     expect(buttons.map((button) => button.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([
       'Starter 12,50 € 50 Credits · 0,25 € pro Credit',
       'Standard 25,00 € 100 Credits · 0,25 € pro Credit',
@@ -33,14 +47,19 @@ describe('<credit-topup> first render', () => {
     performance.clearResourceTimings();
     let release: (token: string) => void = () => {};
     const customer = await newCustomer();
-    const element = await mount({ configure: (created) => (created.getAccessToken = () => new Promise((resolve) => (release = resolve))) });
+    const element = await mount({
+      configure: (created) => (created.getAccessToken = () => new Promise((resolve) => (release = resolve))),
+    });
     buyButton(element).click();
     await until('packages painted', () => packageButtons(element).length === 3);
     expect(root(element).querySelector('.amount'), 'balance still loading').to.equal(null);
     expect(root(element).querySelector('.skeleton'), 'balance skeleton').to.not.equal(null);
     release(customer.token);
     expect(await balanceShown(element)).to.equal('100');
-    const requests = performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.startsWith(apiBase));
+    const requests = performance
+      .getEntriesByType('resource')
+      .map((entry) => entry.name)
+      .filter((name) => name.startsWith(apiBase));
     expect(requests.filter((name) => name.endsWith('/v1/packages'))).to.have.length(1);
     expect(requests.filter((name) => name.endsWith('/v1/balance'))).to.have.length(1);
   });

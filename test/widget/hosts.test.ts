@@ -7,12 +7,19 @@ describe('<credit-topup> in host pages', () => {
   afterEach(cleanup);
 
   it('a React 19 page renders it with a property-set token and hears its events', async () => {
-    const { renderHost, rerenderHost } = (await import(/* @vite-ignore */ '/__test/react-host.js' as string)) as typeof import('./react-host.ts');
+    const { renderHost, rerenderHost } = (await import(
+      /* @vite-ignore */ '/__test/react-host.js' as string
+    )) as typeof import('./react-host.ts');
     const { apiBase } = await env();
     const customer = await newCustomer();
     const container = document.body.appendChild(document.createElement('div'));
     const balances: number[] = [];
-    const props = { apiBase, token: customer.token, locale: 'de' as const, onBalance: (balance: number) => balances.push(balance) };
+    const props = {
+      apiBase,
+      token: customer.token,
+      locale: 'de' as const,
+      onBalance: (balance: number) => balances.push(balance),
+    };
     const root = renderHost(container, props);
     try {
       const element = container.querySelector('credit-topup') as CreditTopup;
@@ -36,7 +43,10 @@ describe('<credit-topup> in host pages', () => {
     const element = await mount({ configure: (created) => (created.supabase = supabase) });
     await until('signed out without a session', () => text(element).includes('Bitte melden Sie sich an'));
 
-    const { error } = await supabase.auth.setSession({ access_token: customer.token, refresh_token: 'refresh-token' });
+    const { error } = await supabase.auth.setSession({
+      access_token: customer.token,
+      refresh_token: 'refresh-token',
+    });
     expect(error).to.equal(null);
     expect(await balanceShown(element)).to.equal('100');
 
@@ -48,7 +58,12 @@ describe('<credit-topup> in host pages', () => {
     const customer = await newCustomer();
     let calls = 0;
     const element = await mount({
-      configure: (created) => (created.getAccessToken = async () => (calls++, (await tokenFor(customer.userId)).token)),
+      configure: (created) => {
+        created.getAccessToken = async () => {
+          calls++;
+          return (await tokenFor(customer.userId)).token;
+        };
+      },
     });
     expect(await balanceShown(element)).to.equal('100');
     await element.refresh();

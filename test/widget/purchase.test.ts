@@ -42,11 +42,18 @@ describe('<credit-topup> buying credits through the embedded checkout', () => {
 
       await until('success', () => text(element).includes(`${credits} Credits wurden gutgeschrieben`));
       const expected = 100 + credits;
-      expect(root(element).querySelector('.amount')!.textContent!.replace(/\s/g, '')).to.equal(expected.toLocaleString('de-DE'));
+      expect(root(element).querySelector('.amount')!.textContent!.replace(/\s/g, '')).to.equal(
+        expected.toLocaleString('de-DE'),
+      );
       expect(checkoutFrame(element), 'checkout destroyed after completion').to.equal(null);
       expect(completed).to.have.length(1);
       const [purchase] = await purchasesOf(customer.tenantId);
-      expect(completed[0]!.detail).to.deep.equal({ sessionId: purchase!.session_id, packageId: id, credits, balance: expected });
+      expect(completed[0]!.detail).to.deep.equal({
+        sessionId: purchase!.session_id,
+        packageId: id,
+        credits,
+        balance: expected,
+      });
       expect(completed[0]!.bubbles && completed[0]!.composed).to.equal(true);
       expect(balances.map((event) => event.detail.balance)).to.deep.equal([100, expected]);
       expect(await balanceOf(customer.tenantId)).to.equal(expected);
@@ -97,6 +104,9 @@ describe('<credit-topup> buying credits through the embedded checkout', () => {
     expect(await purchasesOf(customer.tenantId)).to.have.length(2);
 
     dialogOf(element).close();
-    await until('checkout destroyed on close', () => checkoutFrame(element) === null && document.querySelectorAll('iframe').length === 0);
+    await until(
+      'checkout destroyed on close',
+      () => checkoutFrame(element) === null && document.querySelectorAll('iframe').length === 0,
+    );
   });
 });

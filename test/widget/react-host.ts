@@ -2,8 +2,8 @@
 // properties (not attributes) on custom elements and listens to their events by `on<event-name>`.
 
 import { createElement } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { flushSync } from 'react-dom';
+import { createRoot, type Root } from 'react-dom/client';
 
 export interface HostProps {
   apiBase: string;
@@ -31,7 +31,8 @@ function createHost(props: HostProps) {
       'api-base': props.apiBase,
       locale: props.locale,
       accessToken: props.token,
-      'oncredit-topup-balance': (event: CustomEvent<{ balance: number }>) => props.onBalance(event.detail.balance),
+      'oncredit-topup-balance': (event: CustomEvent<{ balance: number }>) =>
+        props.onBalance(event.detail.balance),
     }),
   );
 }

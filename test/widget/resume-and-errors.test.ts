@@ -68,7 +68,9 @@ describe('<credit-topup> return URL, expiry, outages', () => {
     await stopApi();
     const element = await mount({ customer });
     const errors = eventsOf(element, 'credit-topup-error');
-    const retry = await until('retry button', () => root(element).querySelector<HTMLButtonElement>('[part="retry"]'));
+    const retry = await until('retry button', () =>
+      root(element).querySelector<HTMLButtonElement>('[part="retry"]'),
+    );
     expect(text(element)).to.contain('Der Server ist nicht erreichbar');
     expect(errors.map((event) => event.detail.code)).to.include('network_error');
     await startApi();
@@ -103,10 +105,15 @@ describe('<credit-topup> return URL, expiry, outages', () => {
     const element = await mount({ customer });
     await balanceShown(element);
     buyButton(element).click();
-    const standard = await until('packages', () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[1]);
+    const standard = await until(
+      'packages',
+      () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[1],
+    );
     await stopApi();
     standard.click();
-    const retry = await until('error in dialog', () => root(element).querySelector<HTMLButtonElement>('dialog [part="retry"]'));
+    const retry = await until('error in dialog', () =>
+      root(element).querySelector<HTMLButtonElement>('dialog [part="retry"]'),
+    );
     expect(text(element)).to.contain('Der Server ist nicht erreichbar');
     await startApi();
     retry.click();

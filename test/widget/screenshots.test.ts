@@ -1,6 +1,15 @@
 import { expect } from '@esm-bundle/chai';
 import { executeServerCommand, setViewport } from '@web/test-runner-commands';
-import { balanceShown, buyButton, cleanup, mount, newCustomer, openCheckout, packageButtons, until } from './browser-helpers.ts';
+import {
+  balanceShown,
+  buyButton,
+  cleanup,
+  mount,
+  newCustomer,
+  openCheckout,
+  packageButtons,
+  until,
+} from './browser-helpers.ts';
 
 describe('<credit-topup> screenshots of the open dialog', () => {
   afterEach(cleanup);

@@ -25,7 +25,7 @@ export function collapseIn(source: string): string {
     if (match.index < position) continue;
     const start = match.index + match[0].length;
     const { text, end } = readTemplate(source, start);
-    output += source.slice(position, start) + text + '`';
+    output += `${source.slice(position, start) + text}\``;
     position = end + 1;
     TAGGED_TEMPLATE.lastIndex = position;
   }
@@ -38,7 +38,7 @@ function readTemplate(source: string, start: number): { text: string; end: numbe
   let staticPart = '';
   let index = start;
   while (index < source.length) {
-    const character = source[index]!;
+    const character = source.charAt(index);
     if (character === '\\') {
       staticPart += source.slice(index, index + 2);
       index += 2;
@@ -46,7 +46,7 @@ function readTemplate(source: string, start: number): { text: string; end: numbe
       return { text: text + collapse(staticPart), end: index };
     } else if (character === '$' && source[index + 1] === '{') {
       const expressionEnd = readExpression(source, index + 2);
-      text += collapse(staticPart) + '${' + collapseIn(source.slice(index + 2, expressionEnd)) + '}';
+      text += `${collapse(staticPart)}\${${collapseIn(source.slice(index + 2, expressionEnd))}}`;
       staticPart = '';
       index = expressionEnd + 1;
     } else {
@@ -62,7 +62,7 @@ function readExpression(source: string, start: number): number {
   let depth = 0;
   let index = start;
   while (index < source.length) {
-    const character = source[index]!;
+    const character = source.charAt(index);
     if (character === '`') index = readTemplate(source, index + 1).end;
     else if (character === "'" || character === '"') {
       index++;
@@ -82,6 +82,13 @@ function collapse(part: string): string {
   return part.replace(/\s*\n\s*/g, (whitespace, offset: number, whole: string) => {
     const before = whole[offset - 1];
     const after = whole[offset + whitespace.length];
-    return before === undefined || after === undefined || before === '>' || after === '<' || '{};'.includes(before) || after === '}' ? '' : ' ';
+    return before === undefined ||
+      after === undefined ||
+      before === '>' ||
+      after === '<' ||
+      '{};'.includes(before) ||
+      after === '}'
+      ? ''
+      : ' ';
   });
 }

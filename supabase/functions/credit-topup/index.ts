@@ -7,7 +7,7 @@
 
 import { Hono } from 'hono';
 import { createAppFromConfig } from '../../../server/app-from-config.ts';
-import { ConfigError, readConfig } from '../../../server/config.ts';
+import { ConfigError, readConfig, type ServerConfig } from '../../../server/config.ts';
 import { createJsonLogger } from '../../../server/http/logger.ts';
 import type { CreditStore } from '../../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../../server/ledger/postgres-credit-store.ts';
@@ -15,16 +15,20 @@ import { createSupabaseCreditStore } from '../../../server/ledger/supabase-credi
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
-  serve(options: { port?: number; hostname?: string; onListen?: (address: { port: number }) => void }, handler: (request: Request) => Response | Promise<Response>): unknown;
+  serve(
+    options: { port?: number; hostname?: string; onListen?: (address: { port: number }) => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): unknown;
 };
 
 const FUNCTION_NAME = 'credit-topup';
 const env = Deno.env.toObject();
 // Supabase reserves the SUPABASE_ prefix for secrets set by users; the legacy JWT secret can be given as
 // CREDIT_TOPUP_JWT_SECRET (without it, tokens are verified with the project's JWKS).
-if (!env.SUPABASE_JWT_SECRET && env.CREDIT_TOPUP_JWT_SECRET) env.SUPABASE_JWT_SECRET = env.CREDIT_TOPUP_JWT_SECRET;
+if (!env.SUPABASE_JWT_SECRET && env.CREDIT_TOPUP_JWT_SECRET)
+  env.SUPABASE_JWT_SECRET = env.CREDIT_TOPUP_JWT_SECRET;
 
-let config;
+let config: ServerConfig;
 try {
   config = readConfig(env, { embeddedDataDir: '', embeddedPort: 0 });
 } catch (error) {
@@ -33,9 +37,14 @@ try {
 }
 
 let store: CreditStore;
-if (config.ledger.kind === 'postgres') store = createPostgresCreditStore(config.ledger.databaseUrl, { maxConnections: 3 });
-else if (config.ledger.kind === 'supabase') store = createSupabaseCreditStore(config.ledger.supabaseUrl, config.ledger.serviceRoleKey);
-else throw new Error('on Deno set DATABASE_URL, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (no embedded database here)');
+if (config.ledger.kind === 'postgres')
+  store = createPostgresCreditStore(config.ledger.databaseUrl, { maxConnections: 3 });
+else if (config.ledger.kind === 'supabase')
+  store = createSupabaseCreditStore(config.ledger.supabaseUrl, config.ledger.serviceRoleKey);
+else
+  throw new Error(
+    'on Deno set DATABASE_URL, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (no embedded database here)',
+  );
 
 const app = createAppFromConfig(config, store, createJsonLogger());
 
@@ -48,7 +57,8 @@ root.route('/', app);
 Deno.serve(
   {
     ...(env.PORT ? { port: Number(env.PORT), hostname: env.HOST ?? '127.0.0.1' } : {}),
-    onListen: ({ port }) => console.log(JSON.stringify({ level: 'info', message: 'credit-topup edge function listening', port })),
+    onListen: ({ port }) =>
+      console.log(JSON.stringify({ level: 'info', message: 'credit-topup edge function listening', port })),
   },
   root.fetch,
 );
