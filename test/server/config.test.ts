@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { ConfigError, readConfig } from '../../server/config.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { startChild } from '../support/child-processes.ts';
 import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
@@ -96,21 +96,15 @@ describe('configuration', () => {
 });
 
 function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  return startChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
 }
 
 describe('npm start (server/main.ts)', () => {
   test('a bad configuration stops the start with a message naming the variable', async () => {
-    const { child, output } = runMain({ ...valid, PORT: '99999' });
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    assert.equal(code, 1);
+    const { exited, output } = runMain({ ...valid, PORT: '99999' });
+    assert.equal(await exited, 1);
     assert.match(output(), /PORT must be a whole number/);
   });
 
@@ -118,7 +112,7 @@ describe('npm start (server/main.ts)', () => {
     const database = await createTestDatabase();
     const sandbox = await startStripeSandbox();
     const port = await findFreePort();
-    const { child, output } = runMain({
+    const { stop, output } = runMain({
       ...valid,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -139,9 +133,7 @@ describe('npm start (server/main.ts)', () => {
         stripe_mode: string;
       };
       assert.equal(config.stripe_mode, 'sandbox');
-      child.kill('SIGTERM');
-      const code = await new Promise((resolve) => child.on('exit', resolve));
-      assert.equal(code, 0);
+      assert.equal(await stop({ signal: 'SIGTERM' }), 0);
       const lines = output().trim().split('\n');
       assert.ok(
         lines.every((line) => JSON.parse(line)),
@@ -149,7 +141,7 @@ describe('npm start (server/main.ts)', () => {
       );
       assert.ok(!output().includes(sandbox.secretKey) && !output().includes(sandbox.webhookSecret));
     } finally {
-      child.kill('SIGKILL');
+      await stop({ signal: 'SIGKILL' });
       await sandbox.close();
       await database.drop();
     }
