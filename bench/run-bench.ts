@@ -19,14 +19,14 @@ import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import postgres from 'postgres';
 import { CREDIT_CURRENCY, creditPackages } from '../credit-packages.ts';
-import { startStripeSandbox } from '../demo/stripe-sandbox/sandbox-server.ts';
-import { checkoutSessionObject, eventObject } from '../demo/stripe-sandbox/stripe-objects.ts';
-import { signPayload } from '../demo/stripe-sandbox/webhook-sender.ts';
 import { SIZE_BUDGET_BYTES, shippedJavaScript } from '../scripts/size.ts';
 import { findFreePort, startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../server/ledger/migrations.ts';
 import { checkoutSessionParams } from '../server/stripe/checkout-session-params.ts';
 import { createStripeClient } from '../server/stripe/stripe-client.ts';
+import { startStripeSandbox } from '../stripe-sandbox/server.ts';
+import { checkoutSessionObject, eventObject } from '../stripe-sandbox/stripe-objects.ts';
+import { signPayload } from '../stripe-sandbox/webhook-sender.ts';
 import { accessToken, TEST_JWT_SECRET } from '../test/support/access-tokens.ts';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../test/support/chromium.ts';
 

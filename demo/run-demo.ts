@@ -16,9 +16,9 @@ import { createJsonLogger } from '../server/http/logger.ts';
 import { startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../server/ledger/migrations.ts';
 import { startNodeServer } from '../server/start-node-server.ts';
+import { type StripeSandbox, startStripeSandbox } from '../stripe-sandbox/server.ts';
 import { demoRoutes } from './demo-routes.ts';
 import { seedDemo } from './demo-seed.ts';
-import { type StripeSandbox, startStripeSandbox } from './stripe-sandbox/sandbox-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 if (existsSync(path.join(root, '.env'))) process.loadEnvFile(path.join(root, '.env'));

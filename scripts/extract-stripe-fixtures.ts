@@ -1,8 +1,10 @@
 // Copies the Stripe objects the offline sandbox builds its responses from out of Stripe's own fixtures
-// (../shared/stripe/fixtures3.json, MIT), unchanged, so a clone of this repository has them without
-// ../shared. Run again after Stripe's fixtures change: `npx tsx scripts/extract-stripe-fixtures.ts`.
+// (openapi/fixtures3.json of github.com/stripe/openapi, MIT), unchanged, into the repository. Run again
+// after Stripe's fixtures change, with a checkout of that repository:
+//   npx tsx scripts/extract-stripe-fixtures.ts path/to/stripe-openapi
 
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const RESOURCES = [
@@ -15,8 +17,13 @@ const RESOURCES = [
   'price',
   'product',
 ];
-const source = fileURLToPath(new URL('../../shared/stripe/fixtures3.json', import.meta.url));
-const target = fileURLToPath(new URL('../demo/stripe-sandbox/stripe-fixtures.json', import.meta.url));
+const checkout = process.argv[2];
+if (!checkout) {
+  console.error('usage: npx tsx scripts/extract-stripe-fixtures.ts <checkout of github.com/stripe/openapi>');
+  process.exit(2);
+}
+const source = path.join(checkout, 'openapi', 'fixtures3.json');
+const target = fileURLToPath(new URL('../stripe-sandbox/stripe-fixtures.json', import.meta.url));
 
 const { resources } = JSON.parse(await readFile(source, 'utf8')) as { resources: Record<string, unknown> };
 const picked = Object.fromEntries(
@@ -25,12 +32,10 @@ const picked = Object.fromEntries(
     return [name, resources[name]];
   }),
 );
-await writeFile(
-  target,
-  `${JSON.stringify({ source: 'stripe/openapi openapi/fixtures3.json (MIT, see STRIPE-FIXTURES-LICENSE)', resources: picked }, null, 2)}\n`,
-);
+const origin = 'stripe/openapi openapi/fixtures3.json (MIT, see STRIPE-FIXTURES-LICENSE)';
+await writeFile(target, `${JSON.stringify({ source: origin, resources: picked }, null, 2)}\n`);
 await copyFile(
-  fileURLToPath(new URL('../../shared/stripe/LICENSE', import.meta.url)),
-  fileURLToPath(new URL('../demo/stripe-sandbox/STRIPE-FIXTURES-LICENSE', import.meta.url)),
+  path.join(checkout, 'LICENSE'),
+  fileURLToPath(new URL('../stripe-sandbox/STRIPE-FIXTURES-LICENSE', import.meta.url)),
 );
-console.log(`wrote ${RESOURCES.length} Stripe fixtures to demo/stripe-sandbox/stripe-fixtures.json`);
+console.log(`wrote ${RESOURCES.length} Stripe fixtures to stripe-sandbox/stripe-fixtures.json`);

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
-import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
+import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
+import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
 import { accessToken, TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { type RunningChild, startChild } from '../support/child-processes.ts';
 import { type PostgrestStandIn, startPostgrestStandIn } from '../support/postgrest-stand-in.ts';
@@ -117,7 +117,10 @@ for (const store of ['postgres', 'supabase'] as const) {
       const session = (await created.json()) as { id: string; client_secret: string };
       assert.match(session.client_secret, /_secret_/);
 
-      const paid = sandbox.account.pay(session.id, { type: 'card', number: '4242424242424242' });
+      const paid = sandbox.account.checkoutSessions.pay(session.id, {
+        type: 'card',
+        number: '4242424242424242',
+      });
       assert.ok(paid.ok);
       await eventually(
         'credited on Deno',

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
+import { startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { type RunningChild, startChild } from '../support/child-processes.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
@@ -66,7 +66,12 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
     const paceMs = (kills * 1500) / payments;
     const paying = (async () => {
       for (const session of sessions) {
-        assert.ok(sandbox.account.pay(session.sessionId, { type: 'card', number: '4242424242424242' }).ok);
+        assert.ok(
+          sandbox.account.checkoutSessions.pay(session.sessionId, {
+            type: 'card',
+            number: '4242424242424242',
+          }).ok,
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * paceMs));
       }
     })();

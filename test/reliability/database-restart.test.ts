@@ -9,7 +9,6 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { type ServerType, serve } from '@hono/node-server';
 import postgres from 'postgres';
-import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
@@ -21,6 +20,7 @@ import {
 import { applyMigrations } from '../../server/ledger/migrations.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
@@ -80,7 +80,7 @@ test('a database restart under load: 5xx during the outage, then every payment c
     const paceMs = (restarts * 2000) / payments;
     const paying = (async () => {
       for (const session of sessions) {
-        sandbox.account.pay(session.sessionId, { type: 'card', number: '4242424242424242' });
+        sandbox.account.checkoutSessions.pay(session.sessionId, { type: 'card', number: '4242424242424242' });
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * paceMs));
       }
     })();

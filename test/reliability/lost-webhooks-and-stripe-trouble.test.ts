@@ -19,7 +19,10 @@ test('lost webhooks: reconcile credits exactly the payments whose news never arr
     for (let index = 0; index < payments; index++) {
       const creditPackage = creditPackages[index % creditPackages.length]!;
       const session = await startCheckout(server, customers[index % customers.length]!, creditPackage.id);
-      assert.ok(server.sandbox.account.pay(session.id, { type: 'card', number: '4242424242424242' }).ok);
+      assert.ok(
+        server.sandbox.account.checkoutSessions.pay(session.id, { type: 'card', number: '4242424242424242' })
+          .ok,
+      );
       sessions.push({ id: session.id, credits: creditPackage.credits });
     }
     // One more session of another app on the same Stripe account, and one nobody paid.

@@ -8,18 +8,18 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import type Stripe from 'stripe';
 import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
-import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
+import type { CreditStore } from '../../server/ledger/credit-store.ts';
+import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
+import { applyStripeEvent } from '../../server/stripe/apply-stripe-event.ts';
+import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import {
   chargeObject,
   checkoutSessionObject,
   disputeObject,
   eventObject,
   paymentIntentObject,
-} from '../../demo/stripe-sandbox/stripe-objects.ts';
-import type { CreditStore } from '../../server/ledger/credit-store.ts';
-import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
-import { applyStripeEvent } from '../../server/stripe/apply-stripe-event.ts';
-import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+} from '../../stripe-sandbox/stripe-objects.ts';
 import { report, size } from '../support/reliability.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
@@ -186,7 +186,7 @@ test('any interleaving of duplicated and reordered Stripe events ends in the mod
           };
           await store.attachCheckoutSession(ids.purchaseId, ids.sessionId, null);
           // Stripe's side: the payment intent carries the metadata set at session creation.
-          sandbox.account.paymentIntents.set(
+          sandbox.account.payments.paymentIntents.set(
             ids.paymentIntentId,
             paymentIntentObject({ id: ids.paymentIntentId, metadata: { purchase_id: ids.purchaseId } }),
           );

@@ -92,9 +92,9 @@ describe('POST /v1/checkout-sessions', () => {
   test('German is the default locale; Accept-Language en switches it', async () => {
     const customer = await server.newCustomer();
     const german = await startCheckout(server, customer);
-    assert.equal(server.sandbox.account.session(german.id).locale, 'de');
+    assert.equal(server.sandbox.account.checkoutSessions.retrieve(german.id).locale, 'de');
     const english = await startCheckout(server, customer, 'starter', { 'Accept-Language': 'en-GB,en;q=0.9' });
-    assert.equal(server.sandbox.account.session(english.id).locale, 'en');
+    assert.equal(server.sandbox.account.checkoutSessions.retrieve(english.id).locale, 'en');
   });
 
   test('the same Idempotency-Key returns the same session, even for concurrent double clicks', async () => {
@@ -363,15 +363,15 @@ describe('synced Stripe prices', () => {
         second.map((row) => row.action),
         ['unchanged', 'unchanged', 'unchanged'],
       );
-      assert.equal(server.sandbox.account.prices.size, 3);
+      assert.equal(server.sandbox.account.catalog.prices.size, 3);
       for (const creditPackage of creditPackages) {
-        const product = server.sandbox.account.product(packageProductId(creditPackage));
+        const product = server.sandbox.account.catalog.product(packageProductId(creditPackage));
         assert.equal(product.metadata.package_id, creditPackage.id);
       }
 
       const customer = await server.newCustomer();
       const session = await startCheckout(server, customer, 'power');
-      const price = [...server.sandbox.account.prices.values()].find(
+      const price = [...server.sandbox.account.catalog.prices.values()].find(
         (candidate) => candidate.lookup_key === packageLookupKey(creditPackages[2]!),
       )!;
       const sent = server.sandbox.apiRequests
@@ -380,7 +380,7 @@ describe('synced Stripe prices', () => {
       assert.deepEqual((sent.form as { line_items?: unknown }).line_items, [
         { price: price.id, quantity: '1' },
       ]);
-      assert.equal(server.sandbox.account.session(session.id).amount_subtotal, 12500);
+      assert.equal(server.sandbox.account.checkoutSessions.retrieve(session.id).amount_subtotal, 12500);
     } finally {
       await server.close();
     }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { ConfigError, readConfig } from '../../server/config.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
+import { startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { startChild } from '../support/child-processes.ts';
 import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
-import { eventObject } from '../../demo/stripe-sandbox/stripe-objects.ts';
-import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
+import { eventObject } from '../../stripe-sandbox/stripe-objects.ts';
+import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
 import {
   eventually,
   payInSandbox,
@@ -21,7 +21,7 @@ const OLD_SECRET = 'whsec_previous_secret_still_accepted_during_rotation';
 function eventsOf(server: TestServer, sessionId: string, type?: string): Stripe.Event[] {
   return server.sandbox.account.events.filter((event) => {
     const object = event.data.object as { id?: string; payment_intent?: string | null };
-    const session = server.sandbox.account.sessions.get(sessionId);
+    const session = server.sandbox.account.checkoutSessions.sessions.get(sessionId);
     const ofSession =
       object.id === sessionId ||
       (!!session?.payment_intent && object.payment_intent === session.payment_intent);

@@ -4,18 +4,18 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import type Stripe from 'stripe';
-import {
-  type StripeSandbox,
-  type StripeSandboxOptions,
-  startStripeSandbox,
-} from '../../demo/stripe-sandbox/sandbox-server.ts';
-import { signPayload } from '../../demo/stripe-sandbox/webhook-sender.ts';
 import { type AppDeps, createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import {
+  type StripeSandbox,
+  type StripeSandboxOptions,
+  startStripeSandbox,
+} from '../../stripe-sandbox/server.ts';
+import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { createTenant, type TestTenant } from './tenants.ts';

@@ -6,12 +6,12 @@
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { build } from 'esbuild';
-import { type StripeSandbox, startStripeSandbox } from '../../demo/stripe-sandbox/sandbox-server.ts';
 import { createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';

@@ -10,8 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
+import type { PaymentMethodInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
-import { type PaymentMethodInput, SandboxAccount, SandboxApiError } from './sandbox-account.ts';
+import { SandboxAccount } from './sandbox-account.ts';
+import { SandboxApiError } from './sandbox-api-error.ts';
 import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
 import { type Delivery, WebhookSender } from './webhook-sender.ts';
 
@@ -162,24 +164,24 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     }
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'hang') await new Promise<void>((resolve) => hangs.add(resolve));
-    return c.json(account.createCheckoutSession(form(c)));
+    return c.json(account.checkoutSessions.create(form(c)));
   });
-  app.get('/v1/checkout/sessions/:id', (c) => c.json(account.session(c.req.param('id'))));
+  app.get('/v1/checkout/sessions/:id', (c) => c.json(account.checkoutSessions.retrieve(c.req.param('id'))));
   app.get('/v1/checkout/sessions', (c) => {
     const params = form(c);
     // Newest first, like Stripe's lists.
-    const sessions = [...account.sessions.values()]
+    const sessions = [...account.checkoutSessions.sessions.values()]
       .reverse()
       .filter(createdFilter(params))
       .filter((session) => !params.status || session.status === params.status);
     return list(c, sessions, '/v1/checkout/sessions');
   });
-  app.get('/v1/payment_intents/:id', (c) => c.json(account.paymentIntent(c.req.param('id'))));
-  app.get('/v1/charges/:id', (c) => c.json(account.charge(c.req.param('id'))));
+  app.get('/v1/payment_intents/:id', (c) => c.json(account.payments.paymentIntent(c.req.param('id'))));
+  app.get('/v1/charges/:id', (c) => c.json(account.payments.charge(c.req.param('id'))));
   app.post('/v1/refunds', (c) => {
     const params = form(c);
     return c.json(
-      account.refund({
+      account.refunds.create({
         charge: params.charge as string | undefined,
         payment_intent: params.payment_intent as string | undefined,
         amount: params.amount === undefined ? undefined : Number(params.amount),
@@ -205,13 +207,13 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       );
     return c.json(event);
   });
-  app.post('/v1/products', (c) => c.json(account.createProduct(form(c))));
-  app.post('/v1/products/:id', (c) => c.json(account.updateProduct(c.req.param('id'), form(c))));
-  app.get('/v1/products/:id', (c) => c.json(account.product(c.req.param('id'))));
+  app.post('/v1/products', (c) => c.json(account.catalog.createProduct(form(c))));
+  app.post('/v1/products/:id', (c) => c.json(account.catalog.updateProduct(c.req.param('id'), form(c))));
+  app.get('/v1/products/:id', (c) => c.json(account.catalog.product(c.req.param('id'))));
   app.get('/v1/prices', (c) => {
     const params = form(c);
     const lookupKeys = Array.isArray(params.lookup_keys) ? params.lookup_keys.map(String) : null;
-    const prices = [...account.prices.values()]
+    const prices = [...account.catalog.prices.values()]
       .reverse()
       .filter(
         (price) =>
@@ -221,8 +223,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       );
     return list(c, prices, '/v1/prices');
   });
-  app.post('/v1/prices', (c) => c.json(account.createPrice(form(c))));
-  app.post('/v1/prices/:id', (c) => c.json(account.updatePrice(c.req.param('id'), form(c))));
+  app.post('/v1/prices', (c) => c.json(account.catalog.createPrice(form(c))));
+  app.post('/v1/prices/:id', (c) => c.json(account.catalog.updatePrice(c.req.param('id'), form(c))));
   app.all('/v1/*', (c) => {
     throw new SandboxApiError(
       404,
@@ -238,13 +240,13 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.body(stripeJsStandInSource);
   });
   app.get('/embedded-checkout', (c) => {
-    const session = account.sessionByClientSecret(c.req.query('client_secret') ?? '');
+    const session = account.checkoutSessions.byClientSecret(c.req.query('client_secret') ?? '');
     if (!session) return c.text('Unknown or invalid client secret.', 404);
     return c.html(checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale'))));
   });
   app.post('/embedded-checkout/pay', async (c) => {
     const body = await c.req.json<{ client_secret?: string; card_number?: string; iban?: string }>();
-    const session = account.sessionByClientSecret(body.client_secret ?? '');
+    const session = account.checkoutSessions.byClientSecret(body.client_secret ?? '');
     if (!session)
       return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
@@ -254,7 +256,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     const method: PaymentMethodInput = body.iban
       ? { type: 'sepa_debit', iban: body.iban }
       : { type: 'card', number: body.card_number ?? '' };
-    const result = account.pay(sessionId, method);
+    const result = account.checkoutSessions.pay(sessionId, method);
     if (!result.ok) return c.json({ ok: false, code: result.code, message: result.message }, 402);
     return c.json({
       ok: true,
@@ -264,25 +266,30 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     });
   }
 
+  const sessionCharge = (sessionId: string) =>
+    account.payments.chargeOfSession(account.checkoutSessions.retrieve(sessionId));
+
   // ----- Test controls ------------------------------------------------------------------------------
   const json = async <T>(c: Context): Promise<T> => (await c.req.json().catch(() => ({}))) as T;
   app.post('/__sandbox/checkout-sessions/:id/pay', async (c) =>
     payAndAnswer(c, c.req.param('id'), await json(c)),
   );
-  app.post('/__sandbox/checkout-sessions/:id/expire', (c) => c.json(account.expire(c.req.param('id'))));
+  app.post('/__sandbox/checkout-sessions/:id/expire', (c) =>
+    c.json(account.checkoutSessions.expire(c.req.param('id'))),
+  );
   app.post('/__sandbox/checkout-sessions/:id/refund', async (c) => {
     const { amount } = await json<{ amount?: number }>(c);
-    const charge = account.chargeOfSession(c.req.param('id'));
-    return c.json(account.refund({ charge: charge.id, ...(amount === undefined ? {} : { amount }) }));
+    const charge = sessionCharge(c.req.param('id'));
+    return c.json(account.refunds.create({ charge: charge.id, ...(amount === undefined ? {} : { amount }) }));
   });
   app.post('/__sandbox/checkout-sessions/:id/dispute', async (c) =>
-    c.json(account.dispute(c.req.param('id'), await json(c))),
+    c.json(account.disputes.open(sessionCharge(c.req.param('id')), await json(c))),
   );
   app.post('/__sandbox/disputes/:id/close', async (c) => {
     const { status } = await json<{ status?: 'won' | 'lost' }>(c);
     if (status !== 'won' && status !== 'lost')
       throw new SandboxApiError(400, 'invalid_request_error', 'status must be won or lost');
-    return c.json(account.closeDispute(c.req.param('id'), status));
+    return c.json(account.disputes.close(c.req.param('id'), status));
   });
   app.post('/__sandbox/events/:id/resend', (c) => {
     const event = account.events.find((candidate) => candidate.id === c.req.param('id'));

@@ -1,0 +1,122 @@
+// The HTTP contract between the credit-topup server and its clients (the <credit-topup> element, the
+// portal's own code): every request and response body, and every error code a client can see. Types
+// only: the server's routes check what they send against these, and the element reads them, so the two
+// cannot drift apart. Money is integer cents, credits are integers.
+
+/** Every `error.code` a client can receive; the element has a German and an English text for each. */
+export type ApiErrorCode =
+  | 'unauthorized'
+  | 'no_tenant'
+  | 'not_found'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'unknown_package'
+  | 'invalid_idempotency_key'
+  | 'idempotency_key_reused'
+  | 'checkout_session_closed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'origin_not_allowed'
+  | 'rate_limited'
+  | 'signature_invalid'
+  | 'stripe_unavailable'
+  | 'stripe_error'
+  | 'database_unavailable'
+  | 'internal_error';
+
+/** The body of every 4xx and 5xx answer. */
+export interface ApiErrorResponse {
+  error: { code: ApiErrorCode; message: string };
+}
+
+/** The languages of the element and of the checkout it opens. */
+export type CheckoutLocale = 'de' | 'en';
+
+/** Where Stripe's return URL carries the session id (`?credit_topup_session=cs_…`). */
+export type ReturnSessionParameter = 'credit_topup_session';
+
+export type StripeMode = 'live' | 'test' | 'sandbox';
+
+/** GET /healthz */
+export interface HealthResponse {
+  status: 'ok';
+}
+
+/** GET /readyz (503 `database_unavailable` when the database does not answer) */
+export interface ReadinessResponse {
+  status: 'ready';
+}
+
+/** GET /v1/config */
+export interface PublicConfigResponse {
+  publishable_key: string;
+  currency: string;
+  stripe_mode: StripeMode;
+  /** Only in sandbox mode: the Stripe.js stand-in to load instead of js.stripe.com. */
+  stripe_js_url?: string;
+}
+
+export interface CreditPackageView {
+  id: string;
+  name: string;
+  credits: number;
+  /** Cents. */
+  amount: number;
+}
+
+/** GET /v1/packages */
+export interface PackageListResponse {
+  currency: string;
+  packages: CreditPackageView[];
+}
+
+/** GET /v1/balance */
+export interface BalanceResponse {
+  tenant_id: string;
+  balance_credits: number;
+  reserved_credits: number;
+  available_credits: number;
+}
+
+/** POST /v1/checkout-sessions (optional header `Idempotency-Key`) */
+export interface CreateCheckoutSessionRequest {
+  package_id: string;
+  locale?: CheckoutLocale;
+}
+
+/** 201 from POST /v1/checkout-sessions */
+export interface CreateCheckoutSessionResponse {
+  id: string;
+  client_secret: string;
+  /** Unix seconds, as Stripe gives it. */
+  expires_at: number;
+}
+
+export type CheckoutSessionState = 'open' | 'complete' | 'expired';
+export type CheckoutPaymentStatus = 'paid' | 'unpaid' | 'no_payment_required';
+export type PurchaseStatus =
+  | 'pending'
+  | 'credited'
+  | 'failed'
+  | 'expired'
+  | 'refunded'
+  | 'partially_refunded'
+  | 'disputed';
+
+/** GET /v1/checkout-sessions/:id */
+export interface CheckoutSessionStatusResponse {
+  id: string;
+  status: CheckoutSessionState;
+  payment_status: CheckoutPaymentStatus;
+  package_id: string;
+  credits: number;
+  credited: boolean;
+  purchase_status: PurchaseStatus;
+  /** The tenant's available credits now. */
+  balance: number;
+}
+
+/** POST /v1/stripe/webhook, after the ledger committed */
+export interface StripeWebhookResponse {
+  received: true;
+}

@@ -1,0 +1,238 @@
+// Checkout Sessions: created by our server through the SDK, paid by the buyer in the sandbox's checkout
+// page (card at once; SEPA Direct Debit completes unpaid and settles or fails later), or expired.
+
+import type Stripe from 'stripe';
+import type { SandboxEvents } from './events.ts';
+import type { FormValue } from './form-encoding.ts';
+import type { Payments } from './payments.ts';
+import type { ProductsAndPrices } from './products-and-prices.ts';
+import { integerParam, invalid, missing, noSuch, stringRecord } from './sandbox-api-error.ts';
+import { checkoutSessionObject, nowSeconds, stripeId } from './stripe-objects.ts';
+
+export const TEST_CARDS = {
+  success: '4242424242424242',
+  declined: '4000000000000002',
+} as const;
+
+export const TEST_IBANS = {
+  /** Stripe's SEPA test IBAN that succeeds after a delay. */
+  succeeds: 'DE89370400440532013000',
+  /** Stripe's SEPA test IBAN that fails after a delay. */
+  fails: 'DE62370400440532013001',
+} as const;
+
+export type PaymentMethodInput = { type: 'card'; number: string } | { type: 'sepa_debit'; iban: string };
+
+export type PayResult =
+  | { ok: true; session: Stripe.Checkout.Session }
+  | { ok: false; code: string; message: string; declineCode?: string };
+
+export class CheckoutSessions {
+  readonly sessions = new Map<string, Stripe.Checkout.Session>();
+  /** What Checkout passes on to the payment intent it creates (payment_intent_data[metadata]). */
+  private readonly paymentIntentMetadata = new Map<string, Record<string, string>>();
+
+  constructor(
+    private readonly events: SandboxEvents,
+    private readonly payments: Payments,
+    private readonly catalog: ProductsAndPrices,
+    private readonly asyncPaymentDelayMs: number,
+  ) {}
+
+  create(params: Record<string, FormValue>): Stripe.Checkout.Session {
+    if (params.mode !== 'payment') throw invalid('The sandbox supports mode=payment only.', 'mode');
+    const uiMode = (params.ui_mode as string | undefined) ?? 'hosted_page';
+    if (!['hosted_page', 'embedded_page', 'elements', 'form'].includes(uiMode))
+      throw invalid(`Invalid ui_mode: ${uiMode}`, 'ui_mode');
+    const redirect = params.redirect_on_completion as string | undefined;
+    if (uiMode === 'embedded_page') {
+      if (params.success_url)
+        throw invalid(
+          'You cannot set success_url when ui_mode is embedded_page; use return_url.',
+          'success_url',
+        );
+      if (params.cancel_url)
+        throw invalid('You cannot set cancel_url when ui_mode is embedded_page.', 'cancel_url');
+      if (redirect !== 'never' && !params.return_url) throw missing('return_url');
+      if (redirect && !['always', 'if_required', 'never'].includes(redirect))
+        throw invalid('Invalid redirect_on_completion.', 'redirect_on_completion');
+    }
+    const lineItems = params.line_items;
+    if (!Array.isArray(lineItems) || lineItems.length === 0) throw missing('line_items');
+    let currency: string | null = null;
+    let subtotal = 0;
+    lineItems.forEach((item, index) => {
+      const line = item as Record<string, FormValue>;
+      const quantity = integerParam(line.quantity, `line_items[${index}][quantity]`, 1);
+      let unitAmount: number;
+      let lineCurrency: string;
+      if (typeof line.price === 'string') {
+        const price = this.catalog.prices.get(line.price);
+        if (!price?.active) throw noSuch('price', line.price, `line_items[${index}][price]`);
+        unitAmount = price.unit_amount ?? 0;
+        lineCurrency = price.currency;
+      } else {
+        const data = line.price_data as Record<string, FormValue> | undefined;
+        if (!data) throw missing(`line_items[${index}][price_data]`);
+        unitAmount = integerParam(data.unit_amount, `line_items[${index}][price_data][unit_amount]`, 0);
+        lineCurrency = String(data.currency ?? '');
+        const product = data.product_data as Record<string, FormValue> | undefined;
+        if (!data.product && !product?.name)
+          throw missing(`line_items[${index}][price_data][product_data][name]`);
+      }
+      if (!/^[a-z]{3}$/.test(lineCurrency))
+        throw invalid('Invalid currency.', `line_items[${index}][price_data][currency]`);
+      if (currency && currency !== lineCurrency)
+        throw invalid('All line items must have the same currency.', 'line_items');
+      currency = lineCurrency;
+      subtotal += unitAmount * quantity;
+    });
+    const now = nowSeconds();
+    const expiresAt =
+      params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
+    // Stripe accepts 30 minutes to 24 hours from now.
+    if (expiresAt < now + 30 * 60 - 60 || expiresAt > now + 24 * 3600 + 60) {
+      throw invalid(
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+        'expires_at',
+      );
+    }
+    const metadata = stringRecord(params.metadata, 'metadata');
+    const paymentIntentData = params.payment_intent_data as Record<string, FormValue> | undefined;
+    const id = stripeId('cs_test', 58);
+    const session = checkoutSessionObject({
+      id,
+      object: 'checkout.session',
+      client_secret: `${id}_secret_${stripeId('x', 24).slice(2)}`,
+      amount_subtotal: subtotal,
+      amount_total: subtotal,
+      currency,
+      metadata,
+      client_reference_id: (params.client_reference_id as string | undefined) ?? null,
+      mode: 'payment',
+      ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
+      ...(params.return_url ? { return_url: String(params.return_url) } : {}),
+      redirect_on_completion:
+        (redirect as Stripe.Checkout.Session.RedirectOnCompletion | undefined) ??
+        (uiMode === 'embedded_page' ? 'always' : undefined),
+      locale: (params.locale as Stripe.Checkout.Session.Locale | undefined) ?? null,
+      expires_at: expiresAt,
+      status: 'open',
+      payment_status: 'unpaid',
+      livemode: false,
+      payment_method_types: ['card', 'sepa_debit'],
+      allow_promotion_codes: params.allow_promotion_codes === 'true' ? true : null,
+      automatic_tax: {
+        enabled: (params.automatic_tax as Record<string, FormValue> | undefined)?.enabled === 'true',
+        liability: null,
+        provider: null,
+        status: null,
+      },
+      invoice_creation: {
+        enabled: (params.invoice_creation as Record<string, FormValue> | undefined)?.enabled === 'true',
+        invoice_data: null,
+      } as unknown as Stripe.Checkout.Session.InvoiceCreation,
+    });
+    this.sessions.set(id, session);
+    this.paymentIntentMetadata.set(
+      id,
+      stringRecord(paymentIntentData?.metadata, 'payment_intent_data[metadata]'),
+    );
+    return session;
+  }
+
+  retrieve(id: string): Stripe.Checkout.Session {
+    const session = this.sessions.get(id);
+    if (!session) throw noSuch('checkout.session', id);
+    return session;
+  }
+
+  byClientSecret(clientSecret: string): Stripe.Checkout.Session | undefined {
+    const id = clientSecret.split('_secret_')[0] ?? '';
+    const session = this.sessions.get(id);
+    return session && session.client_secret === clientSecret ? session : undefined;
+  }
+
+  /** What the buyer does on the checkout page. */
+  pay(sessionId: string, method: PaymentMethodInput): PayResult {
+    const session = this.retrieve(sessionId);
+    if (session.status !== 'open')
+      return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
+    if (session.expires_at <= nowSeconds()) {
+      this.expire(sessionId);
+      return { ok: false, code: 'session_expired', message: 'This Checkout Session has expired.' };
+    }
+    const amount = session.amount_total ?? 0;
+    const currency = session.currency ?? 'eur';
+    const metadata = this.paymentIntentMetadata.get(sessionId) ?? {};
+
+    if (method.type === 'card') {
+      const number = method.number.replace(/\D/g, '');
+      if (number === TEST_CARDS.declined) {
+        return {
+          ok: false,
+          code: 'card_declined',
+          declineCode: 'generic_decline',
+          message: 'Your card was declined.',
+        };
+      }
+      if (number !== TEST_CARDS.success) {
+        return { ok: false, code: 'incorrect_number', message: 'Your card number is incorrect.' };
+      }
+      const { paymentIntent } = this.payments.createPayment({
+        amount,
+        currency,
+        metadata,
+        type: 'card',
+        settled: true,
+      });
+      session.status = 'complete';
+      session.payment_status = 'paid';
+      session.payment_intent = paymentIntent.id;
+      this.events.emit('checkout.session.completed', session);
+      return { ok: true, session };
+    }
+
+    const iban = method.iban.replace(/\s/g, '').toUpperCase();
+    if (iban !== TEST_IBANS.succeeds && iban !== TEST_IBANS.fails) {
+      return { ok: false, code: 'invalid_iban', message: 'The IBAN you entered is invalid.' };
+    }
+    // SEPA Direct Debit: the session completes now, unpaid; the money settles (or fails) later.
+    const { paymentIntent, charge } = this.payments.createPayment({
+      amount,
+      currency,
+      metadata,
+      type: 'sepa_debit',
+      settled: false,
+    });
+    session.status = 'complete';
+    session.payment_status = 'unpaid';
+    session.payment_intent = paymentIntent.id;
+    this.events.emit('checkout.session.completed', session);
+    this.events.later(() => {
+      if (iban === TEST_IBANS.succeeds) {
+        charge.status = 'succeeded';
+        charge.paid = true;
+        paymentIntent.status = 'succeeded';
+        paymentIntent.amount_received = amount;
+        session.payment_status = 'paid';
+        this.events.emit('checkout.session.async_payment_succeeded', session);
+      } else {
+        charge.status = 'failed';
+        charge.failure_code = 'insufficient_funds';
+        paymentIntent.status = 'requires_payment_method';
+        this.events.emit('checkout.session.async_payment_failed', session);
+      }
+    }, this.asyncPaymentDelayMs);
+    return { ok: true, session };
+  }
+
+  expire(sessionId: string): Stripe.Checkout.Session {
+    const session = this.retrieve(sessionId);
+    if (session.status !== 'open')
+      throw invalid(`Only open sessions can be expired; this one is ${session.status}.`);
+    session.status = 'expired';
+    this.events.emit('checkout.session.expired', session);
+    return session;
+  }
+}

@@ -1,0 +1,88 @@
+// PaymentIntents and Charges: created when a buyer pays a Checkout Session, read back by our server
+// (a dispute names only its charge; a refund's purchase is found through the payment intent's metadata).
+
+import type Stripe from 'stripe';
+import { invalid, noSuch } from './sandbox-api-error.ts';
+import { chargeObject, paymentIntentObject, stripeId } from './stripe-objects.ts';
+
+export type PaymentMethodType = 'card' | 'sepa_debit';
+
+export class Payments {
+  readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
+  readonly charges = new Map<string, Stripe.Charge>();
+
+  paymentIntent(id: string): Stripe.PaymentIntent {
+    const paymentIntent = this.paymentIntents.get(id);
+    if (!paymentIntent) throw noSuch('payment_intent', id);
+    return paymentIntent;
+  }
+
+  charge(id: string): Stripe.Charge {
+    const charge = this.charges.get(id);
+    if (!charge) throw noSuch('charge', id);
+    return charge;
+  }
+
+  /** The charge of a paid (or paying) Checkout Session. */
+  chargeOfSession(session: Stripe.Checkout.Session): Stripe.Charge {
+    const paymentIntent = session.payment_intent
+      ? this.paymentIntents.get(String(session.payment_intent))
+      : undefined;
+    const charge = paymentIntent?.latest_charge
+      ? this.charges.get(String(paymentIntent.latest_charge))
+      : undefined;
+    if (!charge) throw invalid(`Checkout Session ${session.id} has no charge yet.`);
+    return charge;
+  }
+
+  /** A payment intent with its one charge, as a Checkout payment creates them. */
+  createPayment(input: {
+    amount: number;
+    currency: string;
+    metadata: Record<string, string>;
+    type: PaymentMethodType;
+    settled: boolean;
+  }): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
+    const paymentIntentId = stripeId('pi');
+    const paymentIntent = paymentIntentObject({
+      id: paymentIntentId,
+      amount: input.amount,
+      amount_received: input.settled ? input.amount : 0,
+      currency: input.currency,
+      metadata: input.metadata,
+      status: input.settled ? 'succeeded' : 'processing',
+      client_secret: `${paymentIntentId}_secret_${stripeId('x', 24).slice(2)}`,
+      payment_method_types: [input.type],
+      livemode: false,
+    });
+    this.paymentIntents.set(paymentIntentId, paymentIntent);
+
+    const chargeId = stripeId('ch');
+    const charge = chargeObject({
+      id: chargeId,
+      amount: input.amount,
+      amount_captured: input.amount,
+      amount_refunded: 0,
+      currency: input.currency,
+      payment_intent: paymentIntentId,
+      paid: input.settled,
+      refunded: false,
+      disputed: false,
+      status: input.settled ? 'succeeded' : 'pending',
+      metadata: {},
+      livemode: false,
+      refunds: { object: 'list', data: [], has_more: false, url: `/v1/charges/${chargeId}/refunds` },
+      ...(input.type === 'sepa_debit'
+        ? {
+            payment_method_details: {
+              type: 'sepa_debit',
+              sepa_debit: { bank_code: '37040044', country: 'DE', last4: '3000' },
+            } as unknown as Stripe.Charge.PaymentMethodDetails,
+          }
+        : {}),
+    });
+    this.charges.set(chargeId, charge);
+    paymentIntent.latest_charge = chargeId;
+    return { paymentIntent, charge };
+  }
+}

@@ -1,0 +1,41 @@
+// The sandbox's Stripe account: one object per Stripe resource, sharing the event log through which
+// every change reaches the webhook endpoint.
+
+import type Stripe from 'stripe';
+import { CheckoutSessions } from './checkout-sessions.ts';
+import { Disputes } from './disputes.ts';
+import { SandboxEvents } from './events.ts';
+import { Payments } from './payments.ts';
+import { ProductsAndPrices } from './products-and-prices.ts';
+import { Refunds } from './refunds.ts';
+import type { WebhookSender } from './webhook-sender.ts';
+
+export class SandboxAccount {
+  private readonly log: SandboxEvents;
+  readonly catalog = new ProductsAndPrices();
+  readonly payments = new Payments();
+  readonly checkoutSessions: CheckoutSessions;
+  readonly refunds: Refunds;
+  readonly disputes: Disputes;
+
+  constructor(sender: WebhookSender, options: { asyncPaymentDelayMs: number }) {
+    this.log = new SandboxEvents(sender);
+    this.checkoutSessions = new CheckoutSessions(
+      this.log,
+      this.payments,
+      this.catalog,
+      options.asyncPaymentDelayMs,
+    );
+    this.refunds = new Refunds(this.log, this.payments);
+    this.disputes = new Disputes(this.log);
+  }
+
+  /** Every event of the account, oldest first. */
+  get events(): Stripe.Event[] {
+    return this.log.all;
+  }
+
+  close() {
+    this.log.close();
+  }
+}
