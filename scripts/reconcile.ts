@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, readConfig, type ServerConfig } from '../server/config.ts';
 import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from '../server/ledger/embedded-defaults.ts';
 import { openCreditStore } from '../server/ledger/open-credit-store.ts';
-import { parseSince, reconcileCheckoutSessions } from '../server/stripe/reconcile.ts';
+import { reconcileCheckoutSessions } from '../server/purchases/reconcile.ts';
 import { createStripeClient } from '../server/stripe/stripe-client.ts';
 
 const { values } = parseArgs({
@@ -40,3 +40,11 @@ try {
   await ledger.close();
 }
 process.exit(process.exitCode ?? 0);
+
+/** "7d", "12h", "30m" or seconds → seconds; Stripe keeps sessions for 30 days. */
+function parseSince(value: string): number {
+  const match = /^(\d+)([dhm]?)$/.exec(value.trim());
+  if (!match) throw new Error(`--since takes a duration like 7d, 12h or 30m, not ${value}`);
+  const amount = Number(match[1]);
+  return amount * ({ d: 86400, h: 3600, m: 60, '': 1 } as Record<string, number>)[match[2]!]!;
+}

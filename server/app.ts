@@ -7,7 +7,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import type Stripe from 'stripe';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { StripeMode } from './config.ts';
-import { ApiError, errorBody } from './http/api-error.ts';
+import { CreditTopupError } from './errors.ts';
+import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { requireCaller, requireUser } from './http/caller.ts';
 import { corsForOrigins } from './http/cors.ts';
@@ -84,7 +85,10 @@ export function createApp(deps: AppDeps) {
     bodyLimit({
       maxSize: limit,
       onError: (c) =>
-        c.json(errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`), 413),
+        c.json(
+          errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`),
+          STATUS_OF_CODE.payload_too_large,
+        ),
     });
   // Browsers call /v1/* (CORS, small bodies); Stripe calls the webhook (no Origin, larger events).
   const isWebhook = (path: string) => path === '/v1/stripe/webhook';
@@ -129,22 +133,28 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), 404));
+  app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), STATUS_OF_CODE.not_found));
   app.onError((error, c) => {
     const log = c.get('logger') ?? logger;
-    if (error instanceof ApiError) {
-      if (error.status >= 500) log.error(error.message, { code: error.code, error: error.cause ?? error });
-      return c.json(errorBody(error.code, error.message), error.status, error.headers);
-    }
     if (error instanceof LedgerUnavailableError) {
       log.error('database unavailable', { error });
       return c.json(
         errorBody('database_unavailable', 'The database is not reachable right now. Please try again.'),
-        503,
+        STATUS_OF_CODE.database_unavailable,
       );
     }
+    if (error instanceof CreditTopupError) {
+      const status = STATUS_OF_CODE[error.code];
+      // Refusals of a request are the client's business; failures on our side (or Stripe's) are logged.
+      if (status >= 500) log.error(error.message, { code: error.code, error: error.cause ?? error });
+      const headers = error instanceof ApiError ? error.headers : {};
+      return c.json(errorBody(error.code, error.message), status, headers);
+    }
     log.error('unhandled error', { error });
-    return c.json(errorBody('internal_error', 'Something went wrong on our side.'), 500);
+    return c.json(
+      errorBody('internal_error', 'Something went wrong on our side.'),
+      STATUS_OF_CODE.internal_error,
+    );
   });
   return app;
 }

@@ -1,9 +1,10 @@
 // Reads and validates the environment once, at start. Every problem is reported at once, each naming
 // its variable; values of secrets are never echoed.
 
+import type { StripeMode } from '../contract/credit-topup-api.ts';
 import type { LedgerConfig } from './ledger/open-credit-store.ts';
 
-export type StripeMode = 'live' | 'test' | 'sandbox';
+export type { StripeMode };
 
 export interface StripeSettings {
   secretKey: string;

@@ -6,7 +6,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createAppFromConfig } from './app-from-config.ts';
 import type { ServerConfig } from './config.ts';
-import { errorBody } from './http/api-error.ts';
+import { errorBody, STATUS_OF_CODE } from './http/api-error.ts';
 import { createJsonLogger, type Logger } from './http/logger.ts';
 import { type OpenedCreditStore, openCreditStore } from './ledger/open-credit-store.ts';
 
@@ -36,7 +36,7 @@ export async function startNodeServer(
     const root = new Hono();
     for (const { path, routes } of extra) root.route(path, routes);
     root.route('/', app);
-    root.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), 404));
+    root.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), STATUS_OF_CODE.not_found));
     fetch = root.fetch;
   }
 

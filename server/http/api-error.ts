@@ -1,42 +1,43 @@
-// Every error a client can see: a stable `code`, a human `message`, a fitting status.
-// `{ "error": { "code": "unknown_package", "message": "…" } }`
+// Errors as HTTP answers: `{ "error": { "code": "unknown_package", "message": "…" } }` with the status
+// that belongs to the code. One table decides every status, so a new code cannot go out without one.
 
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ApiErrorCode, ApiErrorResponse } from '../../contract/credit-topup-api.ts';
+import { CreditTopupError } from '../errors.ts';
 
-export type ApiErrorCode =
-  | 'unauthorized'
-  | 'no_tenant'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'invalid_json'
-  | 'invalid_request'
-  | 'unknown_package'
-  | 'invalid_idempotency_key'
-  | 'idempotency_key_reused'
-  | 'checkout_session_closed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'origin_not_allowed'
-  | 'rate_limited'
-  | 'signature_invalid'
-  | 'stripe_unavailable'
-  | 'stripe_error'
-  | 'database_unavailable'
-  | 'internal_error';
+export const STATUS_OF_CODE: Record<ApiErrorCode, ContentfulStatusCode> = {
+  invalid_json: 400,
+  invalid_request: 400,
+  unknown_package: 400,
+  invalid_idempotency_key: 400,
+  signature_invalid: 400,
+  unauthorized: 401,
+  no_tenant: 403,
+  origin_not_allowed: 403,
+  not_found: 404,
+  idempotency_key_reused: 409,
+  checkout_session_closed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  stripe_unavailable: 502,
+  stripe_error: 502,
+  database_unavailable: 503,
+};
 
-export class ApiError extends Error {
+/** A failure of the request itself (auth, headers, body), with the HTTP headers that explain it. */
+export class ApiError extends CreditTopupError {
   override readonly name = 'ApiError';
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly code: ApiErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
-    options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message);
   }
 }
 
-export function errorBody(code: ApiErrorCode, message: string) {
+export function errorBody(code: ApiErrorCode, message: string): ApiErrorResponse {
   return { error: { code, message } };
 }

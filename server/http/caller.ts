@@ -3,6 +3,7 @@
 
 import type { MiddlewareHandler } from 'hono';
 import { type AccessTokenVerifier, InvalidAccessTokenError } from '../auth/access-token-verifier.ts';
+import { noTenant } from '../errors.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
@@ -31,16 +32,13 @@ export function requireCaller(verifier: AccessTokenVerifier, store: CreditStore)
   };
 }
 
-export const noTenant = () =>
-  new ApiError(403, 'no_tenant', 'Your account is not a member of an active organisation.');
-
 async function verifiedUserId(
   verifier: AccessTokenVerifier,
   authorization: string | undefined,
 ): Promise<string> {
   const token = BEARER.exec(authorization ?? '')?.[1];
   if (!token) {
-    throw new ApiError(401, 'unauthorized', 'Sign in to continue: the request carries no access token.', {
+    throw new ApiError('unauthorized', 'Sign in to continue: the request carries no access token.', {
       'WWW-Authenticate': 'Bearer',
     });
   }
@@ -48,13 +46,8 @@ async function verifiedUserId(
     return (await verifier.verify(token)).userId;
   } catch (error) {
     if (!(error instanceof InvalidAccessTokenError)) throw error;
-    throw new ApiError(
-      401,
-      'unauthorized',
-      'Your session has expired or is not valid. Please sign in again.',
-      {
-        'WWW-Authenticate': 'Bearer error="invalid_token"',
-      },
-    );
+    throw new ApiError('unauthorized', 'Your session has expired or is not valid. Please sign in again.', {
+      'WWW-Authenticate': 'Bearer error="invalid_token"',
+    });
   }
 }

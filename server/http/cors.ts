@@ -12,7 +12,7 @@ export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHan
     const origin = c.req.header('origin');
     if (!origin) return next();
     if (!allowed.has(origin)) {
-      throw new ApiError(403, 'origin_not_allowed', 'This page is not allowed to use the credit top-up API.');
+      throw new ApiError('origin_not_allowed', 'This page is not allowed to use the credit top-up API.');
     }
     if (c.req.method === 'OPTIONS') {
       return new Response(null, {

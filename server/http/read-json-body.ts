@@ -5,16 +5,16 @@ import { ApiError } from './api-error.ts';
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const contentType = c.req.header('content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json.');
+    throw new ApiError('unsupported_media_type', 'Send the request body as application/json.');
   }
   let body: unknown;
   try {
     body = JSON.parse(await c.req.text());
   } catch {
-    throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+    throw new ApiError('invalid_json', 'The request body is not valid JSON.');
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError(400, 'invalid_request', 'The request body must be a JSON object.');
+    throw new ApiError('invalid_request', 'The request body must be a JSON object.');
   }
   return body as Record<string, unknown>;
 }

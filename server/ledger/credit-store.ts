@@ -2,14 +2,9 @@
 // crediting exactly-once live in SQL (supabase/migrations/0003_credit_purchases.sql); adapters only carry
 // the calls, so the postgres and the supabase adapter cannot drift apart in behaviour.
 
-export type PurchaseStatus =
-  | 'pending'
-  | 'credited'
-  | 'failed'
-  | 'expired'
-  | 'refunded'
-  | 'partially_refunded'
-  | 'disputed';
+import type { PurchaseStatus } from '../../contract/credit-topup-api.ts';
+
+export type { PurchaseStatus };
 
 export interface Purchase {
   id: string;

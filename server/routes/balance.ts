@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import type { BalanceResponse } from '../../contract/credit-topup-api.ts';
+import { noTenant } from '../errors.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { noTenant } from '../http/caller.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 
 export function balanceRoutes(store: CreditStore, requireUser: MiddlewareHandler<AppEnv>) {
@@ -12,6 +13,6 @@ export function balanceRoutes(store: CreditStore, requireUser: MiddlewareHandler
       balance_credits: balance.balanceCredits,
       reserved_credits: balance.reservedCredits,
       available_credits: balance.availableCredits,
-    });
+    } satisfies BalanceResponse);
   });
 }

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
+import type { PackageListResponse } from '../../contract/credit-topup-api.ts';
 import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
 import type { AppEnv } from '../http/app-env.ts';
 
 export function packageRoutes() {
-  const body = {
+  const body: PackageListResponse = {
     currency: CREDIT_CURRENCY,
     packages: creditPackages.map((creditPackage) => ({
       id: creditPackage.id,

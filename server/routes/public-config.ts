@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
+import type { PublicConfigResponse, StripeMode } from '../../contract/credit-topup-api.ts';
 import { CREDIT_CURRENCY } from '../../credit-packages.ts';
-import type { StripeMode } from '../config.ts';
 import type { AppEnv } from '../http/app-env.ts';
 
 export interface PublicConfig {
@@ -11,7 +11,7 @@ export interface PublicConfig {
 }
 
 export function publicConfigRoutes(config: PublicConfig) {
-  const body = {
+  const body: PublicConfigResponse = {
     publishable_key: config.publishableKey,
     currency: CREDIT_CURRENCY,
     stripe_mode: config.stripeMode,

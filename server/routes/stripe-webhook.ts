@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import type Stripe from 'stripe';
+import type { StripeWebhookResponse } from '../../contract/credit-topup-api.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
-import { applyStripeEvent } from '../stripe/apply-stripe-event.ts';
+import { applyStripeEvent } from '../purchases/apply-stripe-event.ts';
 import { verifyWebhookEvent } from '../stripe/verify-webhook.ts';
 
 export interface StripeWebhookDeps {
@@ -25,7 +26,6 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
     );
     if (!event) {
       throw new ApiError(
-        400,
         'signature_invalid',
         'The Stripe-Signature header is missing, stale or does not match the body.',
       );
@@ -38,6 +38,6 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
       outcome,
       purchase_id: purchaseId,
     });
-    return c.json({ received: true });
+    return c.json({ received: true } satisfies StripeWebhookResponse);
   });
 }

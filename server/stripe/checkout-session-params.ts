@@ -2,10 +2,9 @@
 // the tenant and the purchase come from our records, never from the browser.
 
 import type Stripe from 'stripe';
+import type { CheckoutLocale, ReturnSessionParameter } from '../../contract/credit-topup-api.ts';
 import type { CreditPackage } from '../../credit-packages.ts';
 import type { Purchase } from '../ledger/credit-store.ts';
-
-export type CheckoutLocale = 'de' | 'en';
 
 export interface CheckoutOptions {
   returnUrl: string;
@@ -18,7 +17,7 @@ export interface CheckoutOptions {
 export const CHECKOUT_SESSION_LIFETIME_S = 30 * 60;
 
 /** The query parameter the return URL carries; the element resumes from it. */
-export const RETURN_SESSION_PARAMETER = 'credit_topup_session';
+export const RETURN_SESSION_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
 export function checkoutSessionParams(input: {
   purchase: Purchase;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
 import { creditPackages } from '../../credit-packages.ts';
-import { reconcileCheckoutSessions } from '../../server/stripe/reconcile.ts';
+import { reconcileCheckoutSessions } from '../../server/purchases/reconcile.ts';
 import { assertNoSecrets, report, size } from '../support/reliability.ts';
 import { startCheckout, startTestServer } from '../support/server-harness.ts';
 import { ledgerInvariants } from '../support/tenants.ts';

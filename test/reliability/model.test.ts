@@ -10,7 +10,7 @@ import type Stripe from 'stripe';
 import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
-import { applyStripeEvent } from '../../server/stripe/apply-stripe-event.ts';
+import { applyStripeEvent } from '../../server/purchases/apply-stripe-event.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import {

@@ -4,6 +4,7 @@
 
 import type Stripe from 'stripe';
 import type { CreditStore, LedgerResult, StripeEventRef } from '../ledger/credit-store.ts';
+import { callStripe } from '../stripe/call-stripe.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
 
 export interface EventOutcome {
@@ -79,7 +80,8 @@ export async function applyStripeEvent(
         // Older disputes name only the charge; the charge names the payment intent.
         const chargeId = idOf(dispute.charge);
         if (!chargeId) return { outcome: 'not_ours' };
-        paymentIntentId = idOf((await deps.stripe.charges.retrieve(chargeId)).payment_intent);
+        const charge = await callStripe(() => deps.stripe.charges.retrieve(chargeId));
+        paymentIntentId = idOf(charge.payment_intent);
       }
       return applyToCharge(deps, paymentIntentId, dispute.metadata, (purchaseId) =>
         store.applyDispute({
@@ -110,7 +112,7 @@ async function applyToCharge(
   if (first.ok || first.code !== 'unknown_purchase' || fromMetadata || !paymentIntentId) {
     return describe(first, () => 'applied');
   }
-  const paymentIntent = await deps.stripe.paymentIntents.retrieve(paymentIntentId);
+  const paymentIntent = await callStripe(() => deps.stripe.paymentIntents.retrieve(paymentIntentId));
   const purchaseId = validPurchaseId(paymentIntent.metadata?.purchase_id);
   if (!purchaseId) return { outcome: 'not_ours' };
   return describe(await apply(purchaseId), () => 'applied');

@@ -53,11 +53,3 @@ export async function reconcileCheckoutSessions(
   }
   return rows;
 }
-
-/** "7d", "12h", "30m" or seconds → seconds; Stripe keeps sessions for 30 days. */
-export function parseSince(value: string): number {
-  const match = /^(\d+)([dhm]?)$/.exec(value.trim());
-  if (!match) throw new Error(`--since takes a duration like 7d, 12h or 30m, not ${value}`);
-  const amount = Number(match[1]);
-  return amount * ({ d: 86400, h: 3600, m: 60, '': 1 } as Record<string, number>)[match[2]!]!;
-}

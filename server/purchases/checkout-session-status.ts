@@ -1,0 +1,64 @@
+// What the buyer's page asks after paying (and after coming back from a payment method's own page): is
+// the session paid, and are the credits there? A paid session the webhook has not credited yet is
+// credited here, through the same exactly-once function as the webhook, as Stripe advises.
+
+import type Stripe from 'stripe';
+import type { CheckoutPaymentStatus, CheckoutSessionState } from '../../contract/credit-topup-api.ts';
+import { CreditTopupError } from '../errors.ts';
+import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
+import { callStripe } from '../stripe/call-stripe.ts';
+import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
+
+const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
+
+export interface CheckoutSessionStatus {
+  purchase: Purchase;
+  status: CheckoutSessionState;
+  paymentStatus: CheckoutPaymentStatus;
+  /** The tenant's available credits after any crediting this look-up did. */
+  availableCredits: number;
+}
+
+export async function checkoutSessionStatus(
+  deps: { store: CreditStore; stripe: Stripe },
+  input: { tenantId: string; sessionId: string },
+): Promise<CheckoutSessionStatus> {
+  const { store, stripe } = deps;
+  // Another tenant's session is answered exactly like one that does not exist.
+  let purchase = SESSION_ID.test(input.sessionId)
+    ? await store.findPurchaseBySession(input.tenantId, input.sessionId)
+    : null;
+  if (!purchase) throw new CreditTopupError('not_found', 'No such checkout session.');
+
+  let status: CheckoutSessionState = 'complete';
+  let paymentStatus: CheckoutPaymentStatus = 'paid';
+  // Credited once means paid and complete for good: Stripe need not be asked again.
+  if (purchase.creditedCredits === 0) {
+    const session = await callStripe(() => stripe.checkout.sessions.retrieve(input.sessionId));
+    status = knownState(session.status);
+    paymentStatus = knownPaymentStatus(session.payment_status);
+    if (isSessionPaid(session)) {
+      const result = await fulfilCheckoutSession(store, session);
+      if (result.ok) purchase = result.purchase;
+      else if (result.purchase) purchase = result.purchase;
+    }
+  }
+  const balance = await store.getBalance(input.tenantId);
+  return {
+    purchase,
+    status,
+    paymentStatus,
+    availableCredits: balance.availableCredits,
+  };
+}
+
+// Stripe's types leave room for values added later. One we do not know is read the cautious way: not
+// paid, and not finished either way, so the buyer's page keeps watching instead of giving up.
+function knownState(status: string | null): CheckoutSessionState {
+  if (status === null) return 'open';
+  return status === 'open' || status === 'expired' ? status : 'complete';
+}
+
+function knownPaymentStatus(status: string): CheckoutPaymentStatus {
+  return status === 'paid' || status === 'no_payment_required' ? status : 'unpaid';
+}
