@@ -1,5 +1,6 @@
-// createApp(deps): the whole HTTP interface wired to injected dependencies, no globals, so tests call it
-// with a real store and a Stripe client pointed at the sandbox, and Node and Deno serve the same value.
+// createApp(deps): the whole HTTP interface wired to injected dependencies, no globals. It is a value:
+// Node and Deno serve the same one, and tests call it in-process with app.request() or on a port. Every
+// entry point builds it from a configuration through createAppFromConfig.
 
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -22,7 +23,7 @@ import { packageRoutes } from './routes/packages.ts';
 import { publicConfigRoutes } from './routes/public-config.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import type { CheckoutOptions } from './stripe/checkout-session-params.ts';
-import { createPackagePrices, type PackagePrices } from './stripe/package-prices.ts';
+import { createPackagePrices } from './stripe/package-prices.ts';
 
 export interface AppDeps {
   store: CreditStore;
@@ -39,8 +40,6 @@ export interface AppDeps {
   checkout: CheckoutOptions;
   allowedOrigins: readonly string[];
   checkoutRateLimit: { requests: number; perSeconds: number };
-  prices?: PackagePrices;
-  now?: () => number;
 }
 
 const API_BODY_LIMIT = 16 * 1024;
@@ -49,10 +48,10 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function createApp(deps: AppDeps) {
   const { store, stripe, logger } = deps;
-  const now = deps.now ?? Date.now;
-  const prices =
-    deps.prices ??
-    createPackagePrices(stripe, { onError: (error) => logger.warn('stripe prices unavailable', { error }) });
+  const now = Date.now;
+  const prices = createPackagePrices(stripe, {
+    onError: (error) => logger.warn('stripe prices unavailable', { error }),
+  });
   const caller = requireCaller(deps.verifier, store);
   const user = requireUser(deps.verifier);
   const app = new Hono<AppEnv>();

@@ -85,12 +85,13 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
 
   const databaseUrl = value('DATABASE_URL');
   const maxConnections = integer('DATABASE_POOL_MAX', 10, 1, 500);
+  const callTimeoutMs = integer('DATABASE_CALL_TIMEOUT_MS', 15_000, 100, 120_000);
   const supabaseUrl = url('SUPABASE_URL', value('SUPABASE_URL'));
   const serviceRoleKey = value('SUPABASE_SERVICE_ROLE_KEY');
   let ledger: LedgerConfig;
   if (databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// URL');
-    ledger = { kind: 'postgres', databaseUrl, maxConnections };
+    ledger = { kind: 'postgres', databaseUrl, maxConnections, callTimeoutMs };
   } else if (supabaseUrl) {
     if (!serviceRoleKey)
       problems.push('SUPABASE_SERVICE_ROLE_KEY is required with SUPABASE_URL (or set DATABASE_URL)');
@@ -101,6 +102,7 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
       dataDir: defaults.embeddedDataDir,
       port: defaults.embeddedPort,
       maxConnections,
+      callTimeoutMs,
     };
   }
 

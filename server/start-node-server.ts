@@ -1,14 +1,13 @@
 // Builds the dependencies from a validated configuration and serves the app on Node. Used by
 // `npm start` (server/main.ts), the demo and the tests that need a real port.
 
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createAppFromConfig } from './app-from-config.ts';
 import type { ServerConfig } from './config.ts';
 import { errorBody, STATUS_OF_CODE } from './http/api-error.ts';
 import { createJsonLogger, type Logger } from './http/logger.ts';
 import { type OpenedCreditStore, openCreditStore } from './ledger/open-credit-store.ts';
+import { listenOnNode, type NodeListener } from './node-listener.ts';
 
 export interface RunningServer {
   url: string;
@@ -40,28 +39,19 @@ export async function startNodeServer(
     fetch = root.fetch;
   }
 
-  let server: ServerType;
+  let listener: NodeListener;
   try {
-    server = await new Promise<ServerType>((resolve, reject) => {
-      const started = serve({ fetch, port: config.port, hostname: options.hostname ?? '127.0.0.1' }, () =>
-        resolve(started),
-      );
-      started.once('error', reject);
-    });
+    listener = await listenOnNode(fetch, { port: config.port, hostname: options.hostname });
   } catch (error) {
     await ledger.close();
     throw new Error(`could not listen on port ${config.port}: ${(error as Error).message}`, { cause: error });
   }
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.hostname ?? '127.0.0.1'}:${port}`,
-    port,
+    url: listener.url,
+    port: listener.port,
     ledger,
     async close() {
-      await new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      await listener.close();
       await ledger.close();
     },
   };

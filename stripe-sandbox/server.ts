@@ -6,9 +6,8 @@
 //   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
 // It listens on loopback only.
 
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
+import { listenOnNode } from '../server/node-listener.ts';
 import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
 import type { PaymentMethodInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
@@ -298,13 +297,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   });
   app.get('/__sandbox/deliveries', (c) => c.json(webhooks.deliveries satisfies Delivery[]));
 
-  const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () =>
-      resolve(started),
-    );
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const listener = await listenOnNode(app.fetch, { port: options.port ?? 0 });
+  const { url } = listener;
 
   return {
     url,
@@ -324,10 +318,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       webhooks.close();
       account.close();
       for (const release of hangs) release();
-      await new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      await listener.close();
     },
   };
 }

@@ -3,13 +3,13 @@
 // default of `npm run demo` and `npm start`), migrated, behind the postgres adapter.
 
 import type { CreditStore } from './credit-store.ts';
-import { createPostgresCreditStore } from './postgres-credit-store.ts';
+import { createPostgresCreditStore, type PostgresCreditStoreOptions } from './postgres-credit-store.ts';
 import { createSupabaseCreditStore } from './supabase-credit-store.ts';
 
 export type LedgerConfig =
-  | { kind: 'postgres'; databaseUrl: string; maxConnections?: number }
+  | ({ kind: 'postgres'; databaseUrl: string } & PostgresCreditStoreOptions)
   | { kind: 'supabase'; supabaseUrl: string; serviceRoleKey: string }
-  | { kind: 'embedded'; dataDir: string; port: number; maxConnections?: number };
+  | ({ kind: 'embedded'; dataDir: string; port: number } & PostgresCreditStoreOptions);
 
 export interface OpenedCreditStore {
   store: CreditStore;
@@ -25,7 +25,7 @@ export async function openCreditStore(
 ): Promise<OpenedCreditStore> {
   switch (config.kind) {
     case 'postgres': {
-      const store = createPostgresCreditStore(config.databaseUrl, { maxConnections: config.maxConnections });
+      const store = createPostgresCreditStore(config.databaseUrl, config);
       return { store, kind: config.kind, databaseUrl: config.databaseUrl, close: () => store.close() };
     }
     case 'supabase': {
@@ -44,7 +44,7 @@ export async function openCreditStore(
         throw error;
       }
       log(`embedded PostgreSQL on 127.0.0.1:${database.port}, data in ${config.dataDir}`);
-      const store = createPostgresCreditStore(database.url, { maxConnections: config.maxConnections });
+      const store = createPostgresCreditStore(database.url, config);
       return {
         store,
         kind: config.kind,

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { startStripeSandbox } from '../../stripe-sandbox/server.ts';
-import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { type RunningChild, startChild } from '../support/child-processes.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
 import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
+import { testServerEnv } from '../support/test-server-env.ts';
 
 after(stopOwnTestCluster);
 
@@ -34,16 +34,12 @@ test('SIGKILL of the server during webhook processing loses and doubles nothing'
     const child = startChild(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       env: {
         PATH: process.env.PATH ?? '',
-        PORT: String(port),
         HOST: '127.0.0.1',
-        DATABASE_URL: database.url,
-        SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
-        STRIPE_SECRET_KEY: sandbox.secretKey,
-        STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
-        STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret,
-        STRIPE_API_BASE: sandbox.url,
-        PUBLIC_RETURN_URL: 'https://portal.example.test/',
-        CHECKOUT_RATE_LIMIT: '10000',
+        ...testServerEnv({
+          databaseUrl: database.url,
+          sandbox,
+          env: { PORT: String(port), CHECKOUT_RATE_LIMIT: '10000' },
+        }),
       },
     });
     server = child;

@@ -3,14 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { type ServerType, serve } from '@hono/node-server';
 import postgres from 'postgres';
-import { createApp } from '../../server/app.ts';
-import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import {
   findFreePort,
@@ -18,13 +14,12 @@ import {
   startEmbeddedPostgres,
 } from '../../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../../server/ledger/migrations.ts';
-import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
-import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { startNodeServer } from '../../server/start-node-server.ts';
 import { startStripeSandbox } from '../../stripe-sandbox/server.ts';
-import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { assertNoSecrets, report, size, startCheckoutsOverHttp } from '../support/reliability.ts';
 import { eventually } from '../support/server-harness.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
+import { testServerConfig } from '../support/test-server-env.ts';
 
 test('a database restart under load: 5xx during the outage, then every payment credited once', async () => {
   const payments = size(30, 120);
@@ -35,41 +30,21 @@ test('a database restart under load: 5xx during the outage, then every payment c
   let cluster: RunningPostgres = await startEmbeddedPostgres(clusterOptions);
   await applyMigrations(cluster.url);
   const sql = postgres(cluster.url, { max: 2, onnotice: () => {} });
-  const store = createPostgresCreditStore(cluster.url, { callTimeoutMs: 3000 });
   const sandbox = await startStripeSandbox({
     webhookRetryBaseMs: 100,
     webhookMaxRetryDelayMs: 500,
     webhookMaxAttempts: 80,
   });
   const logs: string[] = [];
-  const app = createApp({
-    store,
-    stripe: createStripeClient({
-      secretKey: sandbox.secretKey,
-      apiBase: new URL(sandbox.url),
-      timeoutMs: 3000,
-      maxNetworkRetries: 1,
+  const server = await startNodeServer(
+    testServerConfig({
+      databaseUrl: cluster.url,
+      sandbox,
+      env: { DATABASE_CALL_TIMEOUT_MS: '3000', STRIPE_TIMEOUT_MS: '3000', CHECKOUT_RATE_LIMIT: '10000' },
     }),
-    verifier: createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET }),
-    logger: createJsonLogger((line) => logs.push(line)),
-    stripeSettings: {
-      publishableKey: sandbox.publishableKey,
-      mode: 'sandbox',
-      webhookSecrets: [sandbox.webhookSecret],
-    },
-    checkout: {
-      returnUrl: 'https://portal.example.test/',
-      invoiceCreation: false,
-      allowPromotionCodes: false,
-      automaticTax: false,
-    },
-    allowedOrigins: [],
-    checkoutRateLimit: { requests: 10000, perSeconds: 60 },
-  });
-  const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    { logger: createJsonLogger((line) => logs.push(line)) },
+  );
+  const { url } = server;
   sandbox.setWebhookUrl(`${url}/v1/stripe/webhook`);
 
   try {
@@ -129,12 +104,8 @@ test('a database restart under load: 5xx during the outage, then every payment c
       invariant_checks: tenants.length,
     });
   } finally {
-    await new Promise<void>((resolve) => {
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      server.close(() => resolve());
-    });
+    await server.close();
     await sandbox.close();
-    await store.close();
     await cluster.stop();
     await rm(dir, { recursive: true, force: true });
   }

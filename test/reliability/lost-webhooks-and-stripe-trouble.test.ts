@@ -92,7 +92,10 @@ test('lost webhooks: reconcile credits exactly the payments whose news never arr
 test('Stripe trouble on session creation: 500s, slow answers and hangs give 502 in bounded time and block no retry', async () => {
   const attempts = size(12, 60);
   const timeoutMs = 300;
-  const server = await startTestServer({ deliverWebhooks: false, stripeTimeoutMs: timeoutMs });
+  const server = await startTestServer({
+    deliverWebhooks: false,
+    env: { STRIPE_TIMEOUT_MS: String(timeoutMs) },
+  });
   try {
     const customer = await server.newCustomer();
     let unavailable = 0;

@@ -216,7 +216,7 @@ describe('POST /v1/checkout-sessions', () => {
 
 describe('checkout with Stripe down or slow', () => {
   test('an unreachable Stripe → 502 stripe_unavailable; a hanging one → 502 within the configured timeout', async () => {
-    const server = await startTestServer({ deliverWebhooks: false, stripeTimeoutMs: 400 });
+    const server = await startTestServer({ deliverWebhooks: false, env: { STRIPE_TIMEOUT_MS: '400' } });
     try {
       const customer = await server.newCustomer();
       server.sandbox.injectFaults({ kind: 'hang' }, { kind: 'hang' });
@@ -249,7 +249,7 @@ describe('checkout with Stripe down or slow', () => {
   test('checkout creation is limited per user: 429 rate_limited with Retry-After', async () => {
     const server = await startTestServer({
       deliverWebhooks: false,
-      app: { checkoutRateLimit: { requests: 3, perSeconds: 60 } },
+      env: { CHECKOUT_RATE_LIMIT: '3', CHECKOUT_RATE_LIMIT_WINDOW_S: '60' },
     });
     try {
       const customer = await server.newCustomer();

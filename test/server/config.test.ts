@@ -5,7 +5,9 @@ import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
 import { startChild } from '../support/child-processes.ts';
+import { eventually } from '../support/server-harness.ts';
 import { createTestDatabase, stopOwnTestCluster } from '../support/test-database.ts';
+import { testServerEnv } from '../support/test-server-env.ts';
 
 after(stopOwnTestCluster);
 
@@ -113,22 +115,16 @@ describe('npm start (server/main.ts)', () => {
     const sandbox = await startStripeSandbox();
     const port = await findFreePort();
     const { stop, output } = runMain({
-      ...valid,
-      PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      STRIPE_SECRET_KEY: sandbox.secretKey,
-      STRIPE_PUBLISHABLE_KEY: sandbox.publishableKey,
-      STRIPE_WEBHOOK_SECRET: sandbox.webhookSecret,
-      STRIPE_API_BASE: sandbox.url,
+      ...testServerEnv({ databaseUrl: database.url, sandbox, env: { PORT: String(port) } }),
     });
     try {
-      let health: Response | null = null;
-      for (let attempt = 0; attempt < 100 && !health; attempt++) {
-        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null);
-        if (!health) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.equal(health?.status, 200, output());
+      const health = await eventually(
+        'the server answers',
+        () => fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null),
+        10_000,
+      );
+      assert.equal(health.status, 200, output());
       const config = (await (await fetch(`http://127.0.0.1:${port}/v1/config`)).json()) as {
         stripe_mode: string;
       };

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApp } from '../../server/app.ts';
-import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
+import { createAppFromConfig } from '../../server/app-from-config.ts';
 import { silentLogger } from '../../server/http/logger.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
-import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
-import { createStripeClient } from '../../server/stripe/stripe-client.ts';
-import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+import { openCreditStore } from '../../server/ledger/open-credit-store.ts';
 import { eventually, startTestServer, TEST_ORIGIN, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
+import { testServerConfig } from '../support/test-server-env.ts';
 
 after(stopOwnTestCluster);
 
@@ -120,31 +118,22 @@ describe('public endpoints', () => {
 });
 
 test('GET /readyz answers 503 when the database was never reachable', async () => {
-  const store = createPostgresCreditStore(`postgres://postgres:x@127.0.0.1:${await findFreePort()}/none`);
-  const app = createApp({
-    store,
-    stripe: createStripeClient({
+  const config = testServerConfig({
+    databaseUrl: `postgres://postgres:x@127.0.0.1:${await findFreePort()}/none`,
+    sandbox: {
       secretKey: 'sk_test_x',
-      apiBase: new URL('http://127.0.0.1:9'),
-      timeoutMs: 500,
-      maxNetworkRetries: 0,
-    }),
-    verifier: createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET }),
-    logger: silentLogger,
-    stripeSettings: { publishableKey: 'pk_test_x', mode: 'sandbox', webhookSecrets: ['whsec_x'] },
-    checkout: {
-      returnUrl: 'https://portal.example.test/',
-      invoiceCreation: false,
-      allowPromotionCodes: false,
-      automaticTax: false,
+      publishableKey: 'pk_test_x',
+      webhookSecret: 'whsec_x',
+      url: 'http://127.0.0.1:9',
     },
-    allowedOrigins: [],
-    checkoutRateLimit: { requests: 10, perSeconds: 60 },
   });
+  const ledger = await openCreditStore(config.ledger);
   try {
-    const response = await app.request('/readyz');
+    // In-process, no port: the app as a value.
+    const response = await createAppFromConfig(config, ledger.store, silentLogger).request('/readyz');
     assert.equal(response.status, 503);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'database_unavailable');
   } finally {
-    await store.close();
+    await ledger.close();
   }
 });

@@ -190,7 +190,7 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
   before(async () => {
     server = await startTestServer({
       deliverWebhooks: false,
-      webhookSecrets: [OLD_SECRET, 'whsec_credit_topup_sandbox_0000000000000000'],
+      env: { STRIPE_WEBHOOK_SECRET: `${OLD_SECRET},whsec_credit_topup_sandbox_0000000000000000` },
     });
   });
   after(() => server.close());

@@ -1,14 +1,12 @@
-// A real server for HTTP tests: the Hono app on a real port, a real PostgreSQL database (behind a TCP
-// proxy the test can cut), and the offline Stripe sandbox, which posts its webhooks to that port.
+// A real server for HTTP tests, built the way `npm start` builds it (readConfig → startNodeServer): the
+// Hono app on a real port, a real PostgreSQL database (behind a TCP proxy the test can cut), and the
+// offline Stripe sandbox, which posts its webhooks to that port.
 
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import type Stripe from 'stripe';
-import { type AppDeps, createApp } from '../../server/app.ts';
-import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
+import type { ServerConfig } from '../../server/config.ts';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
-import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
+import { startNodeServer } from '../../server/start-node-server.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import {
   type StripeSandbox,
@@ -16,19 +14,23 @@ import {
   startStripeSandbox,
 } from '../../stripe-sandbox/server.ts';
 import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
-import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
+import { accessToken } from './access-tokens.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 import { createTenant, type TestTenant } from './tenants.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
+import { testServerConfig } from './test-server-env.ts';
 import { until } from './until.ts';
 
-export const TEST_ORIGIN = 'https://portal.example.test';
+export { TEST_ORIGIN } from './test-server-env.ts';
 
 export interface TestServer {
   url: string;
+  config: ServerConfig;
   database: TestDatabase;
+  /** The server's own store. */
   store: CreditStore;
   sandbox: StripeSandbox;
+  /** A Stripe client configured like the server's. */
   stripe: Stripe;
   databaseProxy: TcpProxy;
   /** Every log line the server wrote. */
@@ -49,64 +51,36 @@ export async function startTestServer(
     sandbox?: StripeSandboxOptions;
     /** Deliver the sandbox's webhooks to the server (default) or keep them for the test to send. */
     deliverWebhooks?: boolean;
-    app?: Partial<AppDeps>;
-    webhookSecrets?: string[];
-    stripeTimeoutMs?: number;
+    /** Server environment to set differently (CHECKOUT_RATE_LIMIT, STRIPE_TIMEOUT_MS, …). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const databaseUrl = new URL(database.url);
   const databaseProxy = await startTcpProxy(Number(databaseUrl.port));
   databaseUrl.port = String(databaseProxy.port);
-  const store = createPostgresCreditStore(databaseUrl.toString(), {
-    maxConnections: 10,
-    callTimeoutMs: 2000,
-  });
   const sandbox = await startStripeSandbox({
     webhookRetryBaseMs: 100,
     asyncPaymentDelayMs: 300,
     ...options.sandbox,
   });
-  const stripe = createStripeClient({
-    secretKey: sandbox.secretKey,
-    apiBase: new URL(sandbox.url),
-    timeoutMs: options.stripeTimeoutMs ?? 3000,
-    maxNetworkRetries: 1,
+  const config = testServerConfig({
+    databaseUrl: databaseUrl.toString(),
+    sandbox,
+    env: { DATABASE_CALL_TIMEOUT_MS: '2000', STRIPE_TIMEOUT_MS: '3000', ...options.env },
   });
   const logs: string[] = [];
-  const app = createApp({
-    store,
-    stripe,
-    verifier: createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET }),
-    logger: createJsonLogger((line) => logs.push(line)),
-    stripeSettings: {
-      publishableKey: sandbox.publishableKey,
-      mode: 'sandbox',
-      webhookSecrets: options.webhookSecrets ?? [sandbox.webhookSecret],
-      stripeJsUrl: `${sandbox.url}/stripe-js-stand-in.js`,
-    },
-    checkout: {
-      returnUrl: `${TEST_ORIGIN}/kosten`,
-      invoiceCreation: false,
-      allowPromotionCodes: false,
-      automaticTax: false,
-    },
-    allowedOrigins: [TEST_ORIGIN],
-    checkoutRateLimit: { requests: 1000, perSeconds: 60 },
-    ...options.app,
-  });
-  const server: ServerType = await new Promise((resolve) => {
-    const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startNodeServer(config, { logger: createJsonLogger((line) => logs.push(line)) });
+  const { url } = server;
   if (options.deliverWebhooks !== false) sandbox.setWebhookUrl(`${url}/v1/stripe/webhook`);
 
   return {
     url,
+    config,
     database,
-    store,
+    store: server.ledger.store,
     sandbox,
-    stripe,
+    stripe: createStripeClient(config.stripe),
     databaseProxy,
     logs,
     async newCustomer() {
@@ -134,11 +108,7 @@ export async function startTestServer(
     },
     async close() {
       await sandbox.close();
-      await new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      });
-      await store.close();
+      await server.close();
       await databaseProxy.close();
       await database.drop();
     },

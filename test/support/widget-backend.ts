@@ -3,18 +3,15 @@
 // own origin under /__test/ (create a signed-in customer, read a balance, stop and start the API, drive
 // the sandbox). Nothing of our own code is stubbed.
 
-import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
 import { build } from 'esbuild';
-import { createApp } from '../../server/app.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
-import { createJsonLogger } from '../../server/http/logger.ts';
-import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
-import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import { silentLogger } from '../../server/http/logger.ts';
+import { type RunningServer, startNodeServer } from '../../server/start-node-server.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
+import { testServerConfig } from './test-server-env.ts';
 
 export interface WidgetBackend {
   apiBase: string;
@@ -37,54 +34,32 @@ interface KoaContext {
 export async function startWidgetBackend(allowedOrigins: string[]): Promise<WidgetBackend> {
   const database: TestDatabase = await createTestDatabase();
   const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 200, asyncPaymentDelayMs: 1500 });
-  const store = createPostgresCreditStore(database.url, { callTimeoutMs: 3000 });
   const verifier = createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET });
-  const app = createApp({
-    store,
-    stripe: createStripeClient({
-      secretKey: sandbox.secretKey,
-      apiBase: new URL(sandbox.url),
-      timeoutMs: 3000,
-      maxNetworkRetries: 1,
-    }),
-    verifier,
-    logger: createJsonLogger(() => {}),
-    stripeSettings: {
-      publishableKey: sandbox.publishableKey,
-      mode: 'sandbox',
-      webhookSecrets: [sandbox.webhookSecret],
-      stripeJsUrl: `${sandbox.url}/stripe-js-stand-in.js`,
+  let config = testServerConfig({
+    databaseUrl: database.url,
+    sandbox,
+    env: {
+      DATABASE_CALL_TIMEOUT_MS: '3000',
+      STRIPE_TIMEOUT_MS: '3000',
+      ALLOWED_ORIGINS: allowedOrigins.join(','),
+      PUBLIC_RETURN_URL: `${allowedOrigins[0]}/`,
     },
-    checkout: {
-      returnUrl: `${allowedOrigins[0]}/`,
-      invoiceCreation: false,
-      allowPromotionCodes: false,
-      automaticTax: false,
-    },
-    allowedOrigins,
-    checkoutRateLimit: { requests: 1000, perSeconds: 60 },
   });
 
-  let server: ServerType | null = null;
-  let port = 0;
+  // The API can be stopped and started again on the same port (outage tests).
+  let server: RunningServer | null = null;
   const startApi = async () => {
     if (server) return;
-    server = await new Promise<ServerType>((resolve) => {
-      const started = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, () => resolve(started));
-    });
-    port = (server.address() as AddressInfo).port;
+    server = await startNodeServer(config, { logger: silentLogger });
+    config = { ...config, port: server.port };
   };
   const stopApi = async () => {
     const running = server;
     server = null;
-    if (!running) return;
-    await new Promise<void>((resolve) => {
-      (running as { closeAllConnections?: () => void }).closeAllConnections?.();
-      running.close(() => resolve());
-    });
+    await running?.close();
   };
   await startApi();
-  const apiBase = `http://127.0.0.1:${port}`;
+  const apiBase = `http://127.0.0.1:${config.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
 
   const readJson = (context: KoaContext) =>
@@ -181,7 +156,6 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     async close() {
       await stopApi();
       await sandbox.close();
-      await store.close();
       await database.drop();
       await stopOwnTestCluster();
     },

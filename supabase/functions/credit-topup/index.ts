@@ -9,9 +9,7 @@ import { Hono } from 'hono';
 import { createAppFromConfig } from '../../../server/app-from-config.ts';
 import { ConfigError, readConfig, type ServerConfig } from '../../../server/config.ts';
 import { createJsonLogger } from '../../../server/http/logger.ts';
-import type { CreditStore } from '../../../server/ledger/credit-store.ts';
-import { createPostgresCreditStore } from '../../../server/ledger/postgres-credit-store.ts';
-import { createSupabaseCreditStore } from '../../../server/ledger/supabase-credit-store.ts';
+import { openCreditStore } from '../../../server/ledger/open-credit-store.ts';
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
@@ -27,6 +25,8 @@ const env = Deno.env.toObject();
 // CREDIT_TOPUP_JWT_SECRET (without it, tokens are verified with the project's JWKS).
 if (!env.SUPABASE_JWT_SECRET && env.CREDIT_TOPUP_JWT_SECRET)
   env.SUPABASE_JWT_SECRET = env.CREDIT_TOPUP_JWT_SECRET;
+// Many short-lived isolates share the database: each keeps few connections unless told otherwise.
+env.DATABASE_POOL_MAX ??= '3';
 
 let config: ServerConfig;
 try {
@@ -36,15 +36,13 @@ try {
   throw error;
 }
 
-let store: CreditStore;
-if (config.ledger.kind === 'postgres')
-  store = createPostgresCreditStore(config.ledger.databaseUrl, { maxConnections: 3 });
-else if (config.ledger.kind === 'supabase')
-  store = createSupabaseCreditStore(config.ledger.supabaseUrl, config.ledger.serviceRoleKey);
-else
+if (config.ledger.kind === 'embedded') {
   throw new Error(
     'on Deno set DATABASE_URL, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (no embedded database here)',
   );
+}
+// The same store-opening code as Node's server/main.ts.
+const { store } = await openCreditStore(config.ledger);
 
 const app = createAppFromConfig(config, store, createJsonLogger());
 
