@@ -523,6 +523,50 @@ export function defineLedgerScenarios(
       assert.equal(await balanceOf(database.sql, tenant.tenantId), 200);
     });
 
+    test('refunds and disputes pass the same guards: unknown purchase, another payment, a redelivered event', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant);
+      const refundOf = (input: Partial<Parameters<CreditStore['applyRefund']>[0]>) =>
+        store.applyRefund({
+          purchaseId: session.purchase.id,
+          paymentIntentId: session.paymentIntentId,
+          chargeAmountCents: 2500,
+          amountRefundedCents: 1250,
+          ...input,
+        });
+      const disputeOf = (input: Partial<Parameters<CreditStore['applyDispute']>[0]>) =>
+        store.applyDispute({
+          purchaseId: session.purchase.id,
+          paymentIntentId: session.paymentIntentId,
+          disputeId: 'dp_guard',
+          disputeAmountCents: 2500,
+          disputeStatus: 'needs_response',
+          ...input,
+        });
+      const nobody = { purchaseId: null, paymentIntentId: 'pi_nobody' };
+      assert.deepEqual(await refundOf(nobody), { ok: false, code: 'unknown_purchase' });
+      assert.deepEqual(await disputeOf(nobody), { ok: false, code: 'unknown_purchase' });
+      const stranger = { paymentIntentId: 'pi_someone_else' };
+      assert.deepEqual(await refundOf(stranger), { ok: false, code: 'payment_intent_mismatch' });
+      assert.deepEqual(await disputeOf(stranger), { ok: false, code: 'payment_intent_mismatch' });
+
+      const refundEvent = { eventId: `evt_${randomUUID()}`, eventType: 'charge.refunded' };
+      const firstRefund = await refundOf({ event: refundEvent });
+      assert.ok(firstRefund.ok && !firstRefund.duplicateEvent);
+      assert.equal(firstRefund.newBalance, 150);
+      const againRefund = await refundOf({ event: refundEvent, amountRefundedCents: 2500 });
+      assert.ok(againRefund.ok && againRefund.duplicateEvent, 'the same event is not applied twice');
+      assert.equal(againRefund.newBalance, 150);
+
+      const disputeEvent = { eventId: `evt_${randomUUID()}`, eventType: 'charge.dispute.created' };
+      const firstDispute = await disputeOf({ event: disputeEvent });
+      assert.ok(firstDispute.ok && !firstDispute.duplicateEvent);
+      const againDispute = await disputeOf({ event: disputeEvent, disputeStatus: 'lost' });
+      assert.ok(againDispute.ok && againDispute.duplicateEvent);
+      assert.equal(againDispute.purchase.disputeStatus, 'needs_response', 'the redelivery changed nothing');
+      await assertInvariants(tenant.tenantId);
+    });
+
     test('purchases are listed and found only within their tenant', async () => {
       const tenant = await createTenant(database.sql);
       const other = await createTenant(database.sql);
