@@ -1,5 +1,6 @@
 // `npm run build`: dist/credit-topup.js, one ES module with Lit included, usable from a plain
-// <script type="module">; Stripe's loader is a separate chunk fetched on first use of the dialog.
+// <script type="module">; the dialog (and Stripe's loader with it) is a chunk it fetches after its first
+// paint.
 
 import { defineConfig } from 'vite';
 import { collapseTemplateWhitespace } from './widget/build/collapse-template-whitespace.ts';
@@ -17,7 +18,13 @@ export default defineConfig({
       formats: ['es'],
       fileName: () => 'credit-topup.js',
     },
+    // dist/.vite/manifest.json: which chunks the entry imports statically (the first load, measured by
+    // npm run size) and which it loads later.
+    manifest: true,
     rollupOptions: {
+      // Code shared by the element and its lazily loaded dialog stays in the element's own file (one
+      // request for the first paint), instead of a third file both import.
+      preserveEntrySignatures: 'allow-extension',
       output: { chunkFileNames: 'chunks/[name]-[hash].js', minify: true },
     },
   },

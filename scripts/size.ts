@@ -1,8 +1,10 @@
-// `npm run size`: builds the element and checks what we ship against the budget: every JavaScript file
-// in dist/, minified and gzipped (level 9), summed. Stripe.js itself loads from Stripe and is not ours.
+// `npm run size`: builds the element and checks its first load against the budget: the entry file and
+// every chunk it imports statically (what a page downloads before the element can paint), minified and
+// gzipped (level 9), summed. Chunks loaded later (the dialog) are listed beside it. Stripe.js itself
+// loads from Stripe and is not ours.
 
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -10,35 +12,70 @@ import { gzipSync } from 'node:zlib';
 export const SIZE_BUDGET_BYTES = 12 * 1024;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+interface ManifestChunk {
+  file: string;
+  isEntry?: boolean;
+  imports?: string[];
+  dynamicImports?: string[];
+}
+
+export interface ShippedFile {
+  file: string;
+  minified: number;
+  gzipped: number;
+  /** Downloaded before the element's first paint. */
+  firstLoad: boolean;
+}
+
 export async function shippedJavaScript(dir = path.join(root, 'dist')) {
-  const files: { file: string; minified: number; gzipped: number }[] = [];
-  const walk = async (current: string) => {
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.name.endsWith('.js')) {
-        const content = await readFile(full);
-        files.push({
-          file: path.relative(root, full),
-          minified: content.length,
-          gzipped: gzipSync(content, { level: 9 }).length,
-        });
-      }
-    }
+  const manifest = JSON.parse(await readFile(path.join(dir, '.vite', 'manifest.json'), 'utf8')) as Record<
+    string,
+    ManifestChunk
+  >;
+  const firstLoad = new Set<string>();
+  const visit = (key: string) => {
+    if (firstLoad.has(key)) return;
+    firstLoad.add(key);
+    for (const imported of manifest[key]?.imports ?? []) visit(imported);
   };
-  await walk(dir);
-  return { files, total: files.reduce((sum, file) => sum + file.gzipped, 0) };
+  for (const [key, chunk] of Object.entries(manifest)) if (chunk.isEntry) visit(key);
+
+  const files: ShippedFile[] = [];
+  for (const [key, chunk] of Object.entries(manifest)) {
+    const content = await readFile(path.join(dir, chunk.file));
+    files.push({
+      file: path.relative(root, path.join(dir, chunk.file)),
+      minified: content.length,
+      gzipped: gzipSync(content, { level: 9 }).length,
+      firstLoad: firstLoad.has(key),
+    });
+  }
+  const sum = (list: ShippedFile[]) => list.reduce((total, file) => total + file.gzipped, 0);
+  return {
+    files,
+    firstLoad: sum(files.filter((file) => file.firstLoad)),
+    later: sum(files.filter((file) => !file.firstLoad)),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  if (!process.argv.includes('--no-build'))
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
-  const { files, total } = await shippedJavaScript();
-  for (const file of files)
-    console.log(`${file.file}: ${file.minified} B minified, ${file.gzipped} B min+gzip`);
-  const verdict = total <= SIZE_BUDGET_BYTES ? 'within' : 'OVER';
+  if (!process.argv.includes('--no-build')) {
+    // Lit's production build, whatever NODE_ENV the caller has (the tests run with NODE_ENV=test).
+    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+  }
+  const { files, firstLoad, later } = await shippedJavaScript();
+  for (const file of files) {
+    const when = file.firstLoad ? 'first load' : 'loaded later';
+    console.log(`${file.file}: ${file.minified} B minified, ${file.gzipped} B min+gzip (${when})`);
+  }
+  const verdict = firstLoad <= SIZE_BUDGET_BYTES ? 'within' : 'OVER';
+  console.log(`loaded later: ${later} B min+gzip`);
   console.log(
-    `total: ${total} B min+gzip (${(total / 1024).toFixed(2)} KB), ${verdict} the budget of ${SIZE_BUDGET_BYTES} B (12 KB)`,
+    `first load: ${firstLoad} B min+gzip (${(firstLoad / 1024).toFixed(2)} KB), ${verdict} the budget of ${SIZE_BUDGET_BYTES} B (12 KB)`,
   );
-  if (total > SIZE_BUDGET_BYTES) process.exitCode = 1;
+  if (firstLoad > SIZE_BUDGET_BYTES) process.exitCode = 1;
 }

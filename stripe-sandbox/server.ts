@@ -290,6 +290,11 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       throw new SandboxApiError(400, 'invalid_request_error', 'status must be won or lost');
     return c.json(account.disputes.close(c.req.param('id'), status));
   });
+  app.post('/__sandbox/faults', async (c) => {
+    const { faults: injected } = await json<{ faults?: SandboxFault[] }>(c);
+    faults.push(...(injected ?? []));
+    return c.json({ pending: faults.length });
+  });
   app.post('/__sandbox/events/:id/resend', (c) => {
     const event = account.events.find((candidate) => candidate.id === c.req.param('id'));
     if (!event) throw new SandboxApiError(404, 'invalid_request_error', 'No such event');

@@ -1,53 +1,22 @@
-// The only place that knows the server's URLs: typed calls, the bearer token, and errors turned into
-// `{ code, message }` (the server's stable codes; `network_error` when it cannot be reached).
+// The only place that knows the server's URLs: typed calls (the shapes are the HTTP contract's), the
+// bearer token, and failures turned into `{ code, message }` with the server's stable codes, or
+// `network_error` when the server cannot be reached.
 
-export interface CreditPackageView {
-  id: string;
-  name: string;
-  credits: number;
-  /** Cents. */
-  amount: number;
-}
-
-export interface PackageList {
-  currency: string;
-  packages: CreditPackageView[];
-}
-
-export interface PublicConfig {
-  publishable_key: string;
-  currency: string;
-  stripe_mode: 'live' | 'test' | 'sandbox';
-  stripe_js_url?: string;
-}
-
-export interface BalanceView {
-  tenant_id: string;
-  balance_credits: number;
-  reserved_credits: number;
-  available_credits: number;
-}
-
-export interface CreatedSession {
-  id: string;
-  client_secret: string;
-  expires_at: number;
-}
-
-export interface SessionState {
-  id: string;
-  status: 'open' | 'complete' | 'expired';
-  payment_status: 'paid' | 'unpaid' | 'no_payment_required';
-  package_id: string;
-  credits: number;
-  credited: boolean;
-  purchase_status: string;
-  balance: number;
-}
+import type {
+  ApiErrorResponse,
+  BalanceResponse,
+  CheckoutLocale,
+  CheckoutSessionStatusResponse,
+  CreateCheckoutSessionRequest,
+  CreateCheckoutSessionResponse,
+  PackageListResponse,
+  PublicConfigResponse,
+} from '../contract/credit-topup-api.ts';
+import type { WidgetErrorCode } from './i18n.ts';
 
 export class ApiError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: WidgetErrorCode,
     message: string,
   ) {
     super(message);
@@ -60,17 +29,17 @@ export class ApiClient {
     private readonly token: () => Promise<string | null>,
   ) {}
 
-  packages = () => this.call<PackageList>('GET', '/v1/packages');
-  config = () => this.call<PublicConfig>('GET', '/v1/config');
-  balance = () => this.call<BalanceView>('GET', '/v1/balance', true);
+  packages = () => this.call<PackageListResponse>('GET', '/v1/packages');
+  config = () => this.call<PublicConfigResponse>('GET', '/v1/config');
+  balance = () => this.call<BalanceResponse>('GET', '/v1/balance', true);
   session = (id: string) =>
-    this.call<SessionState>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
-  createSession = (packageId: string, locale: string, idempotencyKey: string) =>
-    this.call<CreatedSession>(
+    this.call<CheckoutSessionStatusResponse>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
+  createSession = (packageId: string, locale: CheckoutLocale, idempotencyKey: string) =>
+    this.call<CreateCheckoutSessionResponse>(
       'POST',
       '/v1/checkout-sessions',
       true,
-      { package_id: packageId, locale },
+      { package_id: packageId, locale } satisfies CreateCheckoutSessionRequest,
       idempotencyKey,
     );
 
@@ -101,7 +70,7 @@ export class ApiClient {
     }
     const json = await response.json().catch(() => null);
     if (!response.ok) {
-      const error = json?.error;
+      const error = (json as Partial<ApiErrorResponse> | null)?.error;
       throw new ApiError(error?.code ?? 'internal_error', error?.message ?? `HTTP ${response.status}`);
     }
     return json as T;

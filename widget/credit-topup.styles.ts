@@ -1,33 +1,156 @@
 import { css } from 'lit';
 
-// Theming: CSS custom properties (--credit-topup-accent, -font, -radius, -background, -color, -muted,
-// -border, -error) and ::part(balance | button | dialog | package | close | retry | error). Light and
-// dark follow the page's color-scheme through light-dark(); no animation when motion is reduced.
+// Theming goes through the public --credit-topup-* properties (documented on the element); inside, each
+// is read once into a private --_name, so a rule says what it means. Light and dark follow the page's
+// color-scheme through light-dark(); there is no animation when motion is reduced. The line breaks here
+// are collapsed by the build (widget/build/collapse-template-whitespace.ts).
 export const styles = css`
-:host{--a:var(--credit-topup-accent,light-dark(#4f46e5,#a5b4fc));--b:var(--credit-topup-background,light-dark(#fff,#1f2937));--f:var(--credit-topup-color,light-dark(#1f2937,#f9fafb));--m:var(--credit-topup-muted,light-dark(#4b5563,#d1d5db));--l:var(--credit-topup-border,light-dark(#d1d5db,#4b5563));--r:var(--credit-topup-radius,10px);color-scheme:light dark;display:block;font-family:var(--credit-topup-font,system-ui,sans-serif);color:var(--f)}
-.card,dialog{background:var(--b);color:var(--f);border:1px solid var(--l);border-radius:var(--r)}
-.card{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:12px;padding:16px}
-p{margin:0}
-.muted,small{color:var(--m)}
-.amount{font-size:1.75rem;font-weight:700}
-button{font:inherit;cursor:pointer;border-radius:6px;padding:10px 16px;border:1px solid var(--l);background:none;color:inherit}
-.primary{background:var(--a);color:var(--b);border-color:var(--a);font-weight:600}
-button:disabled{opacity:.5}
-:focus-visible{outline:3px solid var(--a);outline-offset:2px}
-dialog{width:min(520px,100vw - 72px);padding:20px}
-dialog::backdrop{background:#0008}
-header,.row{display:flex;justify-content:space-between;align-items:center;gap:8px;margin-bottom:12px}
-h2{margin:0;font-size:1.25rem;outline:none}
-ul{list-style:none;margin:12px 0 0;padding:0;display:grid;gap:10px}
-.package{width:100%;display:grid;grid-template-columns:1fr auto;gap:2px 12px;text-align:start;padding:14px}
-.package:hover,.package:focus-visible{border-color:var(--a)}
-.price{font-weight:700;grid-row:span 2;align-self:center}
-.skeleton{display:block;height:58px;border-radius:6px;background:#8884}
-.status{display:flex;align-items:center;gap:10px;padding:16px 0}
-.spinner{width:20px;height:20px;border:3px solid #8885;border-top-color:var(--a);border-radius:50%;animation:spin .8s linear infinite}
-[part~=error]{color:var(--credit-topup-error,light-dark(#b91c1c,#fca5a5));margin:8px 0}
-.success{font-size:1.1rem;font-weight:600}
-::slotted([slot=checkout]){display:block;min-height:360px}
-@keyframes spin{to{transform:rotate(1turn)}}
-@media (prefers-reduced-motion:reduce){.spinner{animation:none}}
+  :host {
+    --_accent: var(--credit-topup-accent, light-dark(#4f46e5, #a5b4fc));
+    --_on-accent: var(--credit-topup-on-accent, var(--_background));
+    --_background: var(--credit-topup-background, light-dark(#fff, #1f2937));
+    --_text: var(--credit-topup-color, light-dark(#1f2937, #f9fafb));
+    --_muted: var(--credit-topup-muted, light-dark(#4b5563, #d1d5db));
+    --_border: var(--credit-topup-border, light-dark(#d1d5db, #4b5563));
+    --_error: var(--credit-topup-error, light-dark(#b91c1c, #fca5a5));
+    --_radius: var(--credit-topup-radius, 10px);
+    color-scheme: light dark;
+    display: block;
+    font-family: var(--credit-topup-font, system-ui, sans-serif);
+    color: var(--_text);
+  }
+  .card,
+  dialog {
+    background: var(--_background);
+    color: var(--_text);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  .card {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: space-between;
+    gap: 12px;
+    padding: 16px;
+  }
+  p {
+    margin: 0;
+  }
+  .muted,
+  small {
+    color: var(--_muted);
+  }
+  .amount {
+    font-size: 1.75rem;
+    font-weight: 700;
+  }
+  button {
+    font: inherit;
+    cursor: pointer;
+    border-radius: 6px;
+    padding: 10px 16px;
+    border: 1px solid var(--_border);
+    background: none;
+    color: inherit;
+  }
+  .primary {
+    background: var(--_accent);
+    color: var(--_on-accent);
+    border-color: var(--_accent);
+    font-weight: 600;
+  }
+  button:disabled {
+    opacity: 0.5;
+  }
+  :focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  dialog {
+    width: min(520px, 100vw - 72px);
+    padding: 20px;
+  }
+  dialog::backdrop {
+    background: #0008;
+  }
+  header,
+  .row {
+    display: flex;
+    justify-content: space-between;
+    align-items: center;
+    gap: 8px;
+    margin-bottom: 12px;
+  }
+  h2 {
+    margin: 0;
+    font-size: 1.25rem;
+    outline: none;
+  }
+  ul {
+    list-style: none;
+    margin: 12px 0 0;
+    padding: 0;
+    display: grid;
+    gap: 10px;
+  }
+  .package {
+    width: 100%;
+    display: grid;
+    grid-template-columns: 1fr auto;
+    gap: 2px 12px;
+    text-align: start;
+    padding: 14px;
+  }
+  .package:hover,
+  .package:focus-visible {
+    border-color: var(--_accent);
+  }
+  .price {
+    font-weight: 700;
+    grid-row: span 2;
+    align-self: center;
+  }
+  .skeleton {
+    display: block;
+    height: 58px;
+    border-radius: 6px;
+    background: #8884;
+  }
+  .status {
+    display: flex;
+    align-items: center;
+    gap: 10px;
+    padding: 16px 0;
+  }
+  .spinner {
+    width: 20px;
+    height: 20px;
+    border: 3px solid #8885;
+    border-top-color: var(--_accent);
+    border-radius: 50%;
+    animation: spin 0.8s linear infinite;
+  }
+  [part~='error'] {
+    color: var(--_error);
+    margin: 8px 0;
+  }
+  .success {
+    font-size: 1.1rem;
+    font-weight: 600;
+  }
+  ::slotted([slot='checkout']) {
+    display: block;
+    min-height: 360px;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation: none;
+    }
+  }
 `;

@@ -1,48 +1,63 @@
-// <credit-topup>: the tenant's balance, the credit packages, and embedded Stripe Checkout in a dialog.
-// Inputs are properties/attributes; outputs are bubbling, composed events:
-//   credit-topup-completed { sessionId, packageId, credits, balance }
-//   credit-topup-balance   { balance }  on every change
-//   credit-topup-error     { code, message }
-// Stripe.js cannot mount inside a shadow root, so embedded Checkout goes into a light-DOM child that the
-// element owns (<div slot="checkout">), slotted into the dialog.
+// <credit-topup>: the tenant's balance and a button that buys credits with embedded Stripe Checkout in a
+// dialog. The first paint needs only this file (balance, button, errors); what happens inside the dialog
+// is purchase/purchase-flow.ts, loaded right after the first paint.
 
-import type { StripeEmbeddedCheckout } from '@stripe/stripe-js';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { ApiClient, ApiError, type CreditPackageView, type PackageList } from './api-client.ts';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import type { PackageListResponse, ReturnSessionParameter } from '../contract/credit-topup-api.ts';
+import { ApiClient, ApiError } from './api-client.ts';
+import {
+  AccessTokenController,
+  type AccessTokenSources,
+  type SupabaseAuthLike,
+} from './controllers/access-token-controller.ts';
 import { styles } from './credit-topup.styles.ts';
-import { formatCredits, formatMoney, type Locale, type Messages, messages, toLocale } from './i18n.ts';
-import { type EmbeddedCheckoutFactory, loadStripeFor } from './stripe-loader.ts';
+import { formatCredits, type Locale, type Messages, messages, toLocale } from './i18n.ts';
+import type { Problem, PurchaseFlow, PurchaseFlowContext } from './purchase/purchase-flow.ts';
 
-/** The query parameter Stripe's return URL carries (see server/stripe/checkout-session-params.ts). */
-export const RETURN_PARAMETER = 'credit_topup_session';
+export type { SupabaseAuthLike };
 
-/** The part of a SupabaseClient the element uses; supabase-js is a peer, never bundled. */
-export interface SupabaseAuthLike {
-  auth: {
-    getSession(): Promise<{ data: { session: { access_token: string } | null } }>;
-    onAuthStateChange(callback: (event: string) => void): { data: { subscription: { unsubscribe(): void } } };
-  };
-}
+// What the dialog shows for the moment its code is still on its way.
+const loadingPackages = html`<ul>
+  ${[1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)}
+</ul>`;
 
-// 'pending': paid, credits not there yet; 'debit': a direct debit that settles in days.
-type View =
-  | 'packages'
-  | 'creating'
-  | 'checkout'
-  | 'confirming'
-  | 'pending'
-  | 'debit'
-  | 'success'
-  | 'failed'
-  | 'error';
-interface Problem {
-  code: string;
-  message: string;
-}
+/** Every event of the element bubbles out of its shadow root into the page. */
+const topupEvent = (name: string, detail: unknown) =>
+  new CustomEvent(name, { detail, bubbles: true, composed: true });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The query parameter Stripe's return URL carries (server/stripe/checkout-session-params.ts sets it). */
+export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
-export class CreditTopup extends LitElement {
+/**
+ * Shows the tenant's available credits and buys more with embedded Stripe Checkout, in German or English.
+ *
+ * @summary Balance and "Credits aufladen" with embedded Stripe Checkout.
+ *
+ * @fires credit-topup-completed - A purchase was credited. detail: `{ sessionId, packageId, credits, balance }`
+ * @fires credit-topup-balance - The balance shown changed. detail: `{ balance }`
+ * @fires credit-topup-error - Something failed. detail: `{ code, message }`, `code` one of the server's error codes, `network_error`, `stripe_load_failed` or `payment_failed`
+ *
+ * @slot checkout - Filled by the element itself with Stripe's embedded Checkout (Stripe.js cannot mount inside a shadow root); do not slot anything here.
+ *
+ * @csspart balance - The card with the balance and the button.
+ * @csspart button - The "Buy credits" button.
+ * @csspart dialog - The purchase dialog.
+ * @csspart close - The dialog's close button.
+ * @csspart package - Each package's button.
+ * @csspart error - Every error message.
+ * @csspart retry - Every "Try again" button.
+ *
+ * @cssprop [--credit-topup-accent=light-dark(#4f46e5, #a5b4fc)] - Buttons, focus ring, spinner.
+ * @cssprop [--credit-topup-on-accent=the background] - Text on the accent colour.
+ * @cssprop [--credit-topup-background=light-dark(#fff, #1f2937)] - Card and dialog background.
+ * @cssprop [--credit-topup-color=light-dark(#1f2937, #f9fafb)] - Text.
+ * @cssprop [--credit-topup-muted=light-dark(#4b5563, #d1d5db)] - Secondary text.
+ * @cssprop [--credit-topup-border=light-dark(#d1d5db, #4b5563)] - Borders.
+ * @cssprop [--credit-topup-error=light-dark(#b91c1c, #fca5a5)] - Error messages.
+ * @cssprop [--credit-topup-radius=10px] - Corner radius of the card and the dialog.
+ * @cssprop [--credit-topup-font=system-ui, sans-serif] - Font family.
+ */
+export class CreditTopup extends LitElement implements AccessTokenSources {
   static override styles = styles;
   static override properties = {
     apiBase: { attribute: 'api-base' },
@@ -55,43 +70,38 @@ export class CreditTopup extends LitElement {
     _balanceProblem: { state: true },
     _packages: { state: true },
     _packagesProblem: { state: true },
-    _view: { state: true },
-    _problem: { state: true },
+    _flowProblem: { state: true },
     _signedOut: { state: true },
     _offline: { state: true },
-    _result: { state: true },
   };
 
-  /** Base URL of the credit-topup server, e.g. https://api.example.com */
+  /** URL of the credit-topup server, e.g. `https://credits.example.com`. */
   declare apiBase: string;
-  /** 'de' (default) or 'en'. */
+  /** `de` (default) or `en`. */
   declare locale: Locale;
-  /** Optional; otherwise taken from GET /v1/config. */
+  /** Stripe publishable key; optional, otherwise taken from the server's `GET /v1/config`. */
   declare publishableKey: string | undefined;
+  /** The signed-in user's Supabase access token. */
   declare accessToken: string | undefined;
+  /** Called for a fresh access token before every request; takes precedence over the others. */
   declare getAccessToken: (() => Promise<string | null | undefined>) | undefined;
+  /** A SupabaseClient: its session's token is used and its sign-in and sign-out are followed. */
   declare supabase: SupabaseAuthLike | undefined;
 
   // Unset state is undefined: no balance yet, no problem, not signed out.
   declare private _balance?: number;
   declare private _balanceProblem?: Problem;
-  declare private _packages?: PackageList;
+  declare private _packages?: PackageListResponse;
   declare private _packagesProblem?: Problem;
-  declare private _view: View;
-  declare private _problem?: Problem;
+  declare private _flowProblem?: Problem;
   declare private _signedOut?: boolean;
   declare private _offline?: boolean;
-  declare private _result?: { credits: number; balance: number };
 
+  readonly #auth = new AccessTokenController(this, () => void this.refresh());
   #client?: ApiClient;
-  #stripeLoad?: Promise<EmbeddedCheckoutFactory>;
-  #checkout?: StripeEmbeddedCheckout;
-  #mountPoint?: HTMLElement;
-  #chosen?: CreditPackageView;
-  #idempotencyKeys = new Map<string, string>();
-  #polling = 0;
+  #flow?: PurchaseFlow;
+  #flowLoad?: Promise<PurchaseFlow>;
   #balanceRequest = 0;
-  #authSubscription?: { unsubscribe(): void };
   readonly #onNetworkChange = () => {
     this._offline = !navigator.onLine;
     if (!this._offline) void this.refresh();
@@ -101,13 +111,11 @@ export class CreditTopup extends LitElement {
     super();
     this.apiBase = '';
     this.locale = 'de';
-    this._view = 'packages';
   }
 
   override connectedCallback() {
     super.connectedCallback();
     this._offline = !navigator.onLine;
-    if (this.supabase) this.#followAuth();
     addEventListener('online', this.#onNetworkChange);
     addEventListener('offline', this.#onNetworkChange);
   }
@@ -116,28 +124,13 @@ export class CreditTopup extends LitElement {
     super.disconnectedCallback();
     removeEventListener('online', this.#onNetworkChange);
     removeEventListener('offline', this.#onNetworkChange);
-    this.#authSubscription?.unsubscribe();
-    this.#destroyCheckout();
-    this.#polling++;
-  }
-
-  protected override updated(changed: PropertyValues<this>) {
-    if (changed.has('_view' as keyof CreditTopup) && this.#dialog.open) {
-      // Keyboard users land on the view's action, or on the title from where Tab leads on.
-      (
-        this.renderRoot.querySelector<HTMLElement>('dialog [autofocus]') ??
-        this.renderRoot.querySelector('h2')
-      )?.focus();
-    }
   }
 
   // Loading starts before rendering, so its first state changes join this update instead of forcing another.
   protected override willUpdate(changed: PropertyValues<this>) {
-    if (changed.has('supabase')) this.#followAuth();
     if (!this.apiBase) return;
     if (changed.has('apiBase')) {
-      this.#client = new ApiClient(this.apiBase, () => this.#token());
-      this.#stripeLoad = undefined;
+      this.#client = new ApiClient(this.apiBase, () => this.#auth.token());
       void this.#loadPackages();
       this.#resumeFromReturnUrl();
     }
@@ -150,18 +143,24 @@ export class CreditTopup extends LitElement {
     }
   }
 
+  protected override firstUpdated() {
+    // The dialog's code is fetched now, after the first paint, so that it is there when the button is used.
+    void this.#purchaseFlow().catch(() => {});
+  }
+
   /** Reloads the balance (and the packages, if they failed before). */
   async refresh(): Promise<void> {
-    if (!this.#client) return;
+    const client = this.#client;
+    if (!client) return;
     if (this._packagesProblem) void this.#loadPackages();
     const request = ++this.#balanceRequest;
-    if (!this.accessToken && !this.getAccessToken && !this.supabase) {
+    if (!this.#auth.configured) {
       this._signedOut = true;
       return;
     }
     this._balanceProblem = undefined;
     try {
-      const balance = await this.#client.balance();
+      const balance = await client.balance();
       if (request !== this.#balanceRequest) return;
       this._signedOut = false;
       this.#showBalance(balance.available_credits);
@@ -172,24 +171,10 @@ export class CreditTopup extends LitElement {
     }
   }
 
-  async #token(): Promise<string | null> {
-    if (this.getAccessToken) return (await this.getAccessToken()) ?? null;
-    if (this.supabase) return (await this.supabase.auth.getSession()).data.session?.access_token ?? null;
-    return this.accessToken ?? null;
-  }
-
-  #followAuth() {
-    this.#authSubscription?.unsubscribe();
-    this.#authSubscription = this.supabase?.auth.onAuthStateChange((event) => {
-      // The initial session is already read by the first refresh; token refreshes change nothing shown.
-      if (event !== 'INITIAL_SESSION' && event !== 'TOKEN_REFRESHED') void this.refresh();
-    }).data.subscription;
-  }
-
   async #loadPackages() {
     this._packagesProblem = undefined;
     try {
-      this._packages = await this.#client!.packages();
+      this._packages = await this.#client?.packages();
     } catch (error) {
       this._packagesProblem = this.#report(error);
     }
@@ -217,168 +202,65 @@ export class CreditTopup extends LitElement {
   }
 
   #emit(name: string, detail: unknown) {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+    this.dispatchEvent(topupEvent(name, detail));
   }
 
-  get #dialog() {
-    return this.renderRoot.querySelector('dialog')!;
+  get #dialog(): HTMLDialogElement | null {
+    return this.renderRoot.querySelector('dialog');
   }
 
-  async #openDialog(view: View = 'packages') {
-    if (!this.#dialog.open) {
-      this.#idempotencyKeys.clear();
-      this._view = view;
-      this._problem = undefined;
-      this.#dialog.showModal();
-    }
-    // Stripe.js loads with the first open, not with the page.
-    void this.#stripe().catch(() => {});
-  }
-
-  #closeDialog() {
-    this.#dialog.close();
-  }
-
-  #onDialogClose() {
-    // 'close' is dispatched as a task: the dialog may have been opened again since.
-    if (this.#dialog.open) return;
-    this.#destroyCheckout();
-    if (['creating', 'checkout', 'error', 'failed', 'success'].includes(this._view)) this._view = 'packages';
-  }
-
-  /** Stripe (or the sandbox's stand-in), loaded once; a failed load is tried again next time. */
-  #stripe() {
-    this.#stripeLoad ??= this.#client!.config().then((config) =>
-      loadStripeFor(config, this.publishableKey || config.publishable_key, this.locale).catch(() => {
-        throw new ApiError('stripe_load_failed', 'Stripe.js could not be loaded');
-      }),
+  /** The dialog's code, loaded once; a failed load (the network) is tried again next time. */
+  #purchaseFlow(): Promise<PurchaseFlow> {
+    this.#flowLoad ??= import('./purchase/purchase-flow.ts').then(
+      ({ PurchaseFlow }) => {
+        this.#flow = new PurchaseFlow(this, this.#flowContext());
+        this._flowProblem = undefined;
+        // The closed dialog gets its content now, so that it opens without a loading state.
+        this.requestUpdate();
+        return this.#flow;
+      },
+      (error: unknown) => {
+        this.#flowLoad = undefined;
+        throw new ApiError('network_error', String(error));
+      },
     );
-    this.#stripeLoad.catch(() => (this.#stripeLoad = undefined));
-    return this.#stripeLoad;
+    return this.#flowLoad;
   }
 
-  async #choose(creditPackage: CreditPackageView) {
-    if (this._view === 'creating') return;
-    this.#destroyCheckout();
-    this.#chosen = creditPackage;
-    this._view = 'creating';
-    this._problem = undefined;
-    // One key per package per opening of the dialog: a double click or a retry gets the same session.
-    let key = this.#idempotencyKeys.get(creditPackage.id);
-    if (!key) this.#idempotencyKeys.set(creditPackage.id, (key = crypto.randomUUID()));
+  #flowContext(): PurchaseFlowContext {
+    return {
+      client: () => this.#client as ApiClient,
+      locale: () => toLocale(this.locale),
+      publishableKey: () => this.publishableKey,
+      packages: () => this._packages,
+      packagesProblem: () => this._packagesProblem,
+      reloadPackages: () => void this.#loadPackages(),
+      showBalance: (balance) => this.#showBalance(balance),
+      report: (error) => this.#report(error),
+      emit: (name, detail) => this.#emit(name, detail),
+      dialog: () => this.#dialog as HTMLDialogElement,
+      renderProblem: (problem, retry) => this.#problem(messages(toLocale(this.locale)), problem, retry),
+      forgetReturnUrl: () => this.#forgetReturnUrl(),
+    };
+  }
+
+  /** Opens the dialog at once (its content follows as soon as its code is there). */
+  async #openDialog(resumeSessionId?: string) {
+    const dialog = this.#dialog;
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
     try {
-      const [session, stripe] = await Promise.all([
-        this.#client!.createSession(creditPackage.id, this.locale, key),
-        this.#stripe(),
-      ]);
-      const checkout = await stripe.createEmbeddedCheckoutPage({
-        fetchClientSecret: async () => session.client_secret,
-        onComplete: () => this.#paid(session.id),
-      });
-      if (this._view !== 'creating' || this.#chosen !== creditPackage || !this.#dialog.open) {
-        checkout.destroy();
-        return;
-      }
-      this.#checkout = checkout;
-      this._view = 'checkout';
-      await this.updateComplete;
-      this.#mountPoint = Object.assign(document.createElement('div'), { slot: 'checkout' });
-      this.append(this.#mountPoint);
-      checkout.mount(this.#mountPoint);
+      const flow = await this.#purchaseFlow();
+      if (resumeSessionId) flow.resume(resumeSessionId);
+      else flow.begin();
     } catch (error) {
-      this.#fail(error);
+      this._flowProblem = this.#report(error);
     }
-  }
-
-  #backToPackages() {
-    this.#destroyCheckout();
-    this._view = 'packages';
-  }
-
-  #destroyCheckout() {
-    this.#checkout?.destroy();
-    this.#checkout = undefined;
-    this.#mountPoint?.remove();
-    this.#mountPoint = undefined;
-  }
-
-  #fail(error: unknown) {
-    this.#destroyCheckout();
-    this._problem = this.#report(error);
-    this._view = 'error';
-  }
-
-  #retry() {
-    if (this.#chosen && this._problem?.code !== 'unauthorized') void this.#choose(this.#chosen);
-    else this._view = 'packages';
-  }
-
-  #paid(sessionId: string) {
-    this.#destroyCheckout();
-    this.#idempotencyKeys.clear();
-    this._view = 'confirming';
-    void this.#watch(sessionId);
   }
 
   #resumeFromReturnUrl() {
     const sessionId = new URL(location.href).searchParams.get(RETURN_PARAMETER);
-    if (!sessionId) return;
-    void this.updateComplete.then(() => {
-      void this.#openDialog('confirming');
-      void this.#watch(sessionId);
-    });
-  }
-
-  /** Polls the session with backoff until it is credited, failed or abandoned. */
-  async #watch(sessionId: string) {
-    const run = ++this.#polling;
-    const started = Date.now();
-    for (
-      let delay = 400;
-      run === this.#polling && Date.now() - started < 30 * 60_000;
-      delay = Math.min(delay * 1.5, this._view === 'debit' ? 10_000 : 2_000)
-    ) {
-      try {
-        const state = await this.#client!.session(sessionId);
-        if (run !== this.#polling) return;
-        this.#showBalance(state.balance);
-        if (state.credited) {
-          this._result = { credits: state.credits, balance: state.balance };
-          this._view = 'success';
-          this.#forgetReturnUrl();
-          this.#emit('credit-topup-completed', {
-            sessionId,
-            packageId: state.package_id,
-            credits: state.credits,
-            balance: state.balance,
-          });
-          return;
-        }
-        if (state.purchase_status === 'failed' || state.status === 'expired') {
-          this._view = 'failed';
-          this.#forgetReturnUrl();
-          this.#emit('credit-topup-error', { code: 'payment_failed', message: 'The payment failed.' });
-          return;
-        }
-        if (state.status === 'open') {
-          // Back from a payment method's page without paying: offer the packages again.
-          this._view = 'packages';
-          this.#forgetReturnUrl();
-          return;
-        }
-        // A direct debit settles in days; a paid session not credited after a while: say so, keep watching.
-        if (state.payment_status === 'unpaid') this._view = 'debit';
-        else if (Date.now() - started > 20_000) this._view = 'pending';
-      } catch (error) {
-        if (run !== this.#polling) return;
-        const problem = this.#report(error);
-        if (problem.code === 'unauthorized' || problem.code === 'not_found') {
-          this.#fail(error);
-          return;
-        }
-      }
-      await sleep(delay);
-    }
+    if (sessionId) void this.updateComplete.then(() => this.#openDialog(sessionId));
   }
 
   #forgetReturnUrl() {
@@ -388,96 +270,53 @@ export class CreditTopup extends LitElement {
     history.replaceState(history.state, '', url);
   }
 
+  readonly #onBuy = () => void this.#openDialog();
+
+  #onDialogClose() {
+    // 'close' is dispatched as a task: the dialog may have been opened again since.
+    if (!this.#dialog?.open) this.#flow?.closed();
+  }
+
   protected override render() {
     const locale = toLocale(this.locale);
     const t = messages(locale);
-    const balance = this._balance;
     return html`
       <section class="card" part="balance">
         <div aria-live="polite">
           <p class="label" id="balance-label">${t.balance}</p>
-          ${
-            this._signedOut
-              ? html`<p class="muted">${t.signedOut}</p>`
-              : this._balanceProblem
-                ? this.#problem(t, this._balanceProblem, () => this.refresh())
-                : balance === undefined
-                  ? html`<span class="skeleton" style="width:5em;height:2rem"></span>`
-                  : html`<p class="amount" aria-describedby="balance-label">${formatCredits(locale, balance)}</p>`
-          }
+          ${this.#balance(locale, t)}
         </div>
-        <button class="primary" part="button" ?disabled=${this._signedOut} @click=${() => this.#openDialog()}>${t.buy}</button>
+        <button class="primary" part="button" ?disabled=${this._signedOut} @click=${this.#onBuy}>${t.buy}</button>
       </section>
       ${this._offline ? html`<p part="error" role="alert">${t.offline}</p>` : nothing}
       <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#onDialogClose}>
         <header>
           <h2 id="dialog-title" tabindex="-1">${t.buy}</h2>
-          <button part="close" aria-label=${t.close} @click=${this.#closeDialog}>✕</button>
+          <button part="close" aria-label=${t.close} @click=${() => this.#dialog?.close()}>✕</button>
         </header>
-        ${this.#view(locale, t)}
+        ${
+          this._flowProblem
+            ? this.#problem(t, this._flowProblem, () => {
+                this.#dialog?.close();
+                void this.#openDialog();
+              })
+            : (this.#flow?.render() ?? loadingPackages)
+        }
       </dialog>
     `;
   }
 
-  #view(locale: Locale, t: Messages) {
-    const status = (text: string) =>
-      html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
-    const done = (text: string, role: 'status' | 'alert' = 'status', detail: unknown = nothing) =>
-      html`<p class=${role === 'status' ? 'success' : ''} part=${role === 'alert' ? 'error' : nothing} role=${role}>${text}</p>
-        ${detail}
-        <div class="row"><button class="primary" autofocus @click=${this.#closeDialog}>${t.done}</button></div>`;
-    switch (this._view) {
-      case 'creating':
-        return status(t.creating);
-      case 'checkout':
-        return html`<slot name="checkout"></slot>
-          <div class="row"><button @click=${this.#backToPackages}>${t.back}</button></div>`;
-      case 'confirming':
-        return status(t.confirming);
-      case 'pending':
-        return done(t.pending);
-      case 'debit':
-        return done(t.pendingDebit);
-      case 'success':
-        return done(
-          t.success(formatCredits(locale, this._result!.credits)),
-          'status',
-          html`<p class="muted">${t.newBalance(formatCredits(locale, this._result!.balance))}</p>`,
-        );
-      case 'failed':
-        return done(t.failed, 'alert');
-      case 'error':
-        return this.#problem(t, this._problem!, () => this.#retry());
-      default:
-        return this.#packageList(locale, t);
-    }
+  #balance(locale: Locale, t: Messages) {
+    if (this._signedOut) return html`<p class="muted">${t.signedOut}</p>`;
+    if (this._balanceProblem) return this.#problem(t, this._balanceProblem, () => this.refresh());
+    if (this._balance === undefined)
+      return html`<span class="skeleton" style="width:5em;height:2rem"></span>`;
+    return html`<p class="amount" aria-describedby="balance-label">${formatCredits(locale, this._balance)}</p>`;
   }
 
-  #packageList(locale: Locale, t: Messages) {
-    if (this._packagesProblem) return this.#problem(t, this._packagesProblem, () => this.#loadPackages());
-    const list = this._packages;
-    return html`<p class="muted">${t.choose}</p>
-      <ul>
-        ${
-          list
-            ? list.packages.map((creditPackage) => {
-                const price = formatMoney(locale, creditPackage.amount, list.currency);
-                const credits = formatCredits(locale, creditPackage.credits);
-                return html`<li>
-                <button class="package" part="package" @click=${() => this.#choose(creditPackage)}>
-                  <strong>${creditPackage.name}</strong>
-                  <span class="price">${price}</span>
-                  <small>${t.credits(credits)} · ${t.perCredit(formatMoney(locale, creditPackage.amount / creditPackage.credits, list.currency))}</small>
-                </button>
-              </li>`;
-              })
-            : [1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)
-        }
-      </ul>`;
-  }
-
-  #problem(t: Messages, problem: Problem, retry: () => unknown) {
-    return html`<p part="error" role="alert">${t.errors[problem.code] ?? problem.message}</p>
+  #problem(t: Messages, problem: Problem, retry: () => unknown): TemplateResult {
+    const text = t.errors[problem.code as keyof Messages['errors']] ?? problem.message;
+    return html`<p part="error" role="alert">${text}</p>
       <button part="retry" @click=${retry}>${t.retry}</button>`;
   }
 }

@@ -1,6 +1,17 @@
-// Every text of the element in German and English, and money with Intl.NumberFormat.
+// Every text of the element in German and English (formal "Sie"), and money with Intl.NumberFormat.
+// Error texts are keyed by every code the element can meet: the server's (the HTTP contract's) and its
+// own. A code without a German or an English text does not compile.
 
-export type Locale = 'de' | 'en';
+import type { ApiErrorCode, CheckoutLocale } from '../contract/credit-topup-api.ts';
+
+export type Locale = CheckoutLocale;
+
+/** The server's codes, and the element's own: no connection, Stripe.js not loaded, a failed payment. */
+export type WidgetErrorCode = ApiErrorCode | 'network_error' | 'stripe_load_failed' | 'payment_failed';
+
+// Requests the element itself builds wrongly, or that only Stripe sends: a reload is all a person can do.
+const deBadRequest = 'Die Anfrage war ungültig. Bitte laden Sie die Seite neu.';
+const enBadRequest = 'The request was not valid. Please reload the page.';
 
 const de = {
   balance: 'Verfügbare Credits',
@@ -17,7 +28,6 @@ const de = {
   pending: 'Zahlung eingegangen – die Credits werden in Kürze gutgeschrieben.',
   pendingDebit:
     'Lastschrift erteilt – die Credits werden gutgeschrieben, sobald die Zahlung eingegangen ist.',
-  failed: 'Die Zahlung ist fehlgeschlagen. Es wurden keine Credits gutgeschrieben.',
   done: 'Fertig',
   retry: 'Erneut versuchen',
   signedOut: 'Bitte melden Sie sich an, um Credits zu sehen und zu kaufen.',
@@ -26,17 +36,32 @@ const de = {
     network_error: 'Der Server ist nicht erreichbar. Bitte versuchen Sie es erneut.',
     unauthorized: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
     no_tenant: 'Ihr Konto gehört zu keiner aktiven Organisation.',
+    not_found: 'Diese Zahlung wurde nicht gefunden.',
+    unknown_package: 'Dieses Paket gibt es nicht mehr. Bitte wählen Sie ein anderes.',
+    idempotency_key_reused:
+      'Diese Zahlung wurde schon für ein anderes Paket begonnen. Bitte wählen Sie erneut.',
+    checkout_session_closed: 'Diese Zahlung ist bereits abgeschlossen oder abgelaufen.',
+    origin_not_allowed: 'Auf dieser Seite können keine Credits gekauft werden.',
     rate_limited: 'Zu viele Versuche. Bitte warten Sie einen Moment.',
     stripe_unavailable:
       'Der Zahlungsanbieter ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
-    database_unavailable: 'Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es erneut.',
-    checkout_session_closed: 'Diese Zahlung ist bereits abgeschlossen oder abgelaufen.',
+    stripe_error: 'Der Zahlungsanbieter hat die Anfrage abgelehnt. Bitte versuchen Sie es später erneut.',
     stripe_load_failed: 'Die Zahlungsseite konnte nicht geladen werden.',
+    database_unavailable: 'Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es erneut.',
+    payment_failed: 'Die Zahlung ist fehlgeschlagen. Es wurden keine Credits gutgeschrieben.',
     internal_error: 'Ein unerwarteter Fehler ist aufgetreten.',
-  } as Record<string, string | undefined>,
+    invalid_json: deBadRequest,
+    invalid_request: deBadRequest,
+    invalid_idempotency_key: deBadRequest,
+    payload_too_large: deBadRequest,
+    unsupported_media_type: deBadRequest,
+    signature_invalid: deBadRequest,
+  } satisfies Record<WidgetErrorCode, string>,
 };
 
-const en: typeof de = {
+export type Messages = typeof de;
+
+const en: Messages = {
   balance: 'Available credits',
   buy: 'Buy credits',
   close: 'Close',
@@ -50,19 +75,34 @@ const en: typeof de = {
   newBalance: (balance) => `New balance: ${balance} credits`,
   pending: 'Payment received – your credits arrive shortly.',
   pendingDebit: 'Direct debit authorised – your credits are added once the payment arrives.',
-  failed: 'The payment failed. No credits were added.',
   done: 'Done',
   retry: 'Try again',
   signedOut: 'Please sign in to see and buy credits.',
   offline: 'You are offline. Please check your connection.',
-  // The server's own messages are English: only codes that need other words are listed.
   errors: {
     network_error: 'The server cannot be reached. Please check your connection and try again.',
     unauthorized: 'Your session has expired. Please sign in again.',
+    no_tenant: 'Your account is not a member of an active organisation.',
+    not_found: 'This payment was not found.',
+    unknown_package: 'This package no longer exists. Please choose another one.',
+    idempotency_key_reused: 'This payment was started for another package. Please choose again.',
+    checkout_session_closed: 'This payment is already completed or expired.',
+    origin_not_allowed: 'Credits cannot be bought on this page.',
+    rate_limited: 'Too many attempts. Please wait a moment.',
+    stripe_unavailable: 'The payment provider cannot be reached right now. Please try again in a moment.',
+    stripe_error: 'The payment provider declined the request. Please try again later.',
+    stripe_load_failed: 'The payment page could not be loaded.',
+    database_unavailable: 'The service is temporarily unavailable. Please try again.',
+    payment_failed: 'The payment failed. No credits were added.',
+    internal_error: 'Something unexpected went wrong.',
+    invalid_json: enBadRequest,
+    invalid_request: enBadRequest,
+    invalid_idempotency_key: enBadRequest,
+    payload_too_large: enBadRequest,
+    unsupported_media_type: enBadRequest,
+    signature_invalid: enBadRequest,
   },
 };
-
-export type Messages = typeof de;
 
 export function messages(locale: Locale): Messages {
   return locale === 'en' ? en : de;

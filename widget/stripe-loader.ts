@@ -5,7 +5,7 @@ import type { StripeEmbeddedCheckout, StripeEmbeddedCheckoutOptions } from '@str
 // The `pure` entry injects Stripe.js only when loadStripe() is called (first open of the dialog), never at
 // import; being small it is bundled rather than fetched as a second file.
 import { loadStripe } from '@stripe/stripe-js/pure';
-import type { PublicConfig } from './api-client.ts';
+import type { PublicConfigResponse as PublicConfig } from '../contract/credit-topup-api.ts';
 
 export interface EmbeddedCheckoutFactory {
   createEmbeddedCheckoutPage(options: StripeEmbeddedCheckoutOptions): Promise<StripeEmbeddedCheckout>;
@@ -32,5 +32,6 @@ export async function loadStripeFor(
       );
     });
   }
-  return global.Stripe!(publishableKey, { locale });
+  if (!global.Stripe) throw new Error('the Stripe.js stand-in did not load');
+  return global.Stripe(publishableKey, { locale });
 }

@@ -49,6 +49,30 @@ describe('<credit-topup> return URL, expiry, outages', () => {
     expect(new URL(location.href).searchParams.get('tab')).to.equal('kosten');
   });
 
+  it("a checkout Stripe refuses is explained in German, not with the server's English message", async () => {
+    const customer = await newCustomer();
+    const element = await mount({ customer });
+    const errors = eventsOf(element, 'credit-topup-error');
+    await balanceShown(element);
+    await sandbox('faults', { faults: [{ kind: 'error', status: 400 }] });
+    buyButton(element).click();
+    (
+      await until('packages', () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[0])
+    ).click();
+    await until('error in dialog', () => root(element).querySelector('dialog [part="error"]'));
+    expect(text(element)).to.contain('Der Zahlungsanbieter hat die Anfrage abgelehnt.');
+    expect(errors.map((event) => event.detail.code)).to.include('stripe_error');
+  });
+
+  it('a return URL with a session that is not ours says so, in English with locale="en"', async () => {
+    const customer = await newCustomer();
+    history.replaceState(null, '', `${location.pathname}?credit_topup_session=cs_test_${'x'.repeat(40)}`);
+    const element = await mount({ customer, locale: 'en' });
+    await until('error in dialog', () => root(element).querySelector('dialog [part="error"]'));
+    expect(dialogOf(element).open).to.equal(true);
+    expect(text(element)).to.contain('This payment was not found.');
+  });
+
   it('an expired token (401) turns into the signed-out state with an error event', async () => {
     const customer = await newCustomer();
     const { token } = await tokenFor(customer.userId, true);

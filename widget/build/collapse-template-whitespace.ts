@@ -36,6 +36,7 @@ export function collapseIn(source: string): string {
 function readTemplate(source: string, start: number): { text: string; end: number } {
   let text = '';
   let staticPart = '';
+  let afterExpression = false;
   let index = start;
   while (index < source.length) {
     const character = source.charAt(index);
@@ -43,11 +44,12 @@ function readTemplate(source: string, start: number): { text: string; end: numbe
       staticPart += source.slice(index, index + 2);
       index += 2;
     } else if (character === '`') {
-      return { text: text + collapse(staticPart), end: index };
+      return { text: text + collapse(staticPart, afterExpression, false), end: index };
     } else if (character === '$' && source[index + 1] === '{') {
       const expressionEnd = readExpression(source, index + 2);
-      text += `${collapse(staticPart)}\${${collapseIn(source.slice(index + 2, expressionEnd))}}`;
+      text += `${collapse(staticPart, afterExpression, true)}\${${collapseIn(source.slice(index + 2, expressionEnd))}}`;
       staticPart = '';
+      afterExpression = true;
       index = expressionEnd + 1;
     } else {
       staticPart += character;
@@ -77,18 +79,16 @@ function readExpression(source: string, start: number): number {
   throw new Error('unterminated template expression');
 }
 
-// A line break with its indentation disappears next to a tag or rule boundary and becomes one space elsewhere.
-function collapse(part: string): string {
+// A line break with its indentation disappears next to a tag or rule boundary, and at the very start and
+// end of a template; anywhere else (between words, or between a word and an expression such as
+// `${count}\n Credits`) it becomes one space, as the browser would render it.
+function collapse(part: string, afterExpression: boolean, beforeExpression: boolean): string {
   return part.replace(/\s*\n\s*/g, (whitespace, offset: number, whole: string) => {
     const before = whole[offset - 1];
     const after = whole[offset + whitespace.length];
-    return before === undefined ||
-      after === undefined ||
-      before === '>' ||
-      after === '<' ||
-      '{};'.includes(before) ||
-      after === '}'
-      ? ''
-      : ' ';
+    const atEdge = (before === undefined && !afterExpression) || (after === undefined && !beforeExpression);
+    const atBoundary =
+      before === '>' || after === '<' || (before !== undefined && '{};'.includes(before)) || after === '}';
+    return atEdge || atBoundary ? '' : ' ';
   });
 }

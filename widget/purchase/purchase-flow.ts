@@ -1,0 +1,292 @@
+// Everything inside the element's dialog, from choosing a package to the new balance: loaded only when
+// the element first needs it (after its first paint), so the balance and the button paint without it.
+// Views: the packages → a session is being created → Stripe's embedded Checkout → the payment is being
+// confirmed → credited, or failed, or (SEPA) waiting for the debit to settle.
+
+import type { StripeEmbeddedCheckout } from '@stripe/stripe-js';
+import {
+  html,
+  nothing,
+  type ReactiveController,
+  type ReactiveControllerHost,
+  type TemplateResult,
+} from 'lit';
+import type { CreditPackageView, PackageListResponse } from '../../contract/credit-topup-api.ts';
+import { type ApiClient, ApiError } from '../api-client.ts';
+import { CheckoutMount } from '../controllers/checkout-mount.ts';
+import { SessionWatcher } from '../controllers/session-watcher.ts';
+import { formatCredits, formatMoney, type Locale, type Messages, messages } from '../i18n.ts';
+import { type EmbeddedCheckoutFactory, loadStripeFor } from '../stripe-loader.ts';
+
+export interface Problem {
+  code: string;
+  message: string;
+}
+
+type View =
+  | 'packages'
+  | 'creating'
+  | 'checkout'
+  | 'confirming'
+  /** Paid; the credits are taking longer than usual. */
+  | 'pending'
+  /** A direct debit that settles in days. */
+  | 'debit'
+  | 'success'
+  | 'failed'
+  | 'error';
+
+/** What the flow needs of the element, handed over as functions so the element's own API stays small. */
+export interface PurchaseFlowContext {
+  client(): ApiClient;
+  locale(): Locale;
+  publishableKey(): string | undefined;
+  packages(): PackageListResponse | undefined;
+  packagesProblem(): Problem | undefined;
+  reloadPackages(): void;
+  showBalance(balance: number): void;
+  /** Fires credit-topup-error and notices a lost session; returns what to show. */
+  report(error: unknown): Problem;
+  emit(name: string, detail: unknown): void;
+  dialog(): HTMLDialogElement;
+  /** The element's own error message with a retry button. */
+  renderProblem(problem: Problem, retry: () => unknown): TemplateResult;
+  /** The query parameter that brought the buyer back is removed once its session has an outcome. */
+  forgetReturnUrl(): void;
+}
+
+export class PurchaseFlow implements ReactiveController {
+  #view: View = 'packages';
+  #renderedView?: View;
+  #problem?: Problem;
+  #result?: { credits: number; balance: number };
+  #chosen?: CreditPackageView;
+  /** One key per package per opening of the dialog: a double click or a retry gets the same session. */
+  #idempotencyKeys = new Map<string, string>();
+  readonly #checkout: CheckoutMount;
+  readonly #watcher: SessionWatcher;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly context: PurchaseFlowContext,
+  ) {
+    host.addController(this);
+    this.#checkout = new CheckoutMount(host, () => this.#loadStripe());
+    this.#watcher = new SessionWatcher(host, (sessionId) => context.client().session(sessionId));
+  }
+
+  /** A new opening of the dialog, on `view`. Stripe.js starts loading now, not with the page. */
+  begin(view: View = 'packages') {
+    this.#idempotencyKeys.clear();
+    this.#problem = undefined;
+    this.#show(view);
+    void this.#checkout.stripe().catch(() => {});
+  }
+
+  /** The buyer is back from a payment method's own page: confirm that session. */
+  resume(sessionId: string) {
+    this.begin('confirming');
+    void this.#watch(sessionId);
+  }
+
+  /** The dialog was closed (close button, Escape, Done). */
+  closed() {
+    this.#checkout.destroy();
+    if (['creating', 'checkout', 'error', 'failed', 'success'].includes(this.#view)) this.#show('packages');
+  }
+
+  hostUpdated() {
+    if (this.#renderedView === this.#view) return;
+    this.#renderedView = this.#view;
+    const root = this.host.shadowRoot;
+    if (!this.context.dialog().open || !root) return;
+    // Keyboard users land on the view's action, or on the title from where Tab leads on.
+    (root.querySelector<HTMLElement>('dialog [autofocus]') ?? root.querySelector('h2'))?.focus();
+  }
+
+  #show(view: View) {
+    this.#view = view;
+    this.host.requestUpdate();
+  }
+
+  #loadStripe(): Promise<EmbeddedCheckoutFactory> {
+    const { context } = this;
+    return context
+      .client()
+      .config()
+      .then((config) =>
+        loadStripeFor(config, context.publishableKey() || config.publishable_key, context.locale()),
+      )
+      .catch((error: unknown) => {
+        // The server's own answer (it is down, say) is more telling than "Stripe.js did not load".
+        throw error instanceof ApiError
+          ? error
+          : new ApiError('stripe_load_failed', 'Stripe.js could not be loaded');
+      });
+  }
+
+  async #choose(creditPackage: CreditPackageView) {
+    if (this.#view === 'creating') return;
+    this.#checkout.destroy();
+    this.#chosen = creditPackage;
+    this.#problem = undefined;
+    this.#show('creating');
+    let key = this.#idempotencyKeys.get(creditPackage.id);
+    if (!key) {
+      key = crypto.randomUUID();
+      this.#idempotencyKeys.set(creditPackage.id, key);
+    }
+    try {
+      const session = await this.context.client().createSession(creditPackage.id, this.context.locale(), key);
+      const checkout: StripeEmbeddedCheckout = await this.#checkout.create(session.client_secret, () =>
+        this.#paid(session.id),
+      );
+      // The buyer may have closed the dialog or chosen another package meanwhile.
+      if (
+        (this.#view as View) !== 'creating' ||
+        this.#chosen !== creditPackage ||
+        !this.context.dialog().open
+      ) {
+        checkout.destroy();
+        return;
+      }
+      this.#show('checkout');
+      await this.host.updateComplete;
+      this.#checkout.mount(checkout);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #back() {
+    this.#checkout.destroy();
+    this.#show('packages');
+  }
+
+  #fail(error: unknown) {
+    this.#showProblem(this.context.report(error));
+  }
+
+  #showProblem(problem: Problem) {
+    this.#checkout.destroy();
+    this.#problem = problem;
+    this.#show('error');
+  }
+
+  #retry() {
+    if (this.#chosen && this.#problem?.code !== 'unauthorized') void this.#choose(this.#chosen);
+    else this.#show('packages');
+  }
+
+  #paid(sessionId: string) {
+    this.#checkout.destroy();
+    this.#idempotencyKeys.clear();
+    this.#show('confirming');
+    void this.#watch(sessionId);
+  }
+
+  #watch(sessionId: string) {
+    const { context } = this;
+    return this.#watcher.watch(sessionId, {
+      onState: (state) => context.showBalance(state.balance),
+      onProgress: (progress) => this.#show(progress === 'debit' ? 'debit' : 'pending'),
+      onOutcome: (outcome, state) => {
+        context.forgetReturnUrl();
+        if (outcome === 'credited') {
+          this.#result = { credits: state.credits, balance: state.balance };
+          this.#show('success');
+          context.emit('credit-topup-completed', {
+            sessionId,
+            packageId: state.package_id,
+            credits: state.credits,
+            balance: state.balance,
+          });
+        } else if (outcome === 'failed') {
+          this.#show('failed');
+          context.emit('credit-topup-error', { code: 'payment_failed', message: 'The payment failed.' });
+        } else {
+          // Back from a payment method's page without paying: offer the packages again.
+          this.#show('packages');
+        }
+      },
+      onProblem: (error) => {
+        const problem = context.report(error);
+        const final = problem.code === 'unauthorized' || problem.code === 'not_found';
+        if (final) this.#showProblem(problem);
+        return final;
+      },
+    });
+  }
+
+  render(): TemplateResult {
+    const locale = this.context.locale();
+    const t = messages(locale);
+    const close = () => this.context.dialog().close();
+    const status = (text: string) =>
+      html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
+    const done = (text: string, detail: unknown = nothing, alert = false) =>
+      html`${
+        alert
+          ? html`<p part="error" role="alert">${text}</p>`
+          : html`<p class="success" role="status">${text}</p>`
+      }
+        ${detail}
+        <div class="row"><button class="primary" autofocus @click=${close}>${t.done}</button></div>`;
+    switch (this.#view) {
+      case 'creating':
+        return status(t.creating);
+      case 'checkout':
+        return html`<slot name="checkout"></slot>
+          <div class="row"><button @click=${() => this.#back()}>${t.back}</button></div>`;
+      case 'confirming':
+        return status(t.confirming);
+      case 'pending':
+        return done(t.pending);
+      case 'debit':
+        return done(t.pendingDebit);
+      case 'success': {
+        const result = this.#result ?? { credits: 0, balance: 0 };
+        return done(
+          t.success(formatCredits(locale, result.credits)),
+          html`<p class="muted">${t.newBalance(formatCredits(locale, result.balance))}</p>`,
+        );
+      }
+      case 'failed':
+        return done(t.errors.payment_failed, nothing, true);
+      case 'error':
+        return this.context.renderProblem(this.#problem ?? { code: 'internal_error', message: '' }, () =>
+          this.#retry(),
+        );
+      default:
+        return this.#packageList(locale, t);
+    }
+  }
+
+  #packageList(locale: Locale, t: Messages) {
+    const problem = this.context.packagesProblem();
+    if (problem) return this.context.renderProblem(problem, () => this.context.reloadPackages());
+    const list = this.context.packages();
+    return html`<p class="muted">${t.choose}</p>
+      <ul>
+        ${
+          list
+            ? list.packages.map((creditPackage) => {
+                const price = formatMoney(locale, creditPackage.amount, list.currency);
+                const perCredit = formatMoney(
+                  locale,
+                  creditPackage.amount / creditPackage.credits,
+                  list.currency,
+                );
+                return html`<li>
+                  <button class="package" part="package" @click=${() => this.#choose(creditPackage)}>
+                    <strong>${creditPackage.name}</strong>
+                    <span class="price">${price}</span>
+                    <small>${t.credits(formatCredits(locale, creditPackage.credits))} · ${t.perCredit(perCredit)}</small>
+                  </button>
+                </li>`;
+              })
+            : [1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)
+        }
+      </ul>`;
+  }
+}
