@@ -166,64 +166,39 @@ export class CheckoutSessions {
     const currency = session.currency ?? 'eur';
     const metadata = this.paymentIntentMetadata.get(sessionId) ?? {};
 
-    if (method.type === 'card') {
-      const number = method.number.replace(/\D/g, '');
-      if (number === TEST_CARDS.declined) {
-        return {
-          ok: false,
-          code: 'card_declined',
-          declineCode: 'generic_decline',
-          message: 'Your card was declined.',
-        };
-      }
-      if (number !== TEST_CARDS.success) {
-        return { ok: false, code: 'incorrect_number', message: 'Your card number is incorrect.' };
-      }
-      const { paymentIntent } = this.payments.createPayment({
-        amount,
-        currency,
-        metadata,
-        type: 'card',
-        settled: true,
-      });
-      session.status = 'complete';
-      session.payment_status = 'paid';
-      session.payment_intent = paymentIntent.id;
-      this.events.emit('checkout.session.completed', session);
-      return { ok: true, session };
-    }
-
-    const iban = method.iban.replace(/\s/g, '').toUpperCase();
-    if (iban !== TEST_IBANS.succeeds && iban !== TEST_IBANS.fails) {
-      return { ok: false, code: 'invalid_iban', message: 'The IBAN you entered is invalid.' };
-    }
-    // SEPA Direct Debit: the session completes now, unpaid; the money settles (or fails) later.
+    const refused = refusalOf(method);
+    if (refused) return refused;
+    // A card is charged at once; a SEPA Direct Debit completes the session unpaid and settles later.
+    const settled = method.type === 'card';
     const { paymentIntent, charge } = this.payments.createPayment({
       amount,
       currency,
       metadata,
-      type: 'sepa_debit',
-      settled: false,
+      type: method.type,
+      settled,
     });
     session.status = 'complete';
-    session.payment_status = 'unpaid';
+    session.payment_status = settled ? 'paid' : 'unpaid';
     session.payment_intent = paymentIntent.id;
     this.events.emit('checkout.session.completed', session);
-    this.events.later(() => {
-      if (iban === TEST_IBANS.succeeds) {
-        charge.status = 'succeeded';
-        charge.paid = true;
-        paymentIntent.status = 'succeeded';
-        paymentIntent.amount_received = amount;
-        session.payment_status = 'paid';
-        this.events.emit('checkout.session.async_payment_succeeded', session);
-      } else {
-        charge.status = 'failed';
-        charge.failure_code = 'insufficient_funds';
-        paymentIntent.status = 'requires_payment_method';
-        this.events.emit('checkout.session.async_payment_failed', session);
-      }
-    }, this.asyncPaymentDelayMs);
+    if (method.type === 'sepa_debit') {
+      const succeeds = normalisedIban(method.iban) === TEST_IBANS.succeeds;
+      this.events.later(() => {
+        if (succeeds) {
+          charge.status = 'succeeded';
+          charge.paid = true;
+          paymentIntent.status = 'succeeded';
+          paymentIntent.amount_received = amount;
+          session.payment_status = 'paid';
+          this.events.emit('checkout.session.async_payment_succeeded', session);
+        } else {
+          charge.status = 'failed';
+          charge.failure_code = 'insufficient_funds';
+          paymentIntent.status = 'requires_payment_method';
+          this.events.emit('checkout.session.async_payment_failed', session);
+        }
+      }, this.asyncPaymentDelayMs);
+    }
     return { ok: true, session };
   }
 
@@ -235,4 +210,28 @@ export class CheckoutSessions {
     this.events.emit('checkout.session.expired', session);
     return session;
   }
+}
+
+const normalisedIban = (iban: string) => iban.replace(/\s/g, '').toUpperCase();
+
+/** What the checkout page answers to a test card or IBAN Stripe's test mode would refuse. */
+function refusalOf(method: PaymentMethodInput): Extract<PayResult, { ok: false }> | null {
+  if (method.type === 'sepa_debit') {
+    const iban = normalisedIban(method.iban);
+    return iban === TEST_IBANS.succeeds || iban === TEST_IBANS.fails
+      ? null
+      : { ok: false, code: 'invalid_iban', message: 'The IBAN you entered is invalid.' };
+  }
+  const number = method.number.replace(/\D/g, '');
+  if (number === TEST_CARDS.declined) {
+    return {
+      ok: false,
+      code: 'card_declined',
+      declineCode: 'generic_decline',
+      message: 'Your card was declined.',
+    };
+  }
+  return number === TEST_CARDS.success
+    ? null
+    : { ok: false, code: 'incorrect_number', message: 'Your card number is incorrect.' };
 }

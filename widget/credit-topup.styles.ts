@@ -82,6 +82,9 @@ export const styles = css`
     gap: 8px;
     margin-bottom: 12px;
   }
+  .row {
+    margin-top: 16px;
+  }
   h2 {
     margin: 0;
     font-size: 1.25rem;

@@ -62,13 +62,8 @@ export interface StripeEventRef {
   eventType: string;
 }
 
-export interface OpenPurchaseInput {
-  tenantId: string;
-  userId: string;
-  packageId: string;
-  credits: number;
-  amountCents: number;
-  currency: string;
+export interface OpenPurchaseInput
+  extends Pick<Purchase, 'tenantId' | 'userId' | 'packageId' | 'credits' | 'amountCents' | 'currency'> {
   idempotencyKey?: string | null;
 }
 

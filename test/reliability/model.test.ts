@@ -11,7 +11,6 @@ import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
 import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
 import { applyStripeEvent } from '../../server/purchases/apply-stripe-event.ts';
-import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import {
   chargeObject,
@@ -21,6 +20,7 @@ import {
   paymentIntentObject,
 } from '../../stripe-sandbox/stripe-objects.ts';
 import { report, size } from '../support/reliability.ts';
+import { sandboxStripeClient } from '../support/sandbox-stripe-client.ts';
 import { createTenant, ledgerInvariants } from '../support/tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 
@@ -137,12 +137,7 @@ before(async () => {
   database = await createTestDatabase();
   store = createPostgresCreditStore(database.url, { maxConnections: 8 });
   sandbox = await startStripeSandbox();
-  stripe = createStripeClient({
-    secretKey: sandbox.secretKey,
-    apiBase: new URL(sandbox.url),
-    timeoutMs: 5000,
-    maxNetworkRetries: 0,
-  });
+  stripe = sandboxStripeClient(sandbox);
 });
 after(async () => {
   await sandbox.close();

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
 import type { Purchase } from '../../server/ledger/credit-store.ts';
 import { applyStripeEvent } from '../../server/purchases/apply-stripe-event.ts';
-import { createStripeClient } from '../../server/stripe/stripe-client.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import {
   chargeObject,
@@ -16,6 +15,7 @@ import {
   eventObject,
 } from '../../stripe-sandbox/stripe-objects.ts';
 import { fakeCreditStore } from '../support/fake-credit-store.ts';
+import { sandboxStripeClient } from '../support/sandbox-stripe-client.ts';
 
 const purchase = { id: randomUUID() } as Purchase;
 const change = { ok: true as const, purchase, newBalance: 200, duplicateEvent: false };
@@ -25,14 +25,28 @@ describe('applying Stripe events to the ledger', () => {
   let stripe: Stripe;
   before(async () => {
     sandbox = await startStripeSandbox();
-    stripe = createStripeClient({
-      secretKey: sandbox.secretKey,
-      apiBase: new URL(sandbox.url),
-      timeoutMs: 2000,
-      maxNetworkRetries: 0,
-    });
+    stripe = sandboxStripeClient(sandbox);
   });
   after(() => sandbox.close());
+
+  /** A card payment in the sandbox, with `metadata` on its payment intent as our sessions set it. */
+  const payInSandbox = (metadata: Record<string, string>) => {
+    const created = sandbox.account.checkoutSessions.create({
+      mode: 'payment',
+      ui_mode: 'embedded_page',
+      return_url: 'https://portal.example.test/',
+      line_items: [
+        { quantity: '1', price_data: { currency: 'eur', unit_amount: '2500', product_data: { name: 'x' } } },
+      ],
+      payment_intent_data: { metadata },
+    });
+    const paid = sandbox.account.checkoutSessions.pay(created.id, {
+      type: 'card',
+      number: '4242424242424242',
+    });
+    assert.ok(paid.ok);
+    return { session: paid.session, charge: sandbox.account.payments.chargeOfSession(paid.session) };
+  };
 
   const paidSession = (fields: Partial<Stripe.Checkout.Session> = {}) =>
     checkoutSessionObject({
@@ -136,21 +150,7 @@ describe('applying Stripe events to the ledger', () => {
 
   test('a refund that arrives before the payment news finds its purchase in the payment intent on Stripe', async () => {
     // A real payment in the sandbox: its payment intent carries the purchase id, as our sessions set it.
-    const session = sandbox.account.checkoutSessions.create({
-      mode: 'payment',
-      ui_mode: 'embedded_page',
-      return_url: 'https://portal.example.test/',
-      line_items: [
-        { quantity: '1', price_data: { currency: 'eur', unit_amount: '2500', product_data: { name: 'x' } } },
-      ],
-      payment_intent_data: { metadata: { purchase_id: purchase.id } },
-    });
-    const paid = sandbox.account.checkoutSessions.pay(session.id, {
-      type: 'card',
-      number: '4242424242424242',
-    });
-    assert.ok(paid.ok);
-    const charge = sandbox.account.payments.chargeOfSession(paid.session);
+    const { charge } = payInSandbox({ purchase_id: purchase.id });
     const store = fakeCreditStore({
       applyRefund: async (input) =>
         input.purchaseId === purchase.id ? change : { ok: false as const, code: 'unknown_purchase' as const },
@@ -169,20 +169,7 @@ describe('applying Stripe events to the ledger', () => {
   });
 
   test('a dispute that names only its charge is traced to the payment intent; Stripe down is a retryable failure', async () => {
-    const session = sandbox.account.checkoutSessions.create({
-      mode: 'payment',
-      ui_mode: 'embedded_page',
-      return_url: 'https://portal.example.test/',
-      line_items: [
-        { quantity: '1', price_data: { currency: 'eur', unit_amount: '2500', product_data: { name: 'x' } } },
-      ],
-    });
-    const paid = sandbox.account.checkoutSessions.pay(session.id, {
-      type: 'card',
-      number: '4242424242424242',
-    });
-    assert.ok(paid.ok);
-    const charge = sandbox.account.payments.chargeOfSession(paid.session);
+    const { session: sandboxSession, charge } = payInSandbox({});
     const dispute = disputeObject({
       id: 'dp_only_charge',
       charge: charge.id,
@@ -200,15 +187,10 @@ describe('applying Stripe events to the ledger', () => {
     assert.equal(outcome.outcome, 'applied');
     assert.equal(
       (store.calls[0]?.args[0] as { paymentIntentId?: string } | undefined)?.paymentIntentId,
-      paid.session.payment_intent,
+      sandboxSession.payment_intent,
     );
 
-    const unreachable = createStripeClient({
-      secretKey: sandbox.secretKey,
-      apiBase: new URL('http://127.0.0.1:9'),
-      timeoutMs: 500,
-      maxNetworkRetries: 0,
-    });
+    const unreachable = sandboxStripeClient({ secretKey: sandbox.secretKey, url: 'http://127.0.0.1:9' });
     await assert.rejects(
       applyStripeEvent(eventObject('charge.dispute.created', dispute), {
         store,
