@@ -5,7 +5,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, chromiumExecutable } from './test/support/chromium.ts';
-import { screenshotCommandPlugin } from './test/support/screenshot-command.mjs';
+import { screenshotCommandPlugin, viewportCommandPlugin } from './test/support/screenshot-command.mjs';
 import { startWidgetBackend } from './test/support/widget-backend.ts';
 
 const PORT = Number(process.env.WTR_PORT ?? 8741);
@@ -27,8 +27,9 @@ export default {
     }),
   ],
   plugins: [
-    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './test/widget/tsconfig.json' }),
     screenshotCommandPlugin(),
+    viewportCommandPlugin(),
     {
       name: 'credit-topup-backend',
       async serverStart() {

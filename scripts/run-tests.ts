@@ -7,6 +7,8 @@
 //   unit     test/unit: pure parts and the app in-process, no database and no browser, in seconds
 //   node     the other node:test files (ledger, server, Deno, reliability, end to end, the package)
 //   browser  test/widget in Chromium through @web/test-runner, against the real server
+//   browsers test/widget in Chromium, Firefox and WebKit (`npm run test:browsers`; not part of `npm test`:
+//            Firefox and WebKit come from Debian, see web-test-runner.browsers.config.mjs)
 //
 // The node and browser tiers share one throwaway PostgreSQL cluster and one Chromium, unpacked once.
 
@@ -18,8 +20,10 @@ import { chromiumExecutable } from '../test/support/chromium.ts';
 import { startTestCluster, type TestCluster } from '../test/support/test-database.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TIERS = ['lint', 'types', 'unit', 'node', 'browser'] as const;
+const TIERS = ['lint', 'types', 'unit', 'node', 'browser', 'browsers'] as const;
 type Tier = (typeof TIERS)[number];
+/** What `npm test` runs: everything that needs nothing but `npm ci`. */
+const DEFAULT_TIERS: Tier[] = ['lint', 'types', 'unit', 'node', 'browser'];
 
 interface RunnerResult {
   runner: string;
@@ -96,24 +100,29 @@ async function nodeTests(
   };
 }
 
-export async function browserTests(
-  runner: string,
-  config: string,
-  env: NodeJS.ProcessEnv,
-): Promise<RunnerResult> {
+/** One result per browser, from the last progress line of each ("Firefox: |██| 6/6 test files | 25 passed, 0 failed"). */
+async function browserTests(config: string, env: NodeJS.ProcessEnv): Promise<RunnerResult[]> {
   const { code, output } = await run(
     process.execPath,
     ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', config, '--static-logging'],
     env,
   );
-  const last = [...output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
-  const failed = Number(last?.[2] ?? 0);
-  return {
-    runner,
-    passed: Number(last?.[1] ?? 0),
-    failed: code !== 0 && failed === 0 ? 1 : failed,
+  const last = new Map<string, { passed: number; failed: number }>();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences of the runner's progress bar
+  const plain = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  for (const match of plain.matchAll(/^(\w+):\s*\|[^|]*\|[^|]*\| (\d+) passed, (\d+) failed/gm)) {
+    last.set(match[1] ?? '', { passed: Number(match[2]), failed: Number(match[3]) });
+  }
+  const results = [...last].map(([browser, counts]) => ({
+    runner: `@web/test-runner (${browser})`,
+    ...counts,
     skipped: 0,
-  };
+  }));
+  // A run that failed without a failed test (a browser that did not start, a crash) must not look green.
+  if (code !== 0 && results.every((result) => result.failed === 0)) {
+    results.push({ runner: '@web/test-runner (did not finish)', passed: 0, failed: 1, skipped: 0 });
+  }
+  return results;
 }
 
 /** The environments' tsconfigs, as the root tsconfig.json lists them for editors. */
@@ -124,7 +133,7 @@ async function environmentConfigs(): Promise<string[]> {
   return solution.references.map((reference) => path.normalize(reference.path));
 }
 
-export function printSummary(results: RunnerResult[], output = ''): boolean {
+function printSummary(results: RunnerResult[], output = ''): boolean {
   // The reliability suites print one line of figures per scenario; gather them into one table.
   const figures = [...output.matchAll(/\[reliability\] (\{.*\})/g)].map(
     (match) => JSON.parse(match[1] ?? '{}') as Record<string, unknown>,
@@ -157,7 +166,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       ? chosenTiers
       : filters.length
         ? ['node', ...(filters.includes('widget') ? ['browser' as const] : [])]
-        : TIERS,
+        : DEFAULT_TIERS,
   );
 
   const results: RunnerResult[] = [];
@@ -191,7 +200,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 
   let cluster: TestCluster | undefined;
   try {
-    if (tiers.has('node') || tiers.has('browser')) {
+    if (tiers.has('node') || tiers.has('browser') || tiers.has('browsers')) {
       // Unpacked once, before anything launches a browser: unpacking from several processes at once fails.
       const env = { ...process.env, CHROMIUM_PATH: await chromiumExecutable(), NODE_ENV: 'test' };
       cluster = await startTestCluster();
@@ -204,9 +213,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         results.push(result);
         output += result.output;
       }
-      if (tiers.has('browser')) {
-        results.push(await browserTests('@web/test-runner (Chromium)', 'web-test-runner.config.mjs', env));
-      }
+      if (tiers.has('browser')) results.push(...(await browserTests('web-test-runner.config.mjs', env)));
+      if (tiers.has('browsers'))
+        results.push(...(await browserTests('web-test-runner.browsers.config.mjs', env)));
     }
   } finally {
     await cluster?.stop();

@@ -249,6 +249,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     const dialog = this.#dialog;
     if (!dialog || dialog.open) return;
     dialog.showModal();
+    // Every engine starts on the title, from where Tab leads on (Firefox would pick the close button).
+    this.renderRoot.querySelector('h2')?.focus();
     try {
       const flow = await this.#purchaseFlow();
       if (resumeSessionId) flow.resume(resumeSessionId);

@@ -1,10 +1,27 @@
 // Helpers for the browser tests: talk to the test backend's /__test/ controls, mount the element, and
 // act like a person (keyboard into the checkout iframe, which is another origin like Stripe's).
 
-import { sendKeys } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import type { CreditTopup } from '../../widget/credit-topup.ts';
 import { until as pollUntil } from '../support/until.ts';
 import '../../widget/credit-topup.ts';
+
+// A failing assertion's actual/expected reach the test runner through structuredClone (in
+// @web/dev-server-core's message serializer), which throws on DOM nodes: the file's results would never
+// arrive and the run would stall until testsFinishTimeout with "0 passed, 0 failed". Every test file
+// imports this module, so this root hook hands the runner a description of such values instead.
+const describeNode = (value: unknown): unknown => {
+  if (value instanceof Element) return value.outerHTML.slice(0, 200);
+  if (value instanceof Node) return `[${value.nodeName}]`;
+  return Array.isArray(value) ? value.map(describeNode) : value;
+};
+afterEach(function () {
+  const error = this.currentTest?.err as { actual?: unknown; expected?: unknown } | undefined;
+  if (!error) return;
+  for (const key of ['actual', 'expected'] as const) {
+    if (key in error) error[key] = describeNode(error[key]);
+  }
+});
 
 export interface Customer {
   tenantId: string;
@@ -122,6 +139,15 @@ export async function payByKeyboard(frame: HTMLIFrameElement, payment: { card?: 
     await sendKeys({ type: payment.card ?? '4242424242424242' });
   }
   await sendKeys({ press: 'Enter' });
+}
+
+/**
+ * Sizes the page's viewport (CSS pixels) in every engine, through the project's `viewport` command
+ * (test/support/screenshot-command.mjs): the built-in setViewport knows no WebDriver browser (WebKit).
+ * Returns the size the page got: WebKit's MiniBrowser window cannot be as narrow as a phone.
+ */
+export async function setViewport(size: { width: number; height: number }) {
+  return (await executeServerCommand('viewport', size)) as { width: number; height: number };
 }
 
 export function eventsOf(element: CreditTopup, name: string) {

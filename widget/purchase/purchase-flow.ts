@@ -77,6 +77,7 @@ export class PurchaseFlow implements ReactiveController {
 
   /** A new opening of the dialog, on `view`. Stripe.js starts loading now, not with the page. */
   begin(view: View = 'packages') {
+    this.#renderedView = undefined; // a new opening places the focus again
     this.#idempotencyKeys.clear();
     this.#problem = undefined;
     this.#show(view);
