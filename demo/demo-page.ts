@@ -11,7 +11,9 @@ const TEXT = {
     title: 'Kosten & Credits',
     signedInAs: 'Angemeldet als',
     language: 'Sprache',
-    lead: 'KI-Aktionen, PDF-Extraktion, Fax, Briefe und Bank-Sync verbrauchen Credits. Hier laden Sie sie auf.',
+    lead:
+      'KI-Aktionen, PDF-Extraktion, Fax, Briefe und Bank-Sync verbrauchen Credits. ' +
+      'Hier laden Sie sie auf.',
     credits: 'Credits',
     spend: 'Credits verbrauchen',
     spendLead: 'Zum Ausprobieren: Aktionen des Portals, die Credits kosten.',

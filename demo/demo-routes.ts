@@ -63,7 +63,8 @@ export function demoRoutes(deps: DemoRoutesDeps) {
       );
     }
     const [row] = await deps.sql<{ result: Record<string, unknown> }[]>`
-      select public.rpc_credit_deduct(${tenantId}, ${credits}, 'demo_ai_action', 'demo_ai_action', null, ${userId}) as result`;
+      select public.rpc_credit_deduct(
+               ${tenantId}, ${credits}, 'demo_ai_action', 'demo_ai_action', null, ${userId}) as result`;
     const result = row!.result;
     if (result.success !== true)
       return c.json({ error: { code: 'insufficient_credits', message: String(result.error) } }, 409);

@@ -9,10 +9,14 @@ export const DEMO_TENANT_NAME = 'Muster Immobilien GmbH';
 
 export async function seedDemo(sql: postgres.Sql) {
   await sql.begin(async (tx) => {
-    await tx`insert into public.organizations (id, name) values (${DEMO_TENANT_ID}, ${DEMO_TENANT_NAME}) on conflict (id) do nothing`;
-    await tx`insert into auth.users (id, email) values (${DEMO_USER_ID}, ${DEMO_USER_EMAIL}) on conflict (id) do nothing`;
-    await tx`insert into public.profiles (id, active_tenant_id) values (${DEMO_USER_ID}, ${DEMO_TENANT_ID}) on conflict (id) do nothing`;
-    await tx`insert into public.memberships (user_id, tenant_id, role) values (${DEMO_USER_ID}, ${DEMO_TENANT_ID}, 'owner')
+    await tx`insert into public.organizations (id, name) values (${DEMO_TENANT_ID}, ${DEMO_TENANT_NAME})
+             on conflict (id) do nothing`;
+    await tx`insert into auth.users (id, email) values (${DEMO_USER_ID}, ${DEMO_USER_EMAIL})
+             on conflict (id) do nothing`;
+    await tx`insert into public.profiles (id, active_tenant_id) values (${DEMO_USER_ID}, ${DEMO_TENANT_ID})
+             on conflict (id) do nothing`;
+    await tx`insert into public.memberships (user_id, tenant_id, role)
+             values (${DEMO_USER_ID}, ${DEMO_TENANT_ID}, 'owner')
              on conflict (user_id, tenant_id) do nothing`;
   });
 }

@@ -73,7 +73,8 @@ async function start() {
     });
     stops.push(() => sandbox!.close());
     say(
-      `offline Stripe sandbox on port ${sandboxPort} (card 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)`,
+      `offline Stripe sandbox on port ${sandboxPort} (card 4242 4242 4242 4242 pays, ` +
+        '4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)',
     );
   } else {
     say('real Stripe test mode (STRIPE_SECRET_KEY from .env); forward webhooks with:');

@@ -30,8 +30,9 @@ try {
   console.table(rows.filter((row) => row.action !== 'not_ours'));
   const count = (action: string) => rows.filter((row) => row.action === action).length;
   console.log(
-    `${rows.length} sessions since ${values.since}: ${count('credited')} credited now, ${count('would_credit')} would be credited,` +
-      ` ${count('already_credited')} already credited, ${count('unpaid')} unpaid, ${count('not_ours')} not ours`,
+    `${rows.length} sessions since ${values.since}: ${count('credited')} credited now, ` +
+      `${count('would_credit')} would be credited, ${count('already_credited')} already credited, ` +
+      `${count('unpaid')} unpaid, ${count('not_ours')} not ours`,
   );
 } catch (error) {
   console.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -100,7 +100,7 @@ async function nodeTests(
   };
 }
 
-/** One result per browser, from the last progress line of each ("Firefox: |██| 6/6 test files | 25 passed, 0 failed"). */
+/** One result per browser, from the last progress line of each ("Firefox: |██| 6/6 … | 25 passed, 0 failed"). */
 async function browserTests(config: string, env: NodeJS.ProcessEnv): Promise<RunnerResult[]> {
   const { code, output } = await run(
     process.execPath,
@@ -108,7 +108,7 @@ async function browserTests(config: string, env: NodeJS.ProcessEnv): Promise<Run
     env,
   );
   const last = new Map<string, { passed: number; failed: number }>();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences of the runner's progress bar
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the progress bar's escape sequences
   const plain = output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   for (const match of plain.matchAll(/^(\w+):\s*\|[^|]*\|[^|]*\| (\d+) passed, (\d+) failed/gm)) {
     last.set(match[1] ?? '', { passed: Number(match[2]), failed: Number(match[3]) });

@@ -60,6 +60,12 @@ const escapeHtml = (text: string) =>
     (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!,
   );
 
+/** The texts the page's script shows while paying. */
+function pageTexts(t: (typeof TEXT)[CheckoutPageLocale]) {
+  const { paying, paid, processing, declined, incorrect, invalidIban } = t;
+  return { paying, paid, processing, declined, incorrect, invalidIban };
+}
+
 export function checkoutPageHtml(session: Stripe.Checkout.Session, locale: CheckoutPageLocale): string {
   const t = TEXT[locale];
   const amount = new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
@@ -80,9 +86,15 @@ export function checkoutPageHtml(session: Stripe.Checkout.Session, locale: Check
   .note { font-size: .8rem; opacity: .75; margin: 0 0 16px; }
   fieldset { border: 0; padding: 0; margin: 0 0 12px; display: flex; gap: 16px; }
   label { display: block; font-size: .9rem; margin: 10px 0 4px; }
-  input[type=text] { box-sizing: border-box; width: 100%; padding: 10px; font-size: 1rem; border: 1px solid #8888; border-radius: 6px; background: Field; color: FieldText; }
+  input[type=text] {
+    box-sizing: border-box; width: 100%; padding: 10px; font-size: 1rem;
+    border: 1px solid #8888; border-radius: 6px; background: Field; color: FieldText;
+  }
   .row { display: flex; gap: 12px; } .row > div { flex: 1; }
-  button { margin-top: 16px; width: 100%; padding: 12px; font-size: 1rem; font-weight: 600; border: 0; border-radius: 6px; background: #635bff; color: #fff; cursor: pointer; }
+  button {
+    margin-top: 16px; width: 100%; padding: 12px; font-size: 1rem; font-weight: 600;
+    border: 0; border-radius: 6px; background: #635bff; color: #fff; cursor: pointer;
+  }
   button:disabled { opacity: .6; cursor: progress; }
   [role=alert] { color: #d33; min-height: 1.2em; margin-top: 10px; }
   .done { font-size: 1.2rem; font-weight: 600; color: #1a7f37; }
@@ -102,10 +114,17 @@ ${
   </fieldset>
   <div id="card-fields">
     <label for="card-number">${escapeHtml(t.cardNumber)}</label>
-    <input id="card-number" name="card_number" type="text" inputmode="numeric" autocomplete="cc-number" placeholder="4242 4242 4242 4242">
+    <input id="card-number" name="card_number" type="text" inputmode="numeric" autocomplete="cc-number"
+      placeholder="4242 4242 4242 4242">
     <div class="row">
-      <div><label for="card-expiry">${escapeHtml(t.expiry)}</label><input id="card-expiry" type="text" autocomplete="cc-exp" placeholder="12/34" value="12/34"></div>
-      <div><label for="card-cvc">${escapeHtml(t.cvc)}</label><input id="card-cvc" type="text" autocomplete="cc-csc" placeholder="123" value="123"></div>
+      <div>
+        <label for="card-expiry">${escapeHtml(t.expiry)}</label>
+        <input id="card-expiry" type="text" autocomplete="cc-exp" placeholder="12/34" value="12/34">
+      </div>
+      <div>
+        <label for="card-cvc">${escapeHtml(t.cvc)}</label>
+        <input id="card-cvc" type="text" autocomplete="cc-csc" placeholder="123" value="123">
+      </div>
     </div>
   </div>
   <div id="sepa-fields" hidden>
@@ -119,9 +138,12 @@ ${
 }
 <p class="done" role="status" id="done" hidden></p>
 <script type="module">
-  const text = ${JSON.stringify({ paying: t.paying, paid: t.paid, processing: t.processing, declined: t.declined, incorrect: t.incorrect, invalidIban: t.invalidIban, pay: `${t.pay} ${amount}` })};
+  const text = ${JSON.stringify({ ...pageTexts(t), pay: `${t.pay} ${amount}` })};
   const clientSecret = ${JSON.stringify(session.client_secret)};
-  const resize = () => parent.postMessage({ type: 'credit-topup-sandbox:resize', height: document.body.getBoundingClientRect().height + 32 }, '*');
+  const resize = () => parent.postMessage(
+    { type: 'credit-topup-sandbox:resize', height: document.body.getBoundingClientRect().height + 32 },
+    '*',
+  );
   new ResizeObserver(resize).observe(document.body);
   const form = document.getElementById('pay');
   if (form) {
@@ -143,7 +165,11 @@ ${
       const body = method === 'card'
         ? { client_secret: clientSecret, card_number: document.getElementById('card-number').value }
         : { client_secret: clientSecret, iban: document.getElementById('iban').value };
-      const response = await fetch('/embedded-checkout/pay', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch('/embedded-checkout/pay', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const result = await response.json();
       if (!result.ok) {
         error.textContent = result.code === 'card_declined' ? text.declined

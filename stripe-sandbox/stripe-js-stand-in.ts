@@ -1,6 +1,7 @@
 // A small stand-in for Stripe.js, served by the sandbox and loaded by the element only when
 // GET /v1/config says `stripe_mode: "sandbox"`. It offers what the element uses:
-// `Stripe(pk).createEmbeddedCheckoutPage({ fetchClientSecret, onComplete })` → `{ mount, unmount, destroy }`,
+// `Stripe(pk).createEmbeddedCheckoutPage({ fetchClientSecret, onComplete })`
+// → `{ mount, unmount, destroy }`,
 // an iframe of the sandbox's checkout page. Like Stripe.js it allows one embedded Checkout per page and
 // refuses to mount inside a shadow root.
 
@@ -33,7 +34,9 @@ export const stripeJsStandInSource = `(() => {
           active = null;
           throw error;
         }
-        if (active !== placeholder) throw new IntegrationError('This embedded Checkout was destroyed before it loaded.');
+        if (active !== placeholder) {
+          throw new IntegrationError('This embedded Checkout was destroyed before it loaded.');
+        }
         let frame = null;
         let destroyed = false;
         const onMessage = (event) => {
@@ -49,13 +52,20 @@ export const stripeJsStandInSource = `(() => {
           mount(target) {
             if (destroyed) throw new IntegrationError('This embedded Checkout has been destroyed.');
             const element = typeof target === 'string' ? document.querySelector(target) : target;
-            if (!element) throw new IntegrationError('The selector you specified (' + target + ') applies to no DOM elements.');
+            if (!element) {
+              throw new IntegrationError(
+                'The selector you specified (' + target + ') applies to no DOM elements.',
+              );
+            }
             if (element.getRootNode() instanceof ShadowRoot) {
-              throw new IntegrationError('Elements cannot be mounted in a ShadowRoot. Please mount in the Light DOM.');
+              throw new IntegrationError(
+                'Elements cannot be mounted in a ShadowRoot. Please mount in the Light DOM.',
+              );
             }
             if (frame) throw new IntegrationError('This embedded Checkout is already mounted.');
             frame = document.createElement('iframe');
-            frame.src = origin + '/embedded-checkout?client_secret=' + encodeURIComponent(secret) + '&locale=' + encodeURIComponent(locale);
+            frame.src = origin + '/embedded-checkout?client_secret=' + encodeURIComponent(secret)
+              + '&locale=' + encodeURIComponent(locale);
             frame.title = 'Secure payment input frame';
             frame.setAttribute('allow', 'payment');
             frame.style.cssText = 'width:100%;height:460px;border:0;display:block;background:transparent';

@@ -33,11 +33,14 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
  *
  * @summary Balance and "Credits aufladen" with embedded Stripe Checkout.
  *
- * @fires credit-topup-completed - A purchase was credited. detail: `{ sessionId, packageId, credits, balance }`
+ * @fires credit-topup-completed - A purchase was credited.
+ *   detail: `{ sessionId, packageId, credits, balance }`
  * @fires credit-topup-balance - The balance shown changed. detail: `{ balance }`
- * @fires credit-topup-error - Something failed. detail: `{ code, message }`, `code` one of the server's error codes, `network_error`, `stripe_load_failed` or `payment_failed`
+ * @fires credit-topup-error - Something failed. detail: `{ code, message }`; `code` is one of the server's
+ *   error codes, `network_error`, `stripe_load_failed` or `payment_failed`.
  *
- * @slot checkout - Filled by the element itself with Stripe's embedded Checkout (Stripe.js cannot mount inside a shadow root); do not slot anything here.
+ * @slot checkout - Filled by the element itself with Stripe's embedded Checkout (Stripe.js cannot mount
+ *   inside a shadow root); do not slot anything here.
  *
  * @csspart balance - The card with the balance and the button.
  * @csspart button - The "Buy credits" button.
@@ -288,7 +291,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
           <p class="label" id="balance-label">${t.balance}</p>
           ${this.#balance(locale, t)}
         </div>
-        <button class="primary" part="button" ?disabled=${this._signedOut} @click=${this.#onBuy}>${t.buy}</button>
+        <button class="primary" part="button" ?disabled=${this._signedOut} @click=${this.#onBuy}
+          >${t.buy}</button>
       </section>
       ${this._offline ? html`<p part="error" role="alert">${t.offline}</p>` : nothing}
       <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#onDialogClose}>
@@ -313,7 +317,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (this._balanceProblem) return this.#problem(t, this._balanceProblem, () => this.refresh());
     if (this._balance === undefined)
       return html`<span class="skeleton" style="width:5em;height:2rem"></span>`;
-    return html`<p class="amount" aria-describedby="balance-label">${formatCredits(locale, this._balance)}</p>`;
+    const amount = formatCredits(locale, this._balance);
+    return html`<p class="amount" aria-describedby="balance-label">${amount}</p>`;
   }
 
   #problem(t: Messages, problem: Problem, retry: () => unknown): TemplateResult {

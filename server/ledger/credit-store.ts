@@ -117,7 +117,7 @@ export interface CreditStore {
   /** The tenant a user works in: profiles.active_tenant_id, and only with a membership behind it. */
   resolveTenant(userId: string): Promise<string | null>;
   getBalance(tenantId: string): Promise<Balance>;
-  /** The balance of the user's tenant (resolved as resolveTenant does), or null without one; one round trip. */
+  /** The balance of the user's tenant (found as resolveTenant finds it), or null; one round trip. */
   getBalanceOfUser(userId: string): Promise<Balance | null>;
   openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
   /** openPurchase for the tenant the user works in (resolved as resolveTenant does), in one round trip. */

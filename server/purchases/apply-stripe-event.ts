@@ -125,7 +125,7 @@ function describe<T extends { purchase: { id: string } }>(
   if (result.ok) return { outcome: outcomeOf(result), purchaseId: result.purchase.id };
   if (result.code === 'unknown_checkout_session' || result.code === 'unknown_purchase')
     return { outcome: 'not_ours' };
-  // Refusals (amount_mismatch, …) are final: the purchase is flagged, a retry by Stripe would change nothing.
+  // Refusals (amount_mismatch, …) are final: the purchase is flagged; Stripe retrying would change nothing.
   return {
     outcome: `refused_${result.code}`,
     ...(result.purchase ? { purchaseId: result.purchase.id } : {}),

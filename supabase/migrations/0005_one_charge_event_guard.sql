@@ -44,7 +44,8 @@ create or replace function public.credit_topup_apply_refund(
        or p_charge_amount_cents is null or p_charge_amount_cents <= 0 then
       return jsonb_build_object('ok', false, 'code', 'invalid_amount');
     end if;
-    v_guard := credit_topup_lock_purchase_for_charge_event(p_purchase_id, p_payment_intent_id, p_stripe_event_id);
+    v_guard := credit_topup_lock_purchase_for_charge_event(
+      p_purchase_id, p_payment_intent_id, p_stripe_event_id);
     if v_guard.answer is not null then
       return v_guard.answer;
     end if;
@@ -56,7 +57,8 @@ create or replace function public.credit_topup_apply_refund(
            updated_at = now()
      where id = v_purchase.id;
     perform credit_topup_settle_reversals(v_purchase.id);
-    perform credit_topup_record_event(p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'refund_applied');
+    perform credit_topup_record_event(
+      p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'refund_applied');
     return credit_topup_result(v_purchase.id, '{}'::jsonb);
   end
   $fn$;
@@ -84,7 +86,8 @@ create or replace function public.credit_topup_apply_dispute(
     if p_dispute_amount_cents is null or p_dispute_amount_cents < 0 or p_dispute_id is null then
       return jsonb_build_object('ok', false, 'code', 'invalid_amount');
     end if;
-    v_guard := credit_topup_lock_purchase_for_charge_event(p_purchase_id, p_payment_intent_id, p_stripe_event_id);
+    v_guard := credit_topup_lock_purchase_for_charge_event(
+      p_purchase_id, p_payment_intent_id, p_stripe_event_id);
     if v_guard.answer is not null then
       return v_guard.answer;
     end if;
@@ -92,7 +95,8 @@ create or replace function public.credit_topup_apply_dispute(
     -- Events arrive in any order: once the dispute is closed, an older "created" or "updated" is stale.
     if v_purchase.stripe_dispute_id = p_dispute_id and v_purchase.dispute_status = any (v_final_statuses)
        and not (p_dispute_status = any (v_final_statuses)) then
-      perform credit_topup_record_event(p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'stale_dispute_event');
+      perform credit_topup_record_event(
+        p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'stale_dispute_event');
       return credit_topup_result(v_purchase.id, jsonb_build_object('stale_event', true));
     end if;
     update credit_purchases
@@ -103,12 +107,15 @@ create or replace function public.credit_topup_apply_dispute(
            updated_at = now()
      where id = v_purchase.id;
     perform credit_topup_settle_reversals(v_purchase.id);
-    perform credit_topup_record_event(p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'dispute_' || p_dispute_status);
+    perform credit_topup_record_event(
+      p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'dispute_' || p_dispute_status);
     return credit_topup_result(v_purchase.id, '{}'::jsonb);
   end
   $fn$;
 
 -- Only the service role may call the new function (Supabase's default privileges grant new functions
 -- to anon and authenticated; re-created functions keep the grants 0003 gave them).
-revoke all on function public.credit_topup_lock_purchase_for_charge_event(uuid, text, text) from public, anon, authenticated;
-grant execute on function public.credit_topup_lock_purchase_for_charge_event(uuid, text, text) to service_role;
+revoke all on function public.credit_topup_lock_purchase_for_charge_event(uuid, text, text)
+  from public, anon, authenticated;
+grant execute on function public.credit_topup_lock_purchase_for_charge_event(uuid, text, text)
+  to service_role;

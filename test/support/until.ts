@@ -1,6 +1,6 @@
 // Polling for a condition, shared by the Node and the browser tests (no Node-only imports here).
 
-/** Resolves with the first truthy result of `check`, polling every 25 ms; fails naming `what` after the timeout. */
+/** The first truthy result of `check`, polled every 25 ms; after the timeout, an error naming `what`. */
 export async function until<T>(
   what: string,
   check: () => T | undefined | null | false | Promise<T | undefined | null | false>,

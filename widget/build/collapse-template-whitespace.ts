@@ -32,7 +32,7 @@ export function collapseIn(source: string): string {
   return output + source.slice(position);
 }
 
-/** Reads a template body from `start` (after the backtick) to its closing backtick, collapsing the static parts. */
+/** Reads a template from `start` (after its backtick) to its closing backtick, collapsing static parts. */
 function readTemplate(source: string, start: number): { text: string; end: number } {
   let text = '';
   let staticPart = '';
@@ -47,7 +47,8 @@ function readTemplate(source: string, start: number): { text: string; end: numbe
       return { text: text + collapse(staticPart, afterExpression, false), end: index };
     } else if (character === '$' && source[index + 1] === '{') {
       const expressionEnd = readExpression(source, index + 2);
-      text += `${collapse(staticPart, afterExpression, true)}\${${collapseIn(source.slice(index + 2, expressionEnd))}}`;
+      const expression = collapseIn(source.slice(index + 2, expressionEnd));
+      text += `${collapse(staticPart, afterExpression, true)}\${${expression}}`;
       staticPart = '';
       afterExpression = true;
       index = expressionEnd + 1;

@@ -273,16 +273,15 @@ export class PurchaseFlow implements ReactiveController {
           list
             ? list.packages.map((creditPackage) => {
                 const price = formatMoney(locale, creditPackage.amount, list.currency);
-                const perCredit = formatMoney(
-                  locale,
-                  creditPackage.amount / creditPackage.credits,
-                  list.currency,
+                const credits = t.credits(formatCredits(locale, creditPackage.credits));
+                const perCredit = t.perCredit(
+                  formatMoney(locale, creditPackage.amount / creditPackage.credits, list.currency),
                 );
                 return html`<li>
                   <button class="package" part="package" @click=${() => this.#choose(creditPackage)}>
                     <strong>${creditPackage.name}</strong>
                     <span class="price">${price}</span>
-                    <small>${t.credits(formatCredits(locale, creditPackage.credits))} · ${t.perCredit(perCredit)}</small>
+                    <small>${credits} · ${perCredit}</small>
                   </button>
                 </li>`;
               })
