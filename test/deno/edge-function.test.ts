@@ -17,8 +17,11 @@ import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../su
 
 after(stopOwnTestCluster);
 
-// The deno binary itself (not `npx deno`, which would put a shell and a node process in between).
-const DENO = createRequire(import.meta.url).resolve('deno/deno');
+// The deno binary itself (not `npx deno`, which would put a shell and a node process in between), found
+// the way the package's own launcher finds it: it links the binary of @deno/<platform> on first use.
+const DENO = (
+  createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string }
+).runInstall();
 
 async function startDeno(env: Record<string, string>): Promise<{ url: string; child: RunningChild }> {
   const port = await findFreePort();
