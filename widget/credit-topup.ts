@@ -232,7 +232,10 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
 
   #flowContext(): PurchaseFlowContext {
     return {
-      client: () => this.#client as ApiClient,
+      client: () => {
+        if (!this.#client) throw new ApiError('internal_error', 'the api-base attribute is not set');
+        return this.#client;
+      },
       locale: () => toLocale(this.locale),
       publishableKey: () => this.publishableKey,
       packages: () => this._packages,

@@ -21,7 +21,7 @@ import {
 } from '../../stripe-sandbox/stripe-objects.ts';
 import { report, size } from '../support/reliability.ts';
 import { sandboxStripeClient } from '../support/sandbox-stripe-client.ts';
-import { createTenant, ledgerInvariants } from '../support/tenants.ts';
+import { createTenant, ledgerInvariants, purchaseInput } from '../support/tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 
 type Outcome = 'card' | 'sepa_paid' | 'sepa_failed' | 'expired';
@@ -165,14 +165,7 @@ test('any interleaving of duplicated and reordered Stripe events ends in the mod
         const created = [];
         for (const [index, plan] of plans.entries()) {
           const creditPackage = creditPackages[plan.packageIndex]!;
-          const opened = await store.openPurchase({
-            tenantId: tenant.tenantId,
-            userId: tenant.userId,
-            packageId: creditPackage.id,
-            credits: creditPackage.credits,
-            amountCents: creditPackage.amountCents,
-            currency: CREDIT_CURRENCY,
-          });
+          const opened = await store.openPurchase(purchaseInput(tenant, creditPackage));
           assert.ok(opened.ok);
           const ids = {
             sessionId: `cs_test_model_${run}_${index}`,

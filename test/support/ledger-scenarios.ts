@@ -6,7 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { CREDIT_CURRENCY, type CreditPackage, creditPackages } from '../../credit-packages.ts';
 import type { CreditStore, Purchase } from '../../server/ledger/credit-store.ts';
-import { balanceOf, createMember, createTenant, ledgerInvariants, type TestTenant } from './tenants.ts';
+import {
+  balanceOf,
+  createMember,
+  createTenant,
+  ledgerInvariants,
+  purchaseInput,
+  type TestTenant,
+} from './tenants.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 export interface AdapterUnderTest {
@@ -37,14 +44,7 @@ export function defineLedgerScenarios(
     });
 
     async function openSession(tenant: TestTenant, creditPackage: CreditPackage = standard) {
-      const opened = await store.openPurchase({
-        tenantId: tenant.tenantId,
-        userId: tenant.userId,
-        packageId: creditPackage.id,
-        credits: creditPackage.credits,
-        amountCents: creditPackage.amountCents,
-        currency: CREDIT_CURRENCY,
-      });
+      const opened = await store.openPurchase(purchaseInput(tenant, creditPackage));
       assert.ok(opened.ok, 'purchase opened');
       const sessionId = `cs_test_${randomUUID().replaceAll('-', '')}`;
       const attached = await store.attachCheckoutSession(
@@ -238,15 +238,7 @@ export function defineLedgerScenarios(
 
     test('opening with the same idempotency key returns the same purchase; with another package it is refused', async () => {
       const tenant = await createTenant(database.sql);
-      const input = {
-        tenantId: tenant.tenantId,
-        userId: tenant.userId,
-        packageId: standard.id,
-        credits: standard.credits,
-        amountCents: standard.amountCents,
-        currency: CREDIT_CURRENCY,
-        idempotencyKey: `key-${randomUUID()}`,
-      };
+      const input = { ...purchaseInput(tenant, standard), idempotencyKey: `key-${randomUUID()}` };
       const [first, second] = await Promise.all([store.openPurchase(input), store.openPurchase(input)]);
       assert.ok(first.ok && second.ok);
       assert.equal(first.purchase.id, second.purchase.id);
@@ -263,13 +255,7 @@ export function defineLedgerScenarios(
 
     test('opening for a user resolves their tenant in the same call, and refuses a user without one', async () => {
       const tenant = await createTenant(database.sql);
-      const input = {
-        userId: tenant.userId,
-        packageId: standard.id,
-        credits: standard.credits,
-        amountCents: standard.amountCents,
-        currency: CREDIT_CURRENCY,
-      };
+      const { tenantId: _resolvedByTheLedger, ...input } = purchaseInput(tenant, standard);
       const opened = await store.openPurchaseForUser(input);
       assert.ok(opened.ok && opened.created);
       assert.equal(opened.purchase.tenantId, tenant.tenantId);
@@ -281,12 +267,8 @@ export function defineLedgerScenarios(
       const tenant = await createTenant(database.sql);
       const stranger = await createTenant(database.sql);
       const result = await store.openPurchase({
-        tenantId: tenant.tenantId,
+        ...purchaseInput(tenant, standard),
         userId: stranger.userId,
-        packageId: standard.id,
-        credits: standard.credits,
-        amountCents: standard.amountCents,
-        currency: CREDIT_CURRENCY,
       });
       assert.deepEqual(result, { ok: false, code: 'not_a_member' });
     });

@@ -2,6 +2,8 @@
 
 import { randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
+import { CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
+import type { OpenPurchaseInput } from '../../server/ledger/credit-store.ts';
 
 export interface TestTenant {
   tenantId: string;
@@ -50,5 +52,17 @@ export async function ledgerInvariants(sql: postgres.Sql, tenantId: string) {
     openingPlusLedger: 100 + row.ledger_sum,
     lifetimePurchased: row.lifetime_purchased,
     creditedByPurchases: row.credited,
+  };
+}
+
+/** What opening a purchase of `creditPackage` for the tenant's member asks of the ledger. */
+export function purchaseInput(tenant: TestTenant, creditPackage: CreditPackage): OpenPurchaseInput {
+  return {
+    tenantId: tenant.tenantId,
+    userId: tenant.userId,
+    packageId: creditPackage.id,
+    credits: creditPackage.credits,
+    amountCents: creditPackage.amountCents,
+    currency: CREDIT_CURRENCY,
   };
 }
