@@ -38,9 +38,9 @@ export async function checkoutSessionStatus(
     status = knownState(session.status);
     paymentStatus = knownPaymentStatus(session.payment_status);
     if (isSessionPaid(session)) {
+      // Credited or refused (a mismatch flags it), the purchase as the ledger now has it.
       const result = await fulfilCheckoutSession(store, session);
-      if (result.ok) purchase = result.purchase;
-      else if (result.purchase) purchase = result.purchase;
+      if (result.purchase) purchase = result.purchase;
     }
   }
   const balance = await store.getBalance(input.tenantId);

@@ -9,7 +9,7 @@ import type {
 } from '../../contract/credit-topup-api.ts';
 import { CREDIT_CURRENCY, findCreditPackage } from '../../credit-packages.ts';
 import { CreditTopupError, noTenant } from '../errors.ts';
-import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
+import type { CreditStore } from '../ledger/credit-store.ts';
 import { callStripe, type StripeTiming } from '../stripe/call-stripe.ts';
 import { type CheckoutOptions, checkoutSessionParams } from '../stripe/checkout-session-params.ts';
 import type { PackagePrices } from '../stripe/package-prices.ts';
@@ -101,7 +101,7 @@ export async function createCheckout(
 
 async function existingSession(
   stripe: Stripe,
-  sessionId: NonNullable<Purchase['stripeCheckoutSessionId']>,
+  sessionId: string,
   timing: StripeTiming | undefined,
 ): Promise<CreatedCheckout> {
   const session = await callStripe(() => stripe.checkout.sessions.retrieve(sessionId), timing);
