@@ -1,6 +1,7 @@
 // The demo page: signs in as the demo user through the demo-only session endpoint, hands the element a
 // token getter, and shows what the portal's cost dashboard would: spend actions and the history.
 
+import { findCreditPackage } from '../credit-packages.ts';
 import '../widget/credit-topup.ts';
 import type { CreditTopup } from '../widget/credit-topup.ts';
 import { formatMoney, type Locale } from '../widget/i18n.ts';
@@ -167,7 +168,10 @@ async function loadHistory() {
       row.dataset.status = purchase.status;
       row.append(
         cell(dateFormat().format(new Date(purchase.createdAt))),
-        cell(`${purchase.packageId} · ${purchase.credits} Credits`),
+        // No break inside "100 Credits": a narrow screen wraps between phrases only.
+        cell(
+          `${findCreditPackage(purchase.packageId)?.name ?? purchase.packageId} · ${purchase.credits}\u00a0Credits`,
+        ),
         cell(formatMoney(locale, purchase.amountCents, purchase.currency)),
         cell(t.statuses[purchase.status] ?? purchase.status),
       );

@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { SignJWT } from 'jose';
 import type postgres from 'postgres';
 import type { AccessTokenVerifier } from '../server/auth/access-token-verifier.ts';
+import { corsForOrigins } from '../server/http/cors.ts';
 import type { CreditStore } from '../server/ledger/credit-store.ts';
 import { DEMO_USER_EMAIL, DEMO_USER_ID } from './demo-seed.ts';
 
@@ -16,12 +17,16 @@ export interface DemoRoutesDeps {
   jwtSecret: string;
   /** The sandbox's control URL, or null with real Stripe. */
   sandboxUrl: string | null;
+  /** Pages that may call these endpoints from the browser: the API's own ALLOWED_ORIGINS. */
+  allowedOrigins: readonly string[];
 }
 
 const SPEND_CHOICES = [1, 5, 10, 25];
 
 export function demoRoutes(deps: DemoRoutesDeps) {
   const app = new Hono();
+  // A page of the developer's own (README: "The element in a page of your own") signs in here too.
+  app.use('*', corsForOrigins(deps.allowedOrigins));
 
   // Who may call the other demo endpoints: the holder of a demo token, resolved like the real API does.
   const caller = async (authorization: string | undefined) => {

@@ -89,7 +89,10 @@ async function start() {
       DATABASE_URL: database.url,
       SUPABASE_URL: '',
       SUPABASE_JWT_SECRET: secrets.jwtSecret,
-      ALLOWED_ORIGINS: [pageOrigin, `http://127.0.0.1:${pagePort}`].join(','),
+      // The demo's own page, plus any page the developer embeds the element in (see the README).
+      ALLOWED_ORIGINS: [pageOrigin, `http://127.0.0.1:${pagePort}`, process.env.ALLOWED_ORIGINS ?? '']
+        .filter(Boolean)
+        .join(','),
       PUBLIC_RETURN_URL: process.env.PUBLIC_RETURN_URL || `${pageOrigin}/`,
       ...(sandbox
         ? {
@@ -114,6 +117,7 @@ async function start() {
           verifier,
           jwtSecret: secrets.jwtSecret,
           sandboxUrl: sandbox?.url ?? null,
+          allowedOrigins: config.allowedOrigins,
         }),
       },
     ],
@@ -121,7 +125,9 @@ async function start() {
   stops.push(() => server.close());
   say(`API on port ${server.port} (logs in ${path.relative(root, serverLog)})`);
 
-  // 5. The demo page; it reaches the API through the same origin.
+  // 5. The demo page; it reaches the API through the same origin. Vite would serve any file of the
+  // repository through /@fs/ (the data folder with the JWT secret, the server log, Postgres' files) and
+  // answer other localhost pages with CORS: it serves only what the page imports, to this page only.
   const vite = await createViteServer({
     configFile: false,
     root: path.join(root, 'demo'),
@@ -130,6 +136,14 @@ async function start() {
       port: pagePort,
       strictPort: true,
       host: 'localhost',
+      cors: false,
+      fs: {
+        strict: true,
+        allow: ['demo', 'widget', 'contract', 'credit-packages.ts', 'node_modules'].map((entry) =>
+          path.join(root, entry),
+        ),
+        deny: ['.env', '.env.*', '*.{crt,pem,key}', '*.log', '**/.git/**', '**/.data/**', `${dataDir}/**`],
+      },
       proxy: { '/v1': apiUrl, '/demo-api': apiUrl },
     },
   });

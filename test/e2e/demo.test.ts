@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { type RunningChild, startChild } from '../support/child-processes.ts';
@@ -13,6 +14,8 @@ import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium.ts';
 import { eventually } from '../support/server-harness.ts';
 
 const SCREENSHOTS = 'test-output/e2e';
+const OTHER_PAGE = 'http://localhost:4321';
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 async function startDemo(env: Record<string, string>): Promise<RunningChild> {
   const demo = startChild('npm', ['run', 'demo'], { env: { ...process.env, ...env } });
@@ -48,6 +51,8 @@ describe('npm run demo, end to end in Chromium', () => {
       DEMO_POSTGRES_PORT: String(await findFreePort()),
       DEMO_SEPA_DELAY_MS: '1500',
       STRIPE_SECRET_KEY: '',
+      // A page of the developer's own that embeds the element against the demo's API.
+      ALLOWED_ORIGINS: OTHER_PAGE,
     };
     demo = await startDemo(env);
     browser = await chromium.launch({
@@ -120,6 +125,19 @@ describe('npm run demo, end to end in Chromium', () => {
     await balance().filter({ hasText: /^250$/ }).waitFor();
   });
 
+  test('the purchases table names the package, and the page fits a 375 px phone', async () => {
+    const firstPurchase = page.locator('#purchases tbody tr[data-status]').first();
+    assert.match((await firstPurchase.textContent()) ?? '', /Starter · 50\sCredits/);
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 375, `the page is ${width} px wide at 375 px`);
+      await page.screenshot({ path: `${SCREENSHOTS}/05b-phone.png`, fullPage: true });
+    } finally {
+      await page.setViewportSize({ width: 1100, height: 900 });
+    }
+  });
+
   test('a refund through the sandbox takes the credits back', async () => {
     await page.getByRole('button', { name: 'Erstatten (Sandbox)' }).last().click(); // the Standard purchase (oldest)
     await balance().filter({ hasText: /^150$/ }).waitFor({ timeout: 15_000 });
@@ -130,6 +148,45 @@ describe('npm run demo, end to end in Chromium', () => {
   test('spending credits moves the balance down through rpc_credit_deduct', async () => {
     await page.getByRole('button', { name: 'Armstrong-Aktion (10 Credits)' }).click();
     await balance().filter({ hasText: /^140$/ }).waitFor();
+  });
+
+  test('the page server serves what the page needs and nothing else, to no other origin', async () => {
+    const pageUrl = new URL(demoUrl(demo)!);
+    const get = (file: string, query = '') =>
+      fetch(new URL(`/@fs${file}${query}`, pageUrl), { headers: { Origin: 'http://localhost:9999' } });
+    for (const query of ['', '?raw', '?import', '?url']) {
+      const secrets = await get(path.join(dataDir, 'demo-secrets.json'), query);
+      assert.equal(secrets.status, 403, `the demo's secrets${query}`);
+      assert.doesNotMatch(await secrets.text(), /jwtSecret/);
+    }
+    for (const file of [
+      'package.json',
+      'server/config.ts',
+      '.env.example',
+      'test/support/access-tokens.ts',
+    ]) {
+      assert.equal((await get(path.join(root, file))).status, 403, file);
+    }
+    const element = await get(path.join(root, 'widget/credit-topup.ts'));
+    assert.equal(element.status, 200, 'the element the page imports');
+    assert.equal(element.headers.get('access-control-allow-origin'), null, 'no CORS for other pages');
+  });
+
+  test('ALLOWED_ORIGINS lets another page use the demo API; others stay refused', async () => {
+    const apiUrl = `http://127.0.0.1:${env.DEMO_API_PORT}/v1/config`;
+    const allowed = await fetch(apiUrl, { headers: { Origin: OTHER_PAGE } });
+    assert.equal(allowed.headers.get('access-control-allow-origin'), OTHER_PAGE);
+    const own = await fetch(apiUrl, { headers: { Origin: new URL(demoUrl(demo)!).origin } });
+    assert.equal(own.headers.get('access-control-allow-origin'), new URL(demoUrl(demo)!).origin);
+    const session = await fetch(`http://127.0.0.1:${env.DEMO_API_PORT}/demo-api/session`, {
+      method: 'POST',
+      headers: { Origin: OTHER_PAGE },
+    });
+    assert.equal(session.headers.get('access-control-allow-origin'), OTHER_PAGE, 'its demo sign-in too');
+    assert.match(((await session.json()) as { access_token: string }).access_token, /^ey/);
+    const other = await fetch(apiUrl, { headers: { Origin: 'http://localhost:9999' } });
+    assert.equal(other.status, 403);
+    assert.equal(((await other.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
   });
 
   test('a reload keeps the state, and so does a restart of npm run demo', async () => {
