@@ -8,7 +8,7 @@
 //   widget               shipped size; connected → packages painted / → balance painted in Chromium
 //   growth               balance and webhook figures with ~10 and 100,000 purchase/ledger rows
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -150,6 +150,8 @@ try {
   });
 
   // ----- Widget -----------------------------------------------------------------------------------
+  // Measured on a build of the code as it is now, never on whatever dist/ an earlier build left.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
   const size = await shippedJavaScript();
   record({
     figure: 'widget: first load (min+gzip)',

@@ -40,6 +40,13 @@ describe('the built package', () => {
     assert.ok(!entry.includes('createEmbeddedCheckoutPage'), "Stripe's code is not in the first load");
   });
 
+  test('npm run size measures the first load and leaves what npm run build made in place', () => {
+    const output = execFileSync('npm', ['run', 'size', '--silent'], { cwd: root, encoding: 'utf8' });
+    assert.match(output, /first load: \d+ B min\+gzip .* within the budget/);
+    assert.ok(existsSync(inRoot('dist/types/widget/credit-topup.d.ts')), 'dist/types survives npm run size');
+    assert.ok(existsSync(inRoot('dist/custom-elements.json')), 'dist/custom-elements.json survives too');
+  });
+
   test('package.json points at a custom-elements.json that describes the public API, and at types', async () => {
     const pkg = JSON.parse(await readFile(inRoot('package.json'), 'utf8')) as {
       customElements: string;
