@@ -130,7 +130,7 @@ describe('npm run demo, end to end in Chromium', () => {
     assert.match((await firstPurchase.textContent()) ?? '', /Starter · 50\sCredits/);
     await page.setViewportSize({ width: 375, height: 800 });
     try {
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.locator('html').evaluate((html) => html.scrollWidth);
       assert.ok(width <= 375, `the page is ${width} px wide at 375 px`);
       await page.screenshot({ path: `${SCREENSHOTS}/05b-phone.png`, fullPage: true });
     } finally {
