@@ -98,7 +98,7 @@ for (const adapter of ['postgres', 'supabase'] as const) {
 }
 
 describe('shared rate limits: who may touch them', () => {
-  test('only the service role may take a limit; the table is closed to anon, authenticated and the API roles', async () => {
+  test('only the service role may take a limit; the table is closed to the API roles; no wait for the disk', async () => {
     const database = await createTestDatabase();
     try {
       const [fn] = await database.sql`
@@ -112,6 +112,13 @@ describe('shared rate limits: who may touch them', () => {
                  has_table_privilege(${role}, 'public.credit_topup_rate_limits', 'insert, update, delete') as write`;
         assert.deepEqual({ ...table }, { read: false, write: false }, role);
       }
+      // A lost counter costs nothing: the check's transaction does not wait for the disk (the hot path).
+      const [setting] = await database.sql.begin(async (tx) => {
+        await tx.unsafe('set local synchronous_commit = on'); // the test cluster runs with it off
+        await tx`select public.credit_topup_take_rate_limit('checkout_create', 'someone', 1, 60)`;
+        return tx`select current_setting('synchronous_commit') as synchronous_commit`;
+      });
+      assert.equal(setting!.synchronous_commit, 'off');
       await assert.rejects(
         database.sql.begin(async (tx) => {
           await tx.unsafe('set local role authenticated');
