@@ -75,25 +75,47 @@ describe('GET /v1/checkout-sessions/:id and Stripe', () => {
     }
   });
 
-  test('an expired purchase is answered from the ledger and never asks Stripe', async () => {
+  test('an expired or failed purchase is answered from the ledger and never asks Stripe', async () => {
     const server = await startTestServer();
     try {
       const customer = await server.newCustomer();
-      const session = await startCheckout(server, customer, 'starter');
-      await sandboxControl(server, `checkout-sessions/${session.id}/expire`);
+      const expired = await startCheckout(server, customer, 'starter');
+      await sandboxControl(server, `checkout-sessions/${expired.id}/expire`);
+      // A direct debit that fails after the checkout completed (the sandbox's failing IBAN).
+      const failed = await startCheckout(server, customer, 'starter');
+      await payInSandbox(server, failed.id, { iban: 'DE62370400440532013001' });
       await eventually(
         'expired by the webhook',
-        async () => (await purchaseStatus(server, session.id)) === 'expired',
+        async () => (await purchaseStatus(server, expired.id)) === 'expired',
       );
-      for (let index = 0; index < 3; index++) {
-        const response = await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token });
-        const body = (await response.json()) as Record<string, unknown>;
-        assert.deepEqual(
-          { status: body.status, payment_status: body.payment_status, purchase_status: body.purchase_status },
-          { status: 'expired', payment_status: 'unpaid', purchase_status: 'expired' },
-        );
+      await eventually(
+        'failed by the webhook',
+        async () => (await purchaseStatus(server, failed.id)) === 'failed',
+      );
+      const asked = { expired: stripeLookUps(server, expired.id), failed: stripeLookUps(server, failed.id) };
+
+      for (const [session, expected] of [
+        [expired, { status: 'expired', payment_status: 'unpaid', purchase_status: 'expired' }],
+        [failed, { status: 'complete', payment_status: 'unpaid', purchase_status: 'failed' }],
+      ] as const) {
+        for (let index = 0; index < 3; index++) {
+          const response = await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token });
+          const body = (await response.json()) as Record<string, unknown>;
+          assert.deepEqual(
+            {
+              status: body.status,
+              payment_status: body.payment_status,
+              purchase_status: body.purchase_status,
+            },
+            expected,
+          );
+        }
       }
-      assert.equal(stripeLookUps(server, session.id), 0);
+      assert.deepEqual(
+        { expired: stripeLookUps(server, expired.id), failed: stripeLookUps(server, failed.id) },
+        asked,
+        'no look-up asked Stripe',
+      );
     } finally {
       await server.close();
     }
