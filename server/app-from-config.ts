@@ -9,6 +9,11 @@ import type { CreditStore } from './ledger/credit-store.ts';
 import { createStripeClient } from './stripe/stripe-client.ts';
 
 export function createAppFromConfig(config: ServerConfig, store: CreditStore, logger: Logger) {
+  // Said once per instance, so that an operator can see which limits hold across instances.
+  logger.info('rate limits', {
+    rate_limit_store: config.rateLimitStore,
+    shared_by_instances: config.rateLimitStore === 'database',
+  });
   return createApp({
     store,
     stripe: createStripeClient(config.stripe),
@@ -31,5 +36,8 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
     },
     allowedOrigins: config.allowedOrigins,
     checkoutRateLimit: config.checkoutRateLimit,
+    sessionStatusRateLimit: config.sessionStatusRateLimit,
+    rateLimitStore: config.rateLimitStore,
+    sessionStripeIntervalMs: config.sessionStripeIntervalMs,
   });
 }

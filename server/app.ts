@@ -11,10 +11,11 @@ import type { StripeMode } from './config.ts';
 import { CreditTopupError } from './errors.ts';
 import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
-import { requireCaller, requireUser } from './http/caller.ts';
+import { requireTenant, requireUser } from './http/caller.ts';
 import { corsForOrigins } from './http/cors.ts';
+import { createDatabaseRateLimiter } from './http/database-rate-limiter.ts';
 import type { Logger } from './http/logger.ts';
-import { createRateLimiter } from './http/rate-limiter.ts';
+import { createMemoryRateLimiter, type RateLimit, type RateLimitStore } from './http/rate-limiter.ts';
 import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
@@ -22,7 +23,9 @@ import { healthRoutes } from './routes/health.ts';
 import { packageRoutes } from './routes/packages.ts';
 import { publicConfigRoutes } from './routes/public-config.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
+import { callStripe } from './stripe/call-stripe.ts';
 import type { CheckoutOptions } from './stripe/checkout-session-params.ts';
+import { createCheckoutSessionReader } from './stripe/checkout-session-reader.ts';
 import { createPackagePrices } from './stripe/package-prices.ts';
 
 export interface AppDeps {
@@ -39,7 +42,12 @@ export interface AppDeps {
   };
   checkout: CheckoutOptions;
   allowedOrigins: readonly string[];
-  checkoutRateLimit: { requests: number; perSeconds: number };
+  checkoutRateLimit: RateLimit;
+  sessionStatusRateLimit: RateLimit;
+  /** `database` whenever more than one instance may serve the API; `memory` for exactly one process. */
+  rateLimitStore: RateLimitStore;
+  /** An open session is asked of Stripe at most once per this many milliseconds. */
+  sessionStripeIntervalMs: number;
 }
 
 const API_BODY_LIMIT = 16 * 1024;
@@ -52,8 +60,12 @@ export function createApp(deps: AppDeps) {
   const prices = createPackagePrices(stripe, {
     onError: (error) => logger.warn('stripe prices unavailable', { error }),
   });
-  const caller = requireCaller(deps.verifier, store);
   const user = requireUser(deps.verifier);
+  const tenant = requireTenant(store);
+  const rateLimiter = (limitName: string, limit: RateLimit) =>
+    deps.rateLimitStore === 'database'
+      ? createDatabaseRateLimiter(store, limitName, limit)
+      : createMemoryRateLimiter(limit, now);
   const app = new Hono<AppEnv>();
 
   app.use('*', async (c, next) => {
@@ -117,9 +129,14 @@ export function createApp(deps: AppDeps) {
         prices,
         options: deps.checkout,
         now,
-        rateLimiter: createRateLimiter(deps.checkoutRateLimit, now),
+        checkoutRateLimiter: rateLimiter('checkout_create', deps.checkoutRateLimit),
+        sessionStatusRateLimiter: rateLimiter('session_status', deps.sessionStatusRateLimit),
+        sessionReader: createCheckoutSessionReader(
+          (sessionId) => callStripe(() => stripe.checkout.sessions.retrieve(sessionId)),
+          { freshForMs: deps.sessionStripeIntervalMs, now },
+        ),
       },
-      { requireCaller: caller, requireUser: user },
+      { requireUser: user, requireTenant: tenant },
     ),
   );
   app.route(

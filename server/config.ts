@@ -2,6 +2,7 @@
 // its variable; values of secrets are never echoed.
 
 import type { StripeMode } from '../contract/credit-topup-api.ts';
+import type { RateLimit, RateLimitStore } from './http/rate-limiter.ts';
 import type { LedgerConfig } from './ledger/open-credit-store.ts';
 
 export type { StripeMode };
@@ -30,7 +31,13 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Where Stripe sends the buyer back when a payment method needs a redirect. */
   publicReturnUrl: string;
-  checkoutRateLimit: { requests: number; perSeconds: number };
+  checkoutRateLimit: RateLimit;
+  /** GET /v1/checkout-sessions/:id per user: each look-up may ask Stripe. */
+  sessionStatusRateLimit: RateLimit;
+  /** Where the limits count: `database` (shared by every instance, the default) or `memory`. */
+  rateLimitStore: RateLimitStore;
+  /** An open session is asked of Stripe at most once per this many milliseconds (per instance). */
+  sessionStripeIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -178,7 +185,22 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
       requests: integer('CHECKOUT_RATE_LIMIT', 10, 1, 10000),
       perSeconds: integer('CHECKOUT_RATE_LIMIT_WINDOW_S', 60, 1, 86400),
     },
+    sessionStatusRateLimit: {
+      requests: integer('SESSION_STATUS_RATE_LIMIT', 120, 1, 100000),
+      perSeconds: integer('SESSION_STATUS_RATE_LIMIT_WINDOW_S', 60, 1, 86400),
+    },
+    rateLimitStore: rateLimitStore(value('RATE_LIMIT_STORE'), problems),
+    sessionStripeIntervalMs: integer('SESSION_STATUS_STRIPE_INTERVAL_MS', 1500, 100, 60000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+// Several processes or isolates may serve the API at any time unless someone who knows says otherwise:
+// the database is the default, and `memory` must be asked for (one process only, e.g. a single VM).
+function rateLimitStore(raw: string | null, problems: string[]): RateLimitStore {
+  if (raw === null || raw === 'database') return 'database';
+  if (raw === 'memory') return 'memory';
+  problems.push('RATE_LIMIT_STORE must be database or memory');
+  return 'database';
 }

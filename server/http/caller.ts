@@ -19,15 +19,16 @@ export function requireUser(verifier: AccessTokenVerifier): MiddlewareHandler<Ap
   };
 }
 
-/** A verified user and the tenant the database says they work in. */
-export function requireCaller(verifier: AccessTokenVerifier, store: CreditStore): MiddlewareHandler<AppEnv> {
+/**
+ * After requireUser: the tenant the database says the user works in. Separate from it so that a route
+ * can refuse a request (a rate limit) between the token check and the first database read.
+ */
+export function requireTenant(store: CreditStore): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const userId = await verifiedUserId(verifier, c.req.header('authorization'));
+    const userId = c.get('userId');
     const tenantId = await store.resolveTenant(userId);
     if (!tenantId) throw noTenant();
-    c.set('userId', userId);
     c.set('caller', { userId, tenantId });
-    c.header('Cache-Control', 'no-store');
     await next();
   };
 }

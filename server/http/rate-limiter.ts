@@ -1,19 +1,28 @@
-// A fixed-window limit per key (the user): enough to stop a loop or a script from opening hundreds of
-// Checkout Sessions. In memory, per server process: each instance limits on its own.
+// Fixed-window limits per key (the user): enough to stop a loop or a script from opening hundreds of
+// Checkout Sessions, or from making our server ask Stripe about a session without end. The counters
+// live in one of two stores (RATE_LIMIT_STORE):
+//   database  PostgreSQL, one statement per check (database-rate-limiter.ts): every instance, every
+//             Node process and Edge Function isolate, counts against the same limit. The default.
+//   memory    this process's memory (below): each instance limits on its own, so N instances allow N
+//             times the limit. Right only when exactly one process serves the API.
 
-export interface RateLimiter {
-  /** Counts one request; returns the seconds to wait when over the limit, else null. */
-  take(key: string): number | null;
+export interface RateLimit {
+  requests: number;
+  perSeconds: number;
 }
 
-export function createRateLimiter(
-  limit: { requests: number; perSeconds: number },
-  now: () => number = Date.now,
-): RateLimiter {
+export type RateLimitStore = 'database' | 'memory';
+
+export interface RateLimiter {
+  /** Counts one request; resolves to the seconds to wait when over the limit, else null. */
+  take(key: string): Promise<number | null>;
+}
+
+export function createMemoryRateLimiter(limit: RateLimit, now: () => number = Date.now): RateLimiter {
   const windows = new Map<string, { start: number; count: number }>();
   const windowMs = limit.perSeconds * 1000;
   return {
-    take(key) {
+    async take(key) {
       const time = now();
       // Forget finished windows now and then, so the map does not grow with every user ever seen.
       if (windows.size > 10_000) {

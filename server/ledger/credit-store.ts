@@ -105,6 +105,16 @@ export interface DisputeInput extends ChargeRef {
   event?: StripeEventRef | null;
 }
 
+/** A request counted against a limit that every server instance shares (the rate limiter's database mode). */
+export interface RateLimitTake {
+  /** Which limit: checkout_create, session_status. */
+  limitName: string;
+  /** Whose requests: the user's id. */
+  key: string;
+  maxRequests: number;
+  windowSeconds: number;
+}
+
 export interface PurchaseChange {
   purchase: Purchase;
   /** The tenant's balance after the call. */
@@ -136,6 +146,8 @@ export interface CreditStore {
   applyDispute(input: DisputeInput): Promise<LedgerResult<PurchaseChange>>;
   findPurchaseBySession(tenantId: string, checkoutSessionId: string): Promise<Purchase | null>;
   listPurchases(tenantId: string, limit: number): Promise<Purchase[]>;
+  /** Counts one request in one statement: null when within the limit, else the seconds to wait. */
+  takeRateLimit(take: RateLimitTake): Promise<number | null>;
   /** Resolves when the database answers; used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

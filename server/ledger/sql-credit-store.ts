@@ -24,7 +24,8 @@ export type LedgerFunction =
   | 'credit_topup_fulfil_checkout_session'
   | 'credit_topup_mark_checkout_session'
   | 'credit_topup_apply_refund'
-  | 'credit_topup_apply_dispute';
+  | 'credit_topup_apply_dispute'
+  | 'credit_topup_take_rate_limit';
 
 export interface PurchaseFilter {
   tenantId: string;
@@ -134,6 +135,16 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
     async listPurchases(tenantId, limit) {
       const rows = await transport.selectPurchases({ tenantId, limit });
       return rows.map(toPurchase);
+    },
+
+    async takeRateLimit(take) {
+      const result = await call('credit_topup_take_rate_limit', {
+        p_limit_name: take.limitName,
+        p_limit_key: take.key,
+        p_max_requests: take.maxRequests,
+        p_window_seconds: take.windowSeconds,
+      });
+      return result.allowed === true ? null : Number(result.retry_after_seconds);
     },
 
     ping: () => transport.ping(),

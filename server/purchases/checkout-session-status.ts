@@ -1,12 +1,12 @@
 // What the buyer's page asks after paying (and after coming back from a payment method's own page): is
 // the session paid, and are the credits there? A paid session the webhook has not credited yet is
-// credited here, through the same exactly-once function as the webhook, as Stripe advises.
+// credited here, through the same exactly-once function as the webhook, as Stripe advises. The ledger is
+// read first on every request: what it knows for good (credited, expired, failed) never asks Stripe.
 
-import type Stripe from 'stripe';
 import type { CheckoutPaymentStatus, CheckoutSessionState } from '../../contract/credit-topup-api.ts';
 import { CreditTopupError } from '../errors.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
-import { callStripe } from '../stripe/call-stripe.ts';
+import type { CheckoutSessionReader } from '../stripe/checkout-session-reader.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
@@ -20,21 +20,21 @@ export interface CheckoutSessionStatus {
 }
 
 export async function checkoutSessionStatus(
-  deps: { store: CreditStore; stripe: Stripe },
+  deps: { store: CreditStore; sessionReader: CheckoutSessionReader },
   input: { tenantId: string; sessionId: string },
 ): Promise<CheckoutSessionStatus> {
-  const { store, stripe } = deps;
+  const { store, sessionReader } = deps;
   // Another tenant's session is answered exactly like one that does not exist.
   let purchase = SESSION_ID.test(input.sessionId)
     ? await store.findPurchaseBySession(input.tenantId, input.sessionId)
     : null;
   if (!purchase) throw new CreditTopupError('not_found', 'No such checkout session.');
 
-  let status: CheckoutSessionState = 'complete';
-  let paymentStatus: CheckoutPaymentStatus = 'paid';
-  // Credited once means paid and complete for good: Stripe need not be asked again.
-  if (purchase.creditedCredits === 0) {
-    const session = await callStripe(() => stripe.checkout.sessions.retrieve(input.sessionId));
+  const settled = settledInLedger(purchase);
+  let status = settled?.status ?? 'open';
+  let paymentStatus = settled?.paymentStatus ?? 'unpaid';
+  if (!settled) {
+    const session = await sessionReader.retrieve(input.sessionId);
     status = knownState(session.status);
     paymentStatus = knownPaymentStatus(session.payment_status);
     if (isSessionPaid(session)) {
@@ -50,6 +50,22 @@ export async function checkoutSessionStatus(
     paymentStatus,
     availableCredits: balance.availableCredits,
   };
+}
+
+// What the ledger knows for good, so that Stripe need not be asked again: credited once means paid and
+// complete (refunds and disputes come later); expired and failed purchases stay so (mark never touches
+// a purchase that is not pending, and Stripe never pays an expired or failed session).
+function settledInLedger(
+  purchase: Purchase,
+): { status: CheckoutSessionState; paymentStatus: CheckoutPaymentStatus } | null {
+  if (purchase.creditedCredits > 0) return { status: 'complete', paymentStatus: 'paid' };
+  if (purchase.status === 'expired') return { status: 'expired', paymentStatus: 'unpaid' };
+  if (purchase.status === 'failed') {
+    // A mismatch flags a session that was paid; otherwise the (delayed) payment itself failed.
+    const paid = purchase.failureCode === 'amount_mismatch' || purchase.failureCode === 'currency_mismatch';
+    return { status: 'complete', paymentStatus: paid ? 'paid' : 'unpaid' };
+  }
+  return null;
 }
 
 // Stripe's types leave room for values added later. One we do not know is read the cautious way: not

@@ -6,28 +6,37 @@ import type {
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { checkoutLocale } from '../http/checkout-locale.ts';
+import { limitPerUser } from '../http/limit-per-user.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import { readJsonObject } from '../http/read-json-body.ts';
 import { checkoutSessionStatus } from '../purchases/checkout-session-status.ts';
 import { type CreateCheckoutDeps, createCheckout } from '../purchases/create-checkout.ts';
+import type { CheckoutSessionReader } from '../stripe/checkout-session-reader.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function checkoutSessionRoutes(
-  deps: CreateCheckoutDeps & { rateLimiter: RateLimiter },
-  auth: { requireCaller: MiddlewareHandler<AppEnv>; requireUser: MiddlewareHandler<AppEnv> },
+  deps: CreateCheckoutDeps & {
+    checkoutRateLimiter: RateLimiter;
+    sessionStatusRateLimiter: RateLimiter;
+    sessionReader: CheckoutSessionReader;
+  },
+  auth: { requireUser: MiddlewareHandler<AppEnv>; requireTenant: MiddlewareHandler<AppEnv> },
 ) {
+  const limitCheckouts = limitPerUser(
+    deps.checkoutRateLimiter,
+    (seconds) => `Too many checkouts started. Please wait ${seconds} s.`,
+  );
+  // Each look-up of an open session may ask Stripe: a browser (or a script) may not ask without end.
+  const limitLookUps = limitPerUser(
+    deps.sessionStatusRateLimiter,
+    (seconds) => `Too many status requests. Please wait ${seconds} s.`,
+  );
   return (
     new Hono<AppEnv>()
       // The tenant is resolved by the ledger call that opens the purchase (403 no_tenant from there).
-      .post('/v1/checkout-sessions', auth.requireUser, async (c) => {
+      .post('/v1/checkout-sessions', auth.requireUser, limitCheckouts, async (c) => {
         const userId = c.get('userId');
-        const retryAfter = deps.rateLimiter.take(userId);
-        if (retryAfter !== null) {
-          throw new ApiError('rate_limited', `Too many checkouts started. Please wait ${retryAfter} s.`, {
-            'Retry-After': String(retryAfter),
-          });
-        }
         const body = await readJsonObject(c);
         const idempotencyKey = c.req.header('idempotency-key') ?? null;
         if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -53,7 +62,7 @@ export function checkoutSessionRoutes(
           c.header('Server-Timing', `stripe;dur=${timing.stripeMs.toFixed(2)}`, { append: true });
         }
       })
-      .get('/v1/checkout-sessions/:id', auth.requireCaller, async (c) => {
+      .get('/v1/checkout-sessions/:id', auth.requireUser, limitLookUps, auth.requireTenant, async (c) => {
         const { purchase, status, paymentStatus, availableCredits } = await checkoutSessionStatus(deps, {
           tenantId: c.get('caller').tenantId,
           sessionId: c.req.param('id'),

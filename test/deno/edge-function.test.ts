@@ -148,5 +148,35 @@ for (const store of ['postgres', 'supabase'] as const) {
       if (standIn)
         assert.ok(standIn.requests.includes('POST /rest/v1/rpc/credit_topup_fulfil_checkout_session'));
     });
+
+    test('rate limits count in the database, which every isolate shares', async () => {
+      const tenant = await createTenant(database.sql);
+      const headers = { Authorization: `Bearer ${await accessToken(tenant.userId)}` };
+      const lookUp = await fetch(`${deno.url}/credit-topup/v1/checkout-sessions/cs_test_unknown`, {
+        headers,
+      });
+      assert.equal(lookUp.status, 404);
+      const rows = await database.sql`
+        select limit_name, hits from public.credit_topup_rate_limits where limit_key = ${tenant.userId}`;
+      assert.deepEqual(
+        rows.map((row) => ({ ...row })),
+        [{ limit_name: 'session_status', hits: 1 }],
+      );
+    });
   });
 }
+
+test('the Edge Function refuses to start with RATE_LIMIT_STORE=memory (isolates share no memory)', async () => {
+  await assert.rejects(
+    startDeno({
+      DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+      RATE_LIMIT_STORE: 'memory',
+      CREDIT_TOPUP_JWT_SECRET: TEST_JWT_SECRET,
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_PUBLISHABLE_KEY: 'pk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      PUBLIC_RETURN_URL: 'https://portal.example.test/kosten',
+    }),
+    /RATE_LIMIT_STORE=memory is refused/,
+  );
+});

@@ -23,7 +23,8 @@ function appWith(answers: Partial<CreditStore> = {}, env: Record<string, string>
       webhookSecret: 'whsec_x',
       url: 'http://127.0.0.1:9',
     },
-    env,
+    // One app in one process: the memory store, so that the fake store is asked only what a test expects.
+    env: { RATE_LIMIT_STORE: 'memory', ...env },
   });
   const app = createAppFromConfig(
     config,
@@ -87,6 +88,28 @@ describe('the app in-process', () => {
     assert.deepEqual(await errorOf(limited), { status: 429, code: 'rate_limited' });
     assert.equal(limited.headers.get('retry-after'), '60');
     assert.deepEqual(store.calls, []);
+  });
+
+  test("in the database store a limit is the store's answer: one call per request, its wait as Retry-After", async () => {
+    const { app, store } = appWith(
+      { takeRateLimit: async () => 42 },
+      {
+        RATE_LIMIT_STORE: 'database',
+        SESSION_STATUS_RATE_LIMIT: '7',
+        SESSION_STATUS_RATE_LIMIT_WINDOW_S: '30',
+      },
+    );
+    const response = await app.request('/v1/checkout-sessions/cs_test_a', {
+      headers: { Authorization: `Bearer ${await accessToken(USER)}` },
+    });
+    assert.deepEqual(await errorOf(response), { status: 429, code: 'rate_limited' });
+    assert.equal(response.headers.get('retry-after'), '42');
+    assert.deepEqual(store.calls, [
+      {
+        method: 'takeRateLimit',
+        args: [{ limitName: 'session_status', key: USER, maxRequests: 7, windowSeconds: 30 }],
+      },
+    ]);
   });
 
   test('a body over the limit is refused before it is read', async () => {

@@ -87,4 +87,33 @@ describe('configuration', () => {
       /SUPABASE_SERVICE_ROLE_KEY/,
     );
   });
+
+  test('rate limits count in the database unless the memory store is asked for by name', () => {
+    const config = readConfig(valid, defaults);
+    assert.equal(config.rateLimitStore, 'database');
+    assert.deepEqual(config.checkoutRateLimit, { requests: 10, perSeconds: 60 });
+    assert.deepEqual(config.sessionStatusRateLimit, { requests: 120, perSeconds: 60 });
+    assert.equal(config.sessionStripeIntervalMs, 1500);
+    const single = readConfig(
+      {
+        ...valid,
+        RATE_LIMIT_STORE: 'memory',
+        SESSION_STATUS_RATE_LIMIT: '30',
+        SESSION_STATUS_RATE_LIMIT_WINDOW_S: '10',
+        SESSION_STATUS_STRIPE_INTERVAL_MS: '2000',
+      },
+      defaults,
+    );
+    assert.equal(single.rateLimitStore, 'memory');
+    assert.deepEqual(single.sessionStatusRateLimit, { requests: 30, perSeconds: 10 });
+    assert.equal(single.sessionStripeIntervalMs, 2000);
+    const problems = problemsOf({
+      ...valid,
+      RATE_LIMIT_STORE: 'redis',
+      SESSION_STATUS_RATE_LIMIT: '0',
+      SESSION_STATUS_STRIPE_INTERVAL_MS: '5',
+    }).join('\n');
+    for (const name of ['RATE_LIMIT_STORE', 'SESSION_STATUS_RATE_LIMIT', 'SESSION_STATUS_STRIPE_INTERVAL_MS'])
+      assert.match(problems, new RegExp(name), name);
+  });
 });

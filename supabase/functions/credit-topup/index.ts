@@ -41,6 +41,10 @@ if (config.ledger.kind === 'embedded') {
     'on Deno set DATABASE_URL, or SUPABASE_URL with SUPABASE_SERVICE_ROLE_KEY (no embedded database here)',
   );
 }
+// Every request may land on another isolate: limits counted in one isolate's memory would limit nothing.
+if (config.rateLimitStore !== 'database') {
+  throw new Error('RATE_LIMIT_STORE=memory is refused on Edge Functions (many isolates): use database');
+}
 // The same store-opening code as Node's server/main.ts.
 const { store } = await openCreditStore(config.ledger);
 
