@@ -76,7 +76,7 @@ export const styles = css`
   }
   dialog {
     box-sizing: border-box;
-    width: 560px;
+    width: 600px;
     max-width: calc(100% - 24px);
     padding: 20px;
   }

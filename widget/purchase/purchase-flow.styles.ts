@@ -6,7 +6,7 @@ import { css } from 'lit';
 //   a pricing table, the price under the name. The price is the largest text; the recommended package
 //   has an accent border and a badge on its edge.
 // - The checkout names what is bought above Stripe's form, each part unbroken.
-// - An outcome: a tick, what happened, the new balance large, and the way out below.
+// - An outcome: a tick (or an exclamation mark in the error colour), what happened, the new balance large, and the way out below.
 export const purchaseFlowStyles = css`
   .summary {
     margin: 0 0 12px;
@@ -82,7 +82,7 @@ export const purchaseFlowStyles = css`
     }
     .price {
       grid-area: auto;
-      font-size: 1.75rem;
+      font-size: 1.5rem;
     }
     li .skeleton {
       height: 118px;
@@ -119,6 +119,10 @@ export const purchaseFlowStyles = css`
     color: var(--_on-accent);
     font-size: 1.5rem;
     font-weight: 700;
+  }
+  .tick.failed {
+    background: var(--_error);
+    color: var(--_background);
   }
   .success {
     font-size: 1.125rem;

@@ -235,10 +235,11 @@ export class PurchaseFlow implements ReactiveController {
     // An outcome: what happened (with a tick, or as an alert), what it means, and the way out.
     const done = (text: string, detail: unknown = nothing, alert = false) =>
       html`<div class="done">
+        <span class="tick ${alert ? 'failed' : ''}" aria-hidden="true">${alert ? '!' : '✓'}</span>
         ${
           alert
             ? html`<p part="error" role="alert">${text}</p>`
-            : html`<span class="tick" aria-hidden="true">✓</span><p class="success" role="status">${text}</p>`
+            : html`<p class="success" role="status">${text}</p>`
         }
         ${detail}
         <button class="primary" autofocus @click=${close}>${t.done}</button>
@@ -296,6 +297,8 @@ export class PurchaseFlow implements ReactiveController {
     // only prices that differ are told on each package.
     const perCreditTexts = new Set(list?.packages.map(perCredit));
     const sharedPerCredit = perCreditTexts.size === 1 ? [...perCreditTexts][0] : undefined;
+    // The badge follows the name, so that a package's accessible name starts with it ("Standard Empfohlen
+    // 25,00 € …"); the styles set it on the card's top edge.
     return html`<p class="muted">${t.choose}</p>
       <ul>
         ${
@@ -308,8 +311,8 @@ export class PurchaseFlow implements ReactiveController {
                     part=${isRecommended ? 'package recommended' : 'package'}
                     @click=${() => this.#choose(creditPackage)}
                   >
-                    ${isRecommended ? html`<span class="badge">${t.recommended}</span>` : nothing}
                     <span class="name">${creditPackage.name}</span>
+                    ${isRecommended ? html`<span class="badge">${t.recommended}</span>` : nothing}
                     <span class="price">${formatMoney(locale, creditPackage.amount, list.currency)}</span>
                     <span class="credits">${t.credits(formatCredits(locale, creditPackage.credits))}</span>
                     ${sharedPerCredit ? nothing : html`<small>${perCredit(creditPackage)}</small>`}
