@@ -3,7 +3,10 @@ import { css } from 'lit';
 // Theming goes through the public --credit-topup-* properties (documented on the element); inside, each
 // is read once into a private --_name, so a rule says what it means. Light and dark follow the page's
 // color-scheme through light-dark(); there is no animation when motion is reduced. The line breaks here
-// are collapsed by the build (widget/build/collapse-template-whitespace.ts).
+// are collapsed by the build (widget/build/collapse-template-whitespace.ts). Buttons and labels never
+// break inside a phrase (see also the non-breaking spaces in i18n.ts). The dialog's title is focused by
+// script only, as the place Tab starts from: it has no ring, which would make it look like a control.
+// The dialog's views bring their own styles (purchase/purchase-flow.styles.ts).
 export const styles = css`
   :host {
     --_accent: var(--credit-topup-accent, light-dark(#4f46e5, #a5b4fc));
@@ -45,10 +48,14 @@ export const styles = css`
     font-size: 1.75rem;
     font-weight: 700;
   }
+  button,
+  .label {
+    white-space: nowrap;
+  }
   button {
     font: inherit;
     cursor: pointer;
-    border-radius: 6px;
+    border-radius: var(--_radius);
     padding: 10px 16px;
     border: 1px solid var(--_border);
     background: none;
@@ -68,92 +75,47 @@ export const styles = css`
     outline-offset: 2px;
   }
   dialog {
-    width: min(520px, 100vw - 72px);
+    box-sizing: border-box;
+    width: 600px;
+    max-width: calc(100% - 24px);
     padding: 20px;
   }
   dialog::backdrop {
     background: #0008;
   }
-  header,
-  .row {
+  header {
     display: flex;
     justify-content: space-between;
     align-items: center;
     gap: 8px;
     margin-bottom: 12px;
   }
-  .row {
-    margin-top: 16px;
-  }
   h2 {
     margin: 0;
     font-size: 1.25rem;
+  }
+  h2:focus {
     outline: none;
   }
   ul {
     list-style: none;
-    margin: 12px 0 0;
+    margin: 16px 0 0;
     padding: 0;
     display: grid;
-    gap: 10px;
-  }
-  .package {
-    width: 100%;
-    display: grid;
-    grid-template-columns: 1fr auto;
-    gap: 2px 12px;
-    text-align: start;
-    padding: 14px;
-  }
-  .package:hover,
-  .package:focus-visible {
-    border-color: var(--_accent);
-  }
-  .price {
-    font-weight: 700;
-    grid-row: span 2;
-    align-self: center;
+    gap: 14px;
   }
   .skeleton {
     display: block;
     height: 58px;
-    border-radius: 6px;
+    border-radius: var(--_radius);
     background: #8884;
   }
-  .status {
-    display: flex;
-    align-items: center;
-    gap: 10px;
-    padding: 16px 0;
-  }
-  .spinner {
-    width: 20px;
-    height: 20px;
-    border: 3px solid #8885;
-    border-top-color: var(--_accent);
-    border-radius: 50%;
-    animation: spin 0.8s linear infinite;
+  .card .skeleton {
+    width: 5em;
+    height: 2rem;
   }
   [part~='error'] {
     color: var(--_error);
     margin: 8px 0;
-  }
-  .success {
-    font-size: 1.1rem;
-    font-weight: 600;
-  }
-  ::slotted([slot='checkout']) {
-    display: block;
-    min-height: 360px;
-  }
-  @keyframes spin {
-    to {
-      transform: rotate(1turn);
-    }
-  }
-  @media (prefers-reduced-motion: reduce) {
-    .spinner {
-      animation: none;
-    }
   }
 `;

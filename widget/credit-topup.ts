@@ -33,6 +33,8 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
  *
  * @summary Balance and "Credits aufladen" with embedded Stripe Checkout.
  *
+ * @attr recommended - The id of the package to mark as recommended, e.g. `standard`; none if unset.
+ *
  * @fires credit-topup-completed - A purchase was credited.
  *   detail: `{ sessionId, packageId, credits, balance }`
  * @fires credit-topup-balance - The balance shown changed. detail: `{ balance }`
@@ -47,6 +49,7 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
  * @csspart dialog - The purchase dialog.
  * @csspart close - The dialog's close button.
  * @csspart package - Each package's button.
+ * @csspart recommended - The recommended package's button (it has the part `package` too).
  * @csspart error - Every error message.
  * @csspart retry - Every "Try again" button.
  *
@@ -57,7 +60,8 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
  * @cssprop [--credit-topup-muted=light-dark(#4b5563, #d1d5db)] - Secondary text.
  * @cssprop [--credit-topup-border=light-dark(#d1d5db, #4b5563)] - Borders.
  * @cssprop [--credit-topup-error=light-dark(#b91c1c, #fca5a5)] - Error messages.
- * @cssprop [--credit-topup-radius=10px] - Corner radius of the card and the dialog.
+ * @cssprop [--credit-topup-radius=10px] - Corner radius of the card, the dialog, buttons, packages and
+ *   loading placeholders.
  * @cssprop [--credit-topup-font=system-ui, sans-serif] - Font family.
  */
 export class CreditTopup extends LitElement implements AccessTokenSources {
@@ -66,6 +70,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     apiBase: { attribute: 'api-base' },
     locale: { reflect: true },
     publishableKey: { attribute: 'publishable-key' },
+    recommended: {},
     accessToken: { attribute: false },
     getAccessToken: { attribute: false },
     supabase: { attribute: false },
@@ -84,6 +89,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   declare locale: Locale;
   /** Stripe publishable key; optional, otherwise taken from the server's `GET /v1/config`. */
   declare publishableKey: string | undefined;
+  /** The id of the package shown as recommended (`recommended="standard"`); none if unset. */
+  declare recommended: string | undefined;
   /** The signed-in user's Supabase access token. */
   declare accessToken: string | undefined;
   /** Called for a fresh access token before every request; takes precedence over the others. */
@@ -247,6 +254,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
       dialog: () => this.#dialog as HTMLDialogElement,
       renderProblem: (problem, retry) => this.#problem(messages(toLocale(this.locale)), problem, retry),
       forgetReturnUrl: () => this.#forgetReturnUrl(),
+      recommended: () => this.recommended,
     };
   }
 
@@ -318,8 +326,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #balance(locale: Locale, t: Messages) {
     if (this._signedOut) return html`<p class="muted">${t.signedOut}</p>`;
     if (this._balanceProblem) return this.#problem(t, this._balanceProblem, () => this.refresh());
-    if (this._balance === undefined)
-      return html`<span class="skeleton" style="width:5em;height:2rem"></span>`;
+    if (this._balance === undefined) return html`<span class="skeleton"></span>`;
     const amount = formatCredits(locale, this._balance);
     return html`<p class="amount" aria-describedby="balance-label">${amount}</p>`;
   }

@@ -118,7 +118,7 @@ describe('npm run demo, end to end in Chromium', () => {
     await checkout()
       .getByRole('button', { name: /Bezahlen/ })
       .click();
-    await page.getByText(/Lastschrift erteilt/).waitFor();
+    await page.getByText(/Lastschriftmandat erteilt/).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/05-sepa-pending.png` });
     await page.getByText('50 Credits wurden gutgeschrieben.').waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Fertig' }).click();

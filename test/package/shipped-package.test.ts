@@ -66,13 +66,14 @@ describe('the built package', () => {
       'credit-topup-completed',
       'credit-topup-error',
     ]);
-    assert.deepEqual(names(element?.attributes), ['api-base', 'locale', 'publishable-key']);
+    assert.deepEqual(names(element?.attributes), ['api-base', 'locale', 'publishable-key', 'recommended']);
     assert.deepEqual(names(element?.members), [
       'accessToken',
       'apiBase',
       'getAccessToken',
       'locale',
       'publishableKey',
+      'recommended',
       'refresh',
       'supabase',
     ]);
@@ -83,6 +84,7 @@ describe('the built package', () => {
       'dialog',
       'error',
       'package',
+      'recommended',
       'retry',
     ]);
     assert.ok(names(element?.cssProperties).includes('--credit-topup-accent'));

@@ -88,7 +88,7 @@ export const dialogOf = (element: CreditTopup) => root(element).querySelector('d
 export const buyButton = (element: CreditTopup) =>
   root(element).querySelector<HTMLButtonElement>('button[part="button"]')!;
 export const packageButtons = (element: CreditTopup) => [
-  ...root(element).querySelectorAll<HTMLButtonElement>('button[part="package"]'),
+  ...root(element).querySelectorAll<HTMLButtonElement>('button[part~="package"]'),
 ];
 export const checkoutFrame = (element: CreditTopup) =>
   element.querySelector<HTMLIFrameElement>(':scope > [slot="checkout"] iframe');

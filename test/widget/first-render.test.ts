@@ -15,7 +15,7 @@ import {
 describe('<credit-topup> first render', () => {
   afterEach(cleanup);
 
-  it('shows the balance in de-DE and the three packages with price and price per credit', async () => {
+  it('shows the balance in de-DE, the three packages with their price, and the price per credit once', async () => {
     const customer = await newCustomer();
     const element = await mount({ customer });
     expect(await balanceShown(element)).to.equal('100');
@@ -26,10 +26,11 @@ describe('<credit-topup> first render', () => {
       () => packageButtons(element).length === 3 && packageButtons(element),
     );
     expect(buttons.map((button) => button.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([
-      'Starter 12,50 € 50 Credits · 0,25 € pro Credit',
-      'Standard 25,00 € 100 Credits · 0,25 € pro Credit',
-      'Power 125,00 € 500 Credits · 0,25 € pro Credit',
+      'Starter 12,50 € 50 Credits',
+      'Standard 25,00 € 100 Credits',
+      'Power 125,00 € 500 Credits',
     ]);
+    expect(text(element)).to.contain('0,25 € pro Credit in jedem Paket');
   });
 
   it('speaks English with locale="en"', async () => {
@@ -39,7 +40,7 @@ describe('<credit-topup> first render', () => {
     buyButton(element).click();
     await until('packages', () => packageButtons(element).length === 3);
     expect(packageButtons(element)[2]!.textContent!.replace(/\s+/g, ' ')).to.contain('€125.00');
-    expect(packageButtons(element)[0]!.textContent).to.contain('€0.25 per credit');
+    expect(text(element)).to.contain('€0.25 per credit in every package');
   });
 
   it('paints the packages without waiting for the balance, with one request each', async () => {

@@ -80,7 +80,7 @@ describe('<credit-topup> buying credits through the embedded checkout', () => {
     await balanceShown(element);
     const frame = await openCheckout(element, 0);
     await payByKeyboard(frame, { iban: 'DE89370400440532013000' });
-    await until('pending message', () => text(element).includes('Lastschrift erteilt'));
+    await until('pending message', () => text(element).includes('SEPA-Lastschriftmandat erteilt'));
     expect(await balanceOf(customer.tenantId)).to.equal(100);
     await until('credited', () => text(element).includes('50 Credits wurden gutgeschrieben'), 20_000);
     expect(root(element).querySelector('.amount')!.textContent).to.equal('150');

@@ -18,6 +18,8 @@ import {
   root,
   sandbox,
   setViewport,
+  startApi,
+  stopApi,
   text,
   until,
 } from './browser-helpers.ts';
@@ -37,45 +39,92 @@ async function shoot(locale: string, state: string): Promise<string[]> {
 }
 
 describe('<credit-topup> screenshots of every state', () => {
-  afterEach(cleanup);
+  afterEach(async () => {
+    cleanup();
+    await startApi();
+  });
+
+  const opened = async (element: CreditTopup) => {
+    buyButton(element).click();
+    await until('packages', () => packageButtons(element).length === 3);
+  };
 
   for (const locale of ['de', 'en'] as const) {
-    it(`balance, packages, checkout, success, error and signed out in ${locale}`, async () => {
+    it(`balance loading, balance, packages, recommended, checkout and success in ${locale}`, async () => {
+      const loading = await mount({
+        locale,
+        configure: (created) => (created.getAccessToken = () => new Promise(() => {})),
+      });
+      await until('balance placeholder', () => root(loading).querySelector('.skeleton'));
+      const taken = await shoot(locale, '01-balance-loading');
+      loading.remove();
+
       const customer = await newCustomer();
       const element: CreditTopup = await mount({ customer, locale });
       await balanceShown(element);
-      const taken = await shoot(locale, '1-balance');
+      taken.push(...(await shoot(locale, '02-balance')));
 
-      buyButton(element).click();
-      await until('packages', () => packageButtons(element).length === 3);
-      taken.push(...(await shoot(locale, '2-packages')));
+      await opened(element);
+      taken.push(...(await shoot(locale, '03-packages')));
+      dialogOf(element).close();
+
+      element.setAttribute('recommended', 'standard');
+      await opened(element);
+      taken.push(...(await shoot(locale, '04-packages-recommended')));
       dialogOf(element).close();
 
       const frame = await openCheckout(element, 1);
-      taken.push(...(await shoot(locale, '3-checkout')));
+      taken.push(...(await shoot(locale, '05-checkout')));
       await payByKeyboard(frame, { card: '4242424242424242' });
       await until('success', () => root(element).querySelector('.success'));
-      taken.push(...(await shoot(locale, '4-success')));
-      dialogOf(element).close();
-
-      await sandbox('faults', { faults: [{ kind: 'error', status: 400 }] });
-      buyButton(element).click();
-      (await until('packages', () => packageButtons(element)[0]))?.click();
-      await until('error', () => root(element).querySelector('dialog [part="error"]'));
-      taken.push(...(await shoot(locale, '5-error')));
-      dialogOf(element).close();
-      element.remove();
-
-      const signedOut = await mount({ locale });
-      await until('signed out', () =>
-        text(signedOut).includes(locale === 'de' ? 'Bitte melden' : 'Please sign in'),
-      );
-      taken.push(...(await shoot(locale, '6-signed-out')));
+      taken.push(...(await shoot(locale, '06-success')));
 
       expect(taken).to.have.length(12);
       expect(
         taken.every((file) => file.startsWith('test-output/screenshots/') && file.endsWith('.png')),
       ).to.equal(true);
+    });
+
+    it(`a failed debit, errors, SEPA processing and signed out in ${locale}`, async function () {
+      this.timeout(60_000);
+      const customer = await newCustomer();
+      const element: CreditTopup = await mount({ customer, locale });
+      await balanceShown(element);
+
+      let frame = await openCheckout(element, 0);
+      await payByKeyboard(frame, { iban: 'DE62370400440532013001' });
+      await until('payment failed', () => root(element).querySelector('dialog .done [part="error"]'), 30_000);
+      const taken = await shoot(locale, '07-payment-failed');
+      dialogOf(element).close();
+
+      await sandbox('faults', { faults: [{ kind: 'error', status: 400 }] });
+      await opened(element);
+      packageButtons(element)[0]!.click();
+      await until('error', () => root(element).querySelector('dialog [part="error"]'));
+      taken.push(...(await shoot(locale, '08-checkout-error')));
+      dialogOf(element).close();
+
+      frame = await openCheckout(element, 0);
+      await payByKeyboard(frame, { iban: 'DE89370400440532013000' });
+      await until('SEPA processing', () => text(element).includes('SEPA'));
+      // With the server away the element keeps showing the debit (it keeps asking) for the pictures.
+      await stopApi();
+      taken.push(...(await shoot(locale, '09-sepa-processing')));
+      element.remove();
+
+      const unreachable = await mount({ customer, locale });
+      await until('balance error', () => root(unreachable).querySelector('[part="retry"]'));
+      taken.push(...(await shoot(locale, '10-balance-error')));
+      await startApi();
+      unreachable.remove();
+
+      const signedOut = await mount({ locale });
+      await until('signed out', () =>
+        text(signedOut).includes(locale === 'de' ? 'Bitte melden' : 'Please sign in'),
+      );
+      taken.push(...(await shoot(locale, '11-signed-out')));
+
+      expect(taken).to.have.length(10);
     });
   }
 });

@@ -5,6 +5,7 @@
 
 import type { StripeEmbeddedCheckout } from '@stripe/stripe-js';
 import {
+  adoptStyles,
   html,
   nothing,
   type ReactiveController,
@@ -17,6 +18,7 @@ import { CheckoutMount } from '../controllers/checkout-mount.ts';
 import { SessionWatcher } from '../controllers/session-watcher.ts';
 import { formatCredits, formatMoney, type Locale, type Messages, messages } from '../i18n.ts';
 import { type EmbeddedCheckoutFactory, loadStripeFor } from '../stripe-loader.ts';
+import { purchaseFlowStyles } from './purchase-flow.styles.ts';
 
 export interface Problem {
   code: string;
@@ -53,6 +55,8 @@ export interface PurchaseFlowContext {
   renderProblem(problem: Problem, retry: () => unknown): TemplateResult;
   /** The query parameter that brought the buyer back is removed once its session has an outcome. */
   forgetReturnUrl(): void;
+  /** The id of the package to mark as recommended (the element's `recommended` attribute). */
+  recommended(): string | undefined;
 }
 
 export class PurchaseFlow implements ReactiveController {
@@ -71,6 +75,9 @@ export class PurchaseFlow implements ReactiveController {
     private readonly context: PurchaseFlowContext,
   ) {
     host.addController(this);
+    // The views' styles come with their code, so that the first load carries only the first paint's.
+    const root = host.shadowRoot;
+    if (root) adoptStyles(root, [...root.adoptedStyleSheets, purchaseFlowStyles]);
     this.#checkout = new CheckoutMount(host, () => this.#loadStripe());
     this.#watcher = new SessionWatcher(host, (sessionId) => context.client().session(sessionId));
   }
@@ -225,31 +232,36 @@ export class PurchaseFlow implements ReactiveController {
     const close = () => this.context.dialog().close();
     const status = (text: string) =>
       html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
+    // An outcome: what happened (with a tick, or as an alert), what it means, and the way out.
     const done = (text: string, detail: unknown = nothing, alert = false) =>
-      html`${
-        alert
-          ? html`<p part="error" role="alert">${text}</p>`
-          : html`<p class="success" role="status">${text}</p>`
-      }
+      html`<div class="done">
+        <span class="tick ${alert ? 'failed' : ''}" aria-hidden="true">${alert ? '!' : '✓'}</span>
+        ${
+          alert
+            ? html`<p part="error" role="alert">${text}</p>`
+            : html`<p class="success" role="status">${text}</p>`
+        }
         ${detail}
-        <div class="row"><button class="primary" autofocus @click=${close}>${t.done}</button></div>`;
+        <button class="primary" autofocus @click=${close}>${t.done}</button>
+      </div>`;
     switch (this.#view) {
       case 'creating':
         return status(t.creating);
       case 'checkout':
-        return html`<slot name="checkout"></slot>
+        return html`${this.#summary(locale, t)}<slot name="checkout"></slot>
           <div class="row"><button @click=${() => this.#back()}>${t.back}</button></div>`;
       case 'confirming':
         return status(t.confirming);
       case 'pending':
         return done(t.pending);
       case 'debit':
-        return done(t.pendingDebit);
+        return done(t.debit, html`<p class="muted">${t.debitTakes}</p>`);
       case 'success': {
         const result = this.#result ?? { credits: 0, balance: 0 };
         return done(
           t.success(formatCredits(locale, result.credits)),
-          html`<p class="muted">${t.newBalance(formatCredits(locale, result.balance))}</p>`,
+          html`<p class="muted">${t.newBalance}</p>
+            <p class="new-balance">${t.credits(formatCredits(locale, result.balance))}</p>`,
         );
       }
       case 'failed':
@@ -263,30 +275,53 @@ export class PurchaseFlow implements ReactiveController {
     }
   }
 
+  /** What is being bought, above the checkout: "Standard · 100 Credits · 25,00 €", each part unbroken. */
+  #summary(locale: Locale, t: Messages) {
+    const chosen = this.#chosen;
+    const currency = this.context.packages()?.currency;
+    if (!chosen || !currency) return nothing;
+    return html`<h3 class="summary">
+      <span>${chosen.name}</span> · <span>${t.credits(formatCredits(locale, chosen.credits))}</span> ·
+      <span>${formatMoney(locale, chosen.amount, currency)}</span>
+    </h3>`;
+  }
+
   #packageList(locale: Locale, t: Messages) {
     const problem = this.context.packagesProblem();
     if (problem) return this.context.renderProblem(problem, () => this.context.reloadPackages());
     const list = this.context.packages();
+    const recommended = this.context.recommended();
+    const perCredit = (creditPackage: CreditPackageView) =>
+      t.perCredit(formatMoney(locale, creditPackage.amount / creditPackage.credits, list?.currency ?? ''));
+    // One price per credit for all packages is said once, under the list (where a VAT note will go too);
+    // only prices that differ are told on each package.
+    const perCreditTexts = new Set(list?.packages.map(perCredit));
+    const sharedPerCredit = perCreditTexts.size === 1 ? [...perCreditTexts][0] : undefined;
+    // The badge follows the name, so that a package's accessible name starts with it ("Standard Empfohlen
+    // 25,00 € …"); the styles set it on the card's top edge.
     return html`<p class="muted">${t.choose}</p>
       <ul>
         ${
           list
             ? list.packages.map((creditPackage) => {
-                const price = formatMoney(locale, creditPackage.amount, list.currency);
-                const credits = t.credits(formatCredits(locale, creditPackage.credits));
-                const perCredit = t.perCredit(
-                  formatMoney(locale, creditPackage.amount / creditPackage.credits, list.currency),
-                );
+                const isRecommended = creditPackage.id === recommended;
                 return html`<li>
-                  <button class="package" part="package" @click=${() => this.#choose(creditPackage)}>
-                    <strong>${creditPackage.name}</strong>
-                    <span class="price">${price}</span>
-                    <small>${credits} · ${perCredit}</small>
+                  <button
+                    class="package"
+                    part=${isRecommended ? 'package recommended' : 'package'}
+                    @click=${() => this.#choose(creditPackage)}
+                  >
+                    <span class="name">${creditPackage.name}</span>
+                    ${isRecommended ? html`<span class="badge">${t.recommended}</span>` : nothing}
+                    <span class="price">${formatMoney(locale, creditPackage.amount, list.currency)}</span>
+                    <span class="credits">${t.credits(formatCredits(locale, creditPackage.credits))}</span>
+                    ${sharedPerCredit ? nothing : html`<small>${perCredit(creditPackage)}</small>`}
                   </button>
                 </li>`;
               })
             : [1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)
         }
-      </ul>`;
+      </ul>
+      ${sharedPerCredit ? html`<p class="muted note">${t.everyPackage(sharedPerCredit)}</p>` : nothing}`;
   }
 }
