@@ -28,6 +28,12 @@ const topupEvent = (name: string, detail: unknown) =>
 /** The query parameter Stripe's return URL carries (server/stripe/checkout-session-params.ts sets it). */
 export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
+/**
+ * The sessions of return URLs an element of this page confirms already: with several elements on the page
+ * one opens its dialog, and the others hear the new balance.
+ */
+const resumedSessions = new Set<string>();
+
 /** A balance that failed to load is asked for again after this long, then twice as long each time … */
 const FIRST_RETRY_MS = 1_000;
 /** … up to this. */
@@ -352,7 +358,9 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
 
   #resumeFromReturnUrl() {
     const sessionId = new URL(location.href).searchParams.get(RETURN_PARAMETER);
-    if (sessionId) void this.updateComplete.then(() => this.#openDialog(sessionId));
+    if (!sessionId || resumedSessions.has(sessionId)) return;
+    resumedSessions.add(sessionId);
+    void this.updateComplete.then(() => this.#openDialog(sessionId));
   }
 
   #forgetReturnUrl() {

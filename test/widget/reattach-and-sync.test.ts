@@ -133,6 +133,28 @@ describe('<credit-topup> moved, several times on a page, in several tabs', () =>
     await until('the other tab shows the new balance', () => amountOf(there) === '150');
   });
 
+  it('back from a payment method with two elements on the page: one confirms, the other shows the balance', async () => {
+    const customer = await newCustomer();
+    const session = await createSession(customer.token, 'standard');
+    await sandbox(`checkout-sessions/${session.id}/pay`, { card_number: '4242424242424242' });
+    const originalUrl = location.href;
+    history.replaceState(null, '', `${location.pathname}?credit_topup_session=${session.id}`);
+    const completed: Event[] = [];
+    const count = (event: Event) => completed.push(event);
+    document.addEventListener('credit-topup-completed', count);
+    try {
+      const first = await mount({ customer });
+      const second = await mount({ customer });
+      await until('credited', () => text(first).includes('100 Credits wurden gutgeschrieben'));
+      await until('the other shows the new balance', () => amountOf(second) === '200');
+      expect(dialogOf(second).open, 'one dialog, not two').to.equal(false);
+      expect(completed).to.have.length(1);
+    } finally {
+      document.removeEventListener('credit-topup-completed', count);
+      history.replaceState(null, '', originalUrl);
+    }
+  });
+
   it('several elements on a page share one packages request', async () => {
     const { apiBase } = await env();
     performance.clearResourceTimings();
