@@ -116,9 +116,10 @@ export class PurchaseFlow implements ReactiveController {
   hostConnected() {
     const sessionId = this.#watching;
     if (!sessionId) return;
-    if (this.#openWhenRemoved) {
+    const dialog = this.context.dialog();
+    if (this.#openWhenRemoved && !dialog.open) {
       this.#renderedView = undefined;
-      this.context.dialog().showModal();
+      dialog.showModal();
     }
     void this.#watch(sessionId);
   }
