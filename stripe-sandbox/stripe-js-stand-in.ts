@@ -2,8 +2,9 @@
 // GET /v1/config says `stripe_mode: "sandbox"`. It offers what the element uses:
 // `Stripe(pk).createEmbeddedCheckoutPage({ fetchClientSecret, onComplete })`
 // → `{ mount, unmount, destroy }`,
-// an iframe of the sandbox's checkout page. Like Stripe.js it allows one embedded Checkout per page and
-// refuses to mount inside a shadow root.
+// an iframe of the sandbox's checkout page. Like Stripe.js it allows one embedded Checkout per page (a
+// second is refused with Stripe.js's own IntegrationError, "You cannot have multiple Embedded Checkout
+// objects.") and refuses to mount inside a shadow root.
 
 export const stripeJsStandInSource = `(() => {
   const script = document.currentScript;
@@ -23,7 +24,7 @@ export const stripeJsStandInSource = `(() => {
       async createEmbeddedCheckoutPage(checkoutOptions) {
         const { fetchClientSecret, clientSecret, onComplete } = checkoutOptions || {};
         if (active) {
-          throw new IntegrationError('You cannot have multiple embedded checkout items on the same page.');
+          throw new IntegrationError('You cannot have multiple Embedded Checkout objects.');
         }
         const placeholder = {};
         active = placeholder;

@@ -18,10 +18,15 @@ export class ApiError extends Error {
   constructor(
     readonly code: WidgetErrorCode,
     message: string,
+    /** The HTTP status, when the server answered (a 401 means the token was refused, i.e. expired). */
+    readonly status?: number,
   ) {
     super(message);
   }
 }
+
+// One packages request per page and server, however many elements ask; a failed one is asked again.
+const packageRequests = new Map<string, Promise<PackageListResponse>>();
 
 export class ApiClient {
   constructor(
@@ -29,7 +34,14 @@ export class ApiClient {
     private readonly token: () => Promise<string | null>,
   ) {}
 
-  packages = () => this.call<PackageListResponse>('GET', '/v1/packages');
+  packages = () => {
+    const known = packageRequests.get(this.base);
+    if (known) return known;
+    const request = this.call<PackageListResponse>('GET', '/v1/packages');
+    request.catch(() => packageRequests.get(this.base) === request && packageRequests.delete(this.base));
+    packageRequests.set(this.base, request);
+    return request;
+  };
   config = () => this.call<PublicConfigResponse>('GET', '/v1/config');
   balance = () => this.call<BalanceResponse>('GET', '/v1/balance', true);
   session = (id: string) =>
@@ -71,7 +83,11 @@ export class ApiClient {
     const json = await response.json().catch(() => null);
     if (!response.ok) {
       const error = (json as Partial<ApiErrorResponse> | null)?.error;
-      throw new ApiError(error?.code ?? 'internal_error', error?.message ?? `HTTP ${response.status}`);
+      throw new ApiError(
+        error?.code ?? 'internal_error',
+        error?.message ?? `HTTP ${response.status}`,
+        response.status,
+      );
     }
     return json as T;
   }

@@ -11,7 +11,7 @@ import {
   type SupabaseAuthLike,
 } from './controllers/access-token-controller.ts';
 import { styles } from './credit-topup.styles.ts';
-import { formatCredits, type Locale, type Messages, messages, toLocale } from './i18n.ts';
+import { errorText, formatCredits, type Locale, type Messages, messages, toLocale } from './i18n.ts';
 import type { Problem, PurchaseFlow, PurchaseFlowContext } from './purchase/purchase-flow.ts';
 
 export type { SupabaseAuthLike };
@@ -29,6 +29,19 @@ const topupEvent = (name: string, detail: unknown) =>
 export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
 /**
+ * The sessions of return URLs an element of this page confirms already: with several elements on the page
+ * one opens its dialog, and the others hear the new balance.
+ */
+const resumedSessions = new Set<string>();
+
+/** A balance that failed to load is asked for again after this long, then twice as long each time … */
+const FIRST_RETRY_MS = 1_000;
+/** … up to this. */
+const LONGEST_RETRY_MS = 60_000;
+/** Refusals that asking again does not change. */
+const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
+
+/**
  * Shows the tenant's available credits and buys more with embedded Stripe Checkout, in German or English.
  *
  * @summary Balance and "Credits aufladen" with embedded Stripe Checkout.
@@ -37,9 +50,12 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
  *
  * @fires credit-topup-completed - A purchase was credited.
  *   detail: `{ sessionId, packageId, credits, balance }`
- * @fires credit-topup-balance - The balance shown changed. detail: `{ balance }`
+ * @fires credit-topup-balance - The balance shown changed, here or in another element of the same tenant
+ *   (on this page or in another tab of the same origin). detail: `{ balance }`
  * @fires credit-topup-error - Something failed. detail: `{ code, message }`; `code` is one of the server's
- *   error codes, `network_error`, `stripe_load_failed` or `payment_failed`.
+ *   error codes, `network_error`, `stripe_load_failed`, `payment_failed` or `checkout_already_open`
+ *   (another embedded Checkout is open on the page). A balance that fails to load is tried again by
+ *   itself; only the first failure of a row is fired.
  *
  * @slot checkout - Filled by the element itself with Stripe's embedded Checkout (Stripe.js cannot mount
  *   inside a shadow root); do not slot anything here.
@@ -80,6 +96,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     _packagesProblem: { state: true },
     _flowProblem: { state: true },
     _signedOut: { state: true },
+    _expired: { state: true },
+    _stale: { state: true },
     _offline: { state: true },
   };
 
@@ -105,6 +123,10 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   declare private _packagesProblem?: Problem;
   declare private _flowProblem?: Problem;
   declare private _signedOut?: boolean;
+  /** Signed out because the server refused the token (it expired), not because there is none. */
+  declare private _expired?: boolean;
+  /** The balance shown is the last one known; a newer one could not be loaded yet. */
+  declare private _stale?: boolean;
   declare private _offline?: boolean;
 
   readonly #auth = new AccessTokenController(this, () => void this.refresh());
@@ -112,6 +134,13 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #flow?: PurchaseFlow;
   #flowLoad?: Promise<PurchaseFlow>;
   #balanceRequest = 0;
+  #packagesLoad?: Promise<void>;
+  #retryTimer?: ReturnType<typeof setTimeout>;
+  #retryDelay = 0;
+  /** The tenant of the balance shown: news from other elements is taken only for the same tenant. */
+  #tenant?: string;
+  /** Every element of this origin and server hears every other, in this tab and in others. */
+  #channel?: BroadcastChannel;
   readonly #onNetworkChange = () => {
     this._offline = !navigator.onLine;
     if (!this._offline) void this.refresh();
@@ -128,12 +157,35 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     this._offline = !navigator.onLine;
     addEventListener('online', this.#onNetworkChange);
     addEventListener('offline', this.#onNetworkChange);
+    // Inserted again (a single-page app moved it): listen again and reload what may have changed meanwhile.
+    if (this.hasUpdated) {
+      this.#listen();
+      void this.refresh();
+    }
   }
 
   override disconnectedCallback() {
+    // The controllers destroy the checkout and stop watching a payment; the purchase flow picks the
+    // watching up again when the element comes back.
     super.disconnectedCallback();
+    // Removed while its code was still loading; a dialog left open would come back inline, not modal.
+    this.#dialog?.close();
     removeEventListener('online', this.#onNetworkChange);
     removeEventListener('offline', this.#onNetworkChange);
+    clearTimeout(this.#retryTimer);
+    this.#channel?.close();
+    this.#channel = undefined;
+  }
+
+  #listen() {
+    this.#channel?.close();
+    if (!this.apiBase) return;
+    this.#channel = new BroadcastChannel(`credit-topup ${this.apiBase}`);
+    this.#channel.onmessage = ({ data }: MessageEvent<{ tenant: string; balance: number }>) => {
+      if (data.tenant !== this.#tenant) return;
+      this._stale = false;
+      this.#showBalance(data.balance, false);
+    };
   }
 
   // Loading starts before rendering, so its first state changes join this update instead of forcing another.
@@ -141,6 +193,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (!this.apiBase) return;
     if (changed.has('apiBase')) {
       this.#client = new ApiClient(this.apiBase, () => this.#auth.token());
+      this.#listen();
       void this.#loadPackages();
       this.#resumeFromReturnUrl();
     }
@@ -158,56 +211,92 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     void this.#purchaseFlow().catch(() => {});
   }
 
-  /** Reloads the balance (and the packages, if they failed before). */
+  /** Reloads the balance (and the packages, if they failed before); every other element hears the result. */
   async refresh(): Promise<void> {
     const client = this.#client;
     if (!client) return;
+    clearTimeout(this.#retryTimer);
     if (this._packagesProblem) void this.#loadPackages();
     const request = ++this.#balanceRequest;
     if (!this.#auth.configured) {
       this._signedOut = true;
+      this._expired = false;
       return;
     }
-    this._balanceProblem = undefined;
+    // A retry keeps what is shown (the last balance, or the error) until it knows better.
+    if (!this.#retryDelay) this._balanceProblem = undefined;
     try {
       const balance = await client.balance();
       if (request !== this.#balanceRequest) return;
-      this._signedOut = false;
+      this._signedOut = this._stale = false;
+      this._balanceProblem = undefined;
+      this.#retryDelay = 0;
+      this.#tenant = balance.tenant_id;
       this.#showBalance(balance.available_credits);
     } catch (error) {
       if (request !== this.#balanceRequest) return;
-      const problem = this.#report(error);
-      if (problem.code !== 'unauthorized') this._balanceProblem = problem;
+      // A page origin the server refuses fails here like an unreachable server (the browser's preflight is
+      // refused); the packages request, which needs none, says why, and that is what is shown.
+      if (error instanceof ApiError && error.code === 'network_error') await this.#packagesLoad;
+      if (request !== this.#balanceRequest || this._packagesProblem?.code === 'origin_not_allowed') return;
+      const problem = this.#report(error, this.#retryDelay > 0);
+      if (FINAL_CODES.includes(problem.code)) {
+        if (problem.code !== 'unauthorized') this._balanceProblem = problem;
+        return;
+      }
+      // The last balance stays, marked as not current; without one, the error shows. Either way the
+      // element asks again by itself, less often the longer the server is away (and at once when online).
+      if (this._balance === undefined) this._balanceProblem = problem;
+      else this._stale = true;
+      this.#retryDelay = Math.min(this.#retryDelay * 2 || FIRST_RETRY_MS, LONGEST_RETRY_MS);
+      this.#retryTimer = setTimeout(() => void this.refresh(), this.#retryDelay);
     }
   }
 
-  async #loadPackages() {
+  #loadPackages() {
     this._packagesProblem = undefined;
-    try {
-      this._packages = await this.#client?.packages();
-    } catch (error) {
-      this._packagesProblem = this.#report(error);
-    }
+    this.#packagesLoad = this.#client?.packages().then(
+      (packages) => {
+        this._packages = packages;
+      },
+      (error: unknown) => {
+        const problem = this.#report(error);
+        this._packagesProblem = problem;
+        if (problem.code !== 'origin_not_allowed') return;
+        this._balanceProblem = problem;
+        console.error(
+          `<credit-topup>: ${this.apiBase} does not allow this page's origin ${location.origin}. ` +
+            "Add it to the server's ALLOWED_ORIGINS.",
+        );
+      },
+    );
+    return this.#packagesLoad;
   }
 
-  #showBalance(balance: number) {
+  /** Shows a balance; one this element learned itself is told to the others of the same tenant. */
+  #showBalance(balance: number, tell = true) {
+    if (tell && this.#tenant) this.#channel?.postMessage({ tenant: this.#tenant, balance });
     if (this._balance !== balance) {
       this._balance = balance;
       this.#emit('credit-topup-balance', { balance });
     }
   }
 
-  /** Turns any failure into { code, message }, fires credit-topup-error, and notices a lost session. */
-  #report(error: unknown): Problem {
+  /**
+   * Turns any failure into { code, message }, fires credit-topup-error (unless `quiet`: a retry that failed
+   * again), and notices a lost or expired session.
+   */
+  #report(error: unknown, quiet = false): Problem {
     const problem =
       error instanceof ApiError
         ? { code: error.code, message: error.message }
         : { code: 'internal_error', message: String(error) };
     if (problem.code === 'unauthorized') {
       this._signedOut = true;
+      this._expired = error instanceof ApiError && error.status === 401;
       this._balance = undefined;
     }
-    this.#emit('credit-topup-error', problem);
+    if (!quiet) this.#emit('credit-topup-error', problem);
     return problem;
   }
 
@@ -252,7 +341,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
       report: (error) => this.#report(error),
       emit: (name, detail) => this.#emit(name, detail),
       dialog: () => this.#dialog as HTMLDialogElement,
-      renderProblem: (problem, retry) => this.#problem(messages(toLocale(this.locale)), problem, retry),
+      renderProblem: (problem, retry, back) =>
+        this.#problem(messages(toLocale(this.locale)), problem, retry, back),
       forgetReturnUrl: () => this.#forgetReturnUrl(),
       recommended: () => this.recommended,
     };
@@ -276,7 +366,9 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
 
   #resumeFromReturnUrl() {
     const sessionId = new URL(location.href).searchParams.get(RETURN_PARAMETER);
-    if (sessionId) void this.updateComplete.then(() => this.#openDialog(sessionId));
+    if (!sessionId || resumedSessions.has(sessionId)) return;
+    resumedSessions.add(sessionId);
+    void this.updateComplete.then(() => this.#openDialog(sessionId));
   }
 
   #forgetReturnUrl() {
@@ -324,17 +416,20 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   }
 
   #balance(locale: Locale, t: Messages) {
-    if (this._signedOut) return html`<p class="muted">${t.signedOut}</p>`;
+    if (this._signedOut)
+      return html`<p class="muted">${this._expired ? t.errors.unauthorized : t.signedOut}</p>`;
     if (this._balanceProblem) return this.#problem(t, this._balanceProblem, () => this.refresh());
     if (this._balance === undefined) return html`<span class="skeleton"></span>`;
     const amount = formatCredits(locale, this._balance);
-    return html`<p class="amount" aria-describedby="balance-label">${amount}</p>`;
+    return html`<p class="amount" aria-describedby="balance-label">${amount}</p>
+      ${this._stale ? html`<p class="muted">${t.stale}</p>` : nothing}`;
   }
 
-  #problem(t: Messages, problem: Problem, retry: () => unknown): TemplateResult {
-    const text = t.errors[problem.code as keyof Messages['errors']] ?? problem.message;
-    return html`<p part="error" role="alert">${text}</p>
-      <button part="retry" @click=${retry}>${t.retry}</button>`;
+  /** The element's own text for a problem (never the server's or Stripe's), a retry, and maybe a way back. */
+  #problem(t: Messages, problem: Problem, retry: () => unknown, back?: () => unknown): TemplateResult {
+    return html`<p part="error" role="alert">${errorText(t, problem.code)}</p>
+      <button part="retry" @click=${retry}>${t.retry}</button>
+      ${back ? html`<button @click=${back}>${t.back}</button>` : nothing}`;
   }
 }
 

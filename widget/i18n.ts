@@ -6,8 +6,16 @@ import type { ApiErrorCode, CheckoutLocale } from '../contract/credit-topup-api.
 
 export type Locale = CheckoutLocale;
 
-/** The server's codes, and the element's own: no connection, Stripe.js not loaded, a failed payment. */
-export type WidgetErrorCode = ApiErrorCode | 'network_error' | 'stripe_load_failed' | 'payment_failed';
+/**
+ * The server's codes, and the element's own: no connection, Stripe.js not loaded, a failed payment, another
+ * embedded Checkout already open on the page (Stripe.js allows one).
+ */
+export type WidgetErrorCode =
+  | ApiErrorCode
+  | 'network_error'
+  | 'stripe_load_failed'
+  | 'payment_failed'
+  | 'checkout_already_open';
 
 // Requests the element itself builds wrongly, or that only Stripe sends: a reload is all a person can do.
 const deBadRequest = 'Die Anfrage war ungültig. Bitte laden Sie die Seite neu.';
@@ -36,6 +44,8 @@ const de = {
   retry: 'Erneut versuchen',
   signedOut: 'Bitte melden Sie sich an, um Credits zu sehen und zu kaufen.',
   offline: 'Keine Internetverbindung. Bitte prüfen Sie Ihre Verbindung.',
+  stale: 'Nicht aktuell – wird erneut geladen …',
+  failedHint: 'Sie können es erneut versuchen und dabei auch eine andere Zahlungsart wählen.',
   errors: {
     network_error: 'Der Server ist nicht erreichbar. Bitte versuchen Sie es erneut.',
     unauthorized: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
@@ -53,6 +63,8 @@ const de = {
     stripe_load_failed: 'Die Zahlungsseite konnte nicht geladen werden.',
     database_unavailable: 'Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es erneut.',
     payment_failed: 'Die Zahlung ist fehlgeschlagen. Es wurden keine Credits gutgeschrieben.',
+    checkout_already_open:
+      'Auf dieser Seite ist bereits eine andere Zahlung geöffnet. Bitte schließen Sie diese zuerst.',
     internal_error: 'Ein unerwarteter Fehler ist aufgetreten.',
     invalid_json: deBadRequest,
     invalid_request: deBadRequest,
@@ -87,6 +99,8 @@ const en: Messages = {
   retry: 'Try again',
   signedOut: 'Please sign in to see and buy credits.',
   offline: 'You are offline. Please check your connection.',
+  stale: 'Not current – reloading …',
+  failedHint: 'You can try again, also with another payment method.',
   errors: {
     network_error: 'The server cannot be reached. Please check your connection and try again.',
     unauthorized: 'Your session has expired. Please sign in again.',
@@ -102,6 +116,7 @@ const en: Messages = {
     stripe_load_failed: 'The payment page could not be loaded.',
     database_unavailable: 'The service is temporarily unavailable. Please try again.',
     payment_failed: 'The payment failed. No credits were added.',
+    checkout_already_open: 'Another payment is already open on this page. Please close it first.',
     internal_error: 'Something unexpected went wrong.',
     invalid_json: enBadRequest,
     invalid_request: enBadRequest,
@@ -114,6 +129,11 @@ const en: Messages = {
 
 export function messages(locale: Locale): Messages {
   return locale === 'en' ? en : de;
+}
+
+/** The element's own text for an error code; a code it does not know (a newer server) gets the generic one. */
+export function errorText(t: Messages, code: string): string {
+  return Object.hasOwn(t.errors, code) ? t.errors[code as WidgetErrorCode] : t.errors.internal_error;
 }
 
 export function toLocale(value: unknown): Locale {

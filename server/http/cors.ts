@@ -1,5 +1,8 @@
 // CORS for exact origins only (ALLOWED_ORIGINS). A request from any other origin that a browser marks
-// with an Origin header is refused outright, preflight or not.
+// with an Origin header is refused outright, preflight or not. The refusal itself is readable by that
+// page (Allow-Origin on the 403, nothing else): the element can then say that this page's origin is not
+// allowed instead of "the server cannot be reached". A refused preflight carries no Allow-Methods or
+// Allow-Headers, so a browser never sends that page's token or JSON body to us.
 
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from './api-error.ts';
@@ -12,7 +15,10 @@ export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHan
     const origin = c.req.header('origin');
     if (!origin) return next();
     if (!allowed.has(origin)) {
-      throw new ApiError('origin_not_allowed', 'This page is not allowed to use the credit top-up API.');
+      throw new ApiError('origin_not_allowed', 'This page is not allowed to use the credit top-up API.', {
+        'Access-Control-Allow-Origin': origin,
+        Vary: 'Origin',
+      });
     }
     if (c.req.method === 'OPTIONS') {
       return new Response(null, {

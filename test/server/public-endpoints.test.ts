@@ -105,9 +105,38 @@ describe('public endpoints', () => {
         headers: { Origin: 'https://evil.example' },
       });
       assert.equal(foreign.status, 403, method);
-      assert.equal(foreign.headers.get('access-control-allow-origin'), null);
       assert.equal(((await foreign.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
     }
+  });
+
+  test('a foreign page can read why it is refused, and still gets nothing: no preflight passes, no data', async () => {
+    const foreign = 'https://other-portal.example';
+    // A simple request (no preflight): its 403 is readable by that page, so the element can say what is wrong.
+    const refused = await server.api('/v1/packages', { headers: { Origin: foreign } });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.headers.get('access-control-allow-origin'), foreign);
+    assert.match(refused.headers.get('vary') ?? '', /Origin/);
+    assert.equal(refused.headers.get('access-control-allow-credentials'), null);
+    assert.deepEqual(Object.keys((await refused.json()) as object), ['error']);
+    // A preflight is refused without any Allow-Methods or Allow-Headers: the browser never sends that page's
+    // Authorization header or JSON body to us.
+    const preflight = await server.api('/v1/checkout-sessions', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: foreign,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization,content-type',
+      },
+    });
+    assert.equal(preflight.status, 403);
+    assert.equal(preflight.headers.get('access-control-allow-methods'), null);
+    assert.equal(preflight.headers.get('access-control-allow-headers'), null);
+    // A request sent anyway (not by a browser) is refused before anything else looks at it.
+    const balance = await server.api('/v1/balance', {
+      headers: { Origin: foreign, Authorization: 'Bearer not-even-looked-at' },
+    });
+    assert.equal(balance.status, 403);
+    assert.equal(((await balance.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
   });
 
   test('an unknown path is a JSON 404', async () => {

@@ -60,6 +60,12 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   };
   await startApi();
   const apiBase = `http://127.0.0.1:${config.port}`;
+  // The same API configured for another portal: the test page's origin is not among its ALLOWED_ORIGINS.
+  const foreignServer = await startNodeServer(
+    { ...config, port: 0, allowedOrigins: ['https://other-portal.example'] },
+    { logger: silentLogger },
+  );
+  const foreignApiBase = `http://127.0.0.1:${foreignServer.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
 
   const readJson = (context: KoaContext) =>
@@ -70,7 +76,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     });
 
   const routes: Record<string, (context: KoaContext) => Promise<unknown>> = {
-    'GET /__test/env': async () => ({ apiBase, sandboxUrl: sandbox.url }),
+    'GET /__test/env': async () => ({ apiBase, foreignApiBase, sandboxUrl: sandbox.url }),
     'POST /__test/customer': async (context) => {
       const { expired } = await readJson(context);
       const tenant = await createTenant(database.sql);
@@ -155,6 +161,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     },
     async close() {
       await stopApi();
+      await foreignServer.close();
       await sandbox.close();
       await database.drop();
       await stopOwnTestCluster();

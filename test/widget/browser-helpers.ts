@@ -39,9 +39,11 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return response.json() as Promise<T>;
 }
 
-let cachedEnv: { apiBase: string; sandboxUrl: string } | undefined;
+/** `foreignApiBase`: the same API, whose ALLOWED_ORIGINS does not include the test page's origin. */
+type TestEnv = { apiBase: string; foreignApiBase: string; sandboxUrl: string };
+let cachedEnv: TestEnv | undefined;
 export async function env() {
-  cachedEnv ??= await call<{ apiBase: string; sandboxUrl: string }>('GET', '/__test/env');
+  cachedEnv ??= await call<TestEnv>('GET', '/__test/env');
   return cachedEnv;
 }
 

@@ -73,12 +73,12 @@ describe('<credit-topup> return URL, expiry, outages', () => {
     expect(text(element)).to.contain('This payment was not found.');
   });
 
-  it('an expired token (401) turns into the signed-out state with an error event', async () => {
+  it('an expired token (401) turns into the expired-session state with an error event', async () => {
     const customer = await newCustomer();
     const { token } = await tokenFor(customer.userId, true);
     const element = await mount({ configure: (created) => (created.accessToken = token) });
     const errors = eventsOf(element, 'credit-topup-error');
-    await until('signed out', () => text(element).includes('Bitte melden Sie sich an'));
+    await until('session expired', () => text(element).includes('Ihre Sitzung ist abgelaufen'));
     expect(buyButton(element).disabled).to.equal(true);
     expect(errors.map((event) => event.detail.code)).to.include('unauthorized');
     // A fresh token set by the portal brings the balance back.

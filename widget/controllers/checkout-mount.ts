@@ -6,6 +6,7 @@
 
 import type { StripeEmbeddedCheckout } from '@stripe/stripe-js';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { ApiError } from '../api-client.ts';
 import type { EmbeddedCheckoutFactory } from '../stripe-loader.ts';
 
 export class CheckoutMount implements ReactiveController {
@@ -34,7 +35,19 @@ export class CheckoutMount implements ReactiveController {
   /** Creates an embedded Checkout for a session; nothing is shown until `mount`. */
   async create(clientSecret: string, onComplete: () => void): Promise<StripeEmbeddedCheckout> {
     const stripe = await this.stripe();
-    return stripe.createEmbeddedCheckoutPage({ fetchClientSecret: async () => clientSecret, onComplete });
+    try {
+      return await stripe.createEmbeddedCheckoutPage({
+        fetchClientSecret: async () => clientSecret,
+        onComplete,
+      });
+    } catch (error) {
+      // Stripe.js allows one embedded Checkout per page and refuses a second ("IntegrationError: You cannot
+      // have multiple Embedded Checkout objects."): the page's own, or another element's, is open.
+      if (error instanceof Error && error.name === 'IntegrationError' && /multiple/i.test(error.message)) {
+        throw new ApiError('checkout_already_open', 'Another embedded Checkout is open on this page.');
+      }
+      throw error;
+    }
   }
 
   /** Shows `checkout` in the element, in place of any other. */

@@ -51,8 +51,8 @@ export interface PurchaseFlowContext {
   report(error: unknown): Problem;
   emit(name: string, detail: unknown): void;
   dialog(): HTMLDialogElement;
-  /** The element's own error message with a retry button. */
-  renderProblem(problem: Problem, retry: () => unknown): TemplateResult;
+  /** The element's own error message with a retry button, and a way back if given. */
+  renderProblem(problem: Problem, retry: () => unknown, back?: () => unknown): TemplateResult;
   /** The query parameter that brought the buyer back is removed once its session has an outcome. */
   forgetReturnUrl(): void;
   /** The id of the package to mark as recommended (the element's `recommended` attribute). */
@@ -65,6 +65,12 @@ export class PurchaseFlow implements ReactiveController {
   #problem?: Problem;
   #result?: { credits: number; balance: number };
   #chosen?: CreditPackageView;
+  /** The session whose payment is being watched, until it has an outcome. */
+  #watching?: string;
+  /** The package of a failed payment, to try again with (also after coming back from a return URL). */
+  #failedPackage?: string;
+  /** Whether the dialog was open when the element left the page. */
+  #openWhenRemoved = false;
   /** One key per package per opening of the dialog: a double click or a retry gets the same session. */
   #idempotencyKeys = new Map<string, string>();
   readonly #checkout: CheckoutMount;
@@ -101,6 +107,28 @@ export class PurchaseFlow implements ReactiveController {
   closed() {
     this.#checkout.destroy();
     if (['creating', 'checkout', 'error', 'failed', 'success'].includes(this.#view)) this.#show('packages');
+  }
+
+  // A single-page app removed the element (and may insert the same node again): a removed modal dialog
+  // would come back inline, and Stripe's frame does not survive the move. Close the dialog and destroy the
+  // checkout now (the CheckoutMount does); the watching of a payment stops (the SessionWatcher does) …
+  hostDisconnected() {
+    const dialog = this.context.dialog();
+    this.#openWhenRemoved = dialog.open;
+    dialog.close();
+    this.closed();
+  }
+
+  // … and goes on once the element is back, in the dialog again if it was open.
+  hostConnected() {
+    const sessionId = this.#watching;
+    if (!sessionId) return;
+    const dialog = this.context.dialog();
+    if (this.#openWhenRemoved && !dialog.open) {
+      this.#renderedView = undefined;
+      dialog.showModal();
+    }
+    void this.#watch(sessionId);
   }
 
   hostUpdated() {
@@ -186,6 +214,13 @@ export class PurchaseFlow implements ReactiveController {
     else this.#show('packages');
   }
 
+  /** After a failed payment: a new checkout for the same package, in which any payment method can be chosen. */
+  #payAgain() {
+    const again = this.context.packages()?.packages.find((offer) => offer.id === this.#failedPackage);
+    if (again) void this.#choose(again);
+    else this.#show('packages');
+  }
+
   #paid(sessionId: string) {
     this.#checkout.destroy();
     this.#idempotencyKeys.clear();
@@ -195,10 +230,12 @@ export class PurchaseFlow implements ReactiveController {
 
   #watch(sessionId: string) {
     const { context } = this;
+    this.#watching = sessionId;
     return this.#watcher.watch(sessionId, {
       onState: (state) => context.showBalance(state.balance),
       onProgress: (progress) => this.#show(progress === 'debit' ? 'debit' : 'pending'),
       onOutcome: (outcome, state) => {
+        this.#watching = undefined;
         context.forgetReturnUrl();
         if (outcome === 'credited') {
           this.#result = { credits: state.credits, balance: state.balance };
@@ -210,6 +247,7 @@ export class PurchaseFlow implements ReactiveController {
             balance: state.balance,
           });
         } else if (outcome === 'failed') {
+          this.#failedPackage = state.package_id;
           this.#show('failed');
           context.emit('credit-topup-error', { code: 'payment_failed', message: 'The payment failed.' });
         } else {
@@ -220,7 +258,10 @@ export class PurchaseFlow implements ReactiveController {
       onProblem: (error) => {
         const problem = context.report(error);
         const final = problem.code === 'unauthorized' || problem.code === 'not_found';
-        if (final) this.#showProblem(problem);
+        if (final) {
+          this.#watching = undefined;
+          this.#showProblem(problem);
+        }
         return final;
       },
     });
@@ -265,10 +306,17 @@ export class PurchaseFlow implements ReactiveController {
         );
       }
       case 'failed':
-        return done(t.errors.payment_failed, nothing, true);
+        return html`<p part="error" role="alert">${t.errors.payment_failed}</p>
+          <p class="muted">${t.failedHint}</p>
+          <div class="row">
+            <button class="primary" part="retry" autofocus @click=${() => this.#payAgain()}>${t.retry}</button>
+            <button @click=${close}>${t.done}</button>
+          </div>`;
       case 'error':
-        return this.context.renderProblem(this.#problem ?? { code: 'internal_error', message: '' }, () =>
-          this.#retry(),
+        return this.context.renderProblem(
+          this.#problem ?? { code: 'internal_error', message: '' },
+          () => this.#retry(),
+          () => this.#back(),
         );
       default:
         return this.#packageList(locale, t);
