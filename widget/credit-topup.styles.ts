@@ -118,4 +118,9 @@ export const styles = css`
     color: var(--_error);
     margin: 8px 0;
   }
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+  }
 `;

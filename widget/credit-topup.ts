@@ -428,8 +428,10 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   /** The element's own text for a problem (never the server's or Stripe's), a retry, and maybe a way back. */
   #problem(t: Messages, problem: Problem, retry: () => unknown, back?: () => unknown): TemplateResult {
     return html`<p part="error" role="alert">${errorText(t, problem.code)}</p>
-      <button part="retry" @click=${retry}>${t.retry}</button>
-      ${back ? html`<button @click=${back}>${t.back}</button>` : nothing}`;
+      <div class="actions">
+        <button part="retry" @click=${retry}>${t.retry}</button>
+        ${back ? html`<button @click=${back}>${t.back}</button>` : nothing}
+      </div>`;
   }
 }
 

@@ -110,11 +110,17 @@ describe('<credit-topup> screenshots of every state', () => {
       // With the server away the element keeps showing the debit (it keeps asking) for the pictures.
       await stopApi();
       taken.push(...(await shoot(locale, '09-sepa-processing')));
+      dialogOf(element).close();
+      element.refresh();
+      await until('stale balance', () =>
+        text(element).includes(locale === 'de' ? 'Nicht aktuell' : 'Not current'),
+      );
+      taken.push(...(await shoot(locale, '10-balance-stale')));
       element.remove();
 
       const unreachable = await mount({ customer, locale });
       await until('balance error', () => root(unreachable).querySelector('[part="retry"]'));
-      taken.push(...(await shoot(locale, '10-balance-error')));
+      taken.push(...(await shoot(locale, '10-balance-error-first-load')));
       await startApi();
       unreachable.remove();
 
@@ -124,7 +130,7 @@ describe('<credit-topup> screenshots of every state', () => {
       );
       taken.push(...(await shoot(locale, '11-signed-out')));
 
-      expect(taken).to.have.length(10);
+      expect(taken).to.have.length(12);
     });
   }
 });

@@ -132,9 +132,15 @@ export const purchaseFlowStyles = css`
     font-size: 2rem;
     font-weight: 700;
   }
-  .done .primary {
+  .done > .primary {
     margin-top: 12px;
     min-width: 50%;
+  }
+  .done .row {
+    gap: 12px;
+    justify-content: center;
+    flex-wrap: wrap;
+    margin-top: 12px;
   }
   ::slotted([slot='checkout']) {
     display: block;

@@ -274,7 +274,12 @@ export class PurchaseFlow implements ReactiveController {
     const status = (text: string) =>
       html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
     // An outcome: what happened (with a tick, or as an alert), what it means, and the way out.
-    const done = (text: string, detail: unknown = nothing, alert = false) =>
+    const done = (
+      text: string,
+      detail: unknown = nothing,
+      alert = false,
+      actions: unknown = html`<button class="primary" autofocus @click=${close}>${t.done}</button>`,
+    ) =>
       html`<div class="done">
         <span class="tick ${alert ? 'failed' : ''}" aria-hidden="true">${alert ? '!' : '✓'}</span>
         ${
@@ -283,7 +288,7 @@ export class PurchaseFlow implements ReactiveController {
             : html`<p class="success" role="status">${text}</p>`
         }
         ${detail}
-        <button class="primary" autofocus @click=${close}>${t.done}</button>
+        ${actions}
       </div>`;
     switch (this.#view) {
       case 'creating':
@@ -306,12 +311,15 @@ export class PurchaseFlow implements ReactiveController {
         );
       }
       case 'failed':
-        return html`<p part="error" role="alert">${t.errors.payment_failed}</p>
-          <p class="muted">${t.failedHint}</p>
-          <div class="row">
+        return done(
+          t.errors.payment_failed,
+          html`<p class="muted">${t.failedHint}</p>`,
+          true,
+          html`<div class="row">
             <button class="primary" part="retry" autofocus @click=${() => this.#payAgain()}>${t.retry}</button>
             <button @click=${close}>${t.done}</button>
-          </div>`;
+          </div>`,
+        );
       case 'error':
         return this.context.renderProblem(
           this.#problem ?? { code: 'internal_error', message: '' },
