@@ -140,6 +140,44 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     assert.equal((await purchaseOf(server, session.id)).status, 'credited');
   });
 
+  test('two disputes on one payment: A lost, then B won, leaves the credits A took taken', async () => {
+    const customer = await server.newCustomer();
+    const session = await startCheckout(server, customer, 'standard');
+    await payInSandbox(server, session.id);
+    const balance = () => balanceOf(server.database.sql, customer.tenantId);
+    await eventually('credited', async () => (await balance()) === 200);
+    const disputeA = await sandboxControl(server, `checkout-sessions/${session.id}/dispute`, {
+      amount: 1250,
+    });
+    await eventually('A holds half', async () => (await balance()) === 150);
+    await sandboxControl(server, `disputes/${disputeA.id}/close`, { status: 'lost' });
+    const disputeB = await sandboxControl(server, `checkout-sessions/${session.id}/dispute`, {
+      amount: 1250,
+    });
+    await eventually('B holds the other half', async () => (await balance()) === 100);
+    await sandboxControl(server, `disputes/${disputeB.id}/close`, { status: 'won' });
+    const delivered = () =>
+      eventsOf(server, session.id).every((event) =>
+        server.sandbox.webhooks.deliveries.some(
+          (delivery) => delivery.eventId === event.id && delivery.delivered,
+        ),
+      );
+    await eventually('every event delivered', async () => delivered());
+    assert.equal(await balance(), 150, "B's credits are back, A's stay taken");
+    assert.equal((await purchaseOf(server, session.id)).status, 'disputed');
+    const disputes = await server.database.sql`
+      select d.stripe_dispute_id, d.status from public.credit_purchase_disputes d
+        join public.credit_purchases p on p.id = d.purchase_id
+       where p.stripe_checkout_session_id = ${session.id} order by d.created_at`;
+    assert.deepEqual(
+      disputes.map((row) => ({ ...row })),
+      [
+        { stripe_dispute_id: disputeA.id, status: 'lost' },
+        { stripe_dispute_id: disputeB.id, status: 'won' },
+      ],
+    );
+  });
+
   test('the database going away: the webhook answers 5xx, Stripe retries, and the payment is credited once', async () => {
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'power');
