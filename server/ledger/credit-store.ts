@@ -105,6 +105,14 @@ export interface DisputeInput extends ChargeRef {
   event?: StripeEventRef | null;
 }
 
+/** A signed Stripe event that can never be applied, kept for a person to look at. */
+export interface RefusedEventInput {
+  event: StripeEventRef;
+  /** A stable code: invalid_amount, unknown_payment_intent, amount_mismatch, … */
+  reason: string;
+  purchaseId?: string | null;
+}
+
 export interface PurchaseChange {
   purchase: Purchase;
   /** The tenant's balance after the call. */
@@ -134,6 +142,8 @@ export interface CreditStore {
   markCheckoutSession(input: MarkInput): Promise<LedgerResult<PurchaseChange & { changed: boolean }>>;
   applyRefund(input: RefundInput): Promise<LedgerResult<PurchaseChange>>;
   applyDispute(input: DisputeInput): Promise<LedgerResult<PurchaseChange>>;
+  /** Records the refusal once per event; `recorded` is true only for the call that recorded it. */
+  recordRefusedEvent(input: RefusedEventInput): Promise<{ recorded: boolean }>;
   findPurchaseBySession(tenantId: string, checkoutSessionId: string): Promise<Purchase | null>;
   listPurchases(tenantId: string, limit: number): Promise<Purchase[]>;
   /** Resolves when the database answers; used by /readyz. */

@@ -371,6 +371,79 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
     });
   });
 
+  test('an event that can never be applied is recorded as refused with its reason and answered 2xx, once', async () => {
+    const { customer, session, completed } = await paidSession('standard');
+    assert.equal((await server.deliver(completed)).status, 200);
+    await sandboxControl(server, `checkout-sessions/${session.id}/refund`, { amount: 1250 });
+    const refunded = eventsOf(server, session.id, 'charge.refunded')[0]!;
+    assert.equal((await server.deliver(refunded)).status, 200);
+
+    // A refund of a payment Stripe does not know, naming no purchase of ours.
+    const unknownPayment = structuredClone(refunded);
+    unknownPayment.id = `evt_unknown_payment_${Date.now()}`;
+    Object.assign(unknownPayment.data.object, { payment_intent: 'pi_stripe_never_heard_of', metadata: {} });
+    // Absurd numbers: more refunded than any integer column holds, and a fraction of a cent.
+    const hugeRefund = structuredClone(refunded);
+    hugeRefund.id = `evt_huge_refund_${Date.now()}`;
+    Object.assign(hugeRefund.data.object, { amount: 1e15, amount_refunded: 1e15 });
+    const fractionalSession = structuredClone(completed);
+    fractionalSession.id = `evt_fractional_${Date.now()}`;
+    Object.assign(fractionalSession.data.object, { amount_subtotal: 2500.5 });
+
+    const expected = [
+      [unknownPayment, 'unknown_payment_intent'],
+      [hugeRefund, 'invalid_amount'],
+      [fractionalSession, 'invalid_amount'],
+    ] as const;
+    for (const delivery of [1, 2]) {
+      for (const [event, reason] of expected) {
+        assert.deepEqual(
+          await codeOf(await server.deliver(event)),
+          { status: 200, body: { received: true } },
+          `${reason}, delivery ${delivery}`,
+        );
+      }
+    }
+    const refused = await server.database.sql`
+      select event_id, event_type, reason from public.stripe_refused_events
+       where event_id in ${server.database.sql(expected.map(([event]) => event.id))} order by refused_at`;
+    assert.deepEqual(
+      refused.map((row) => ({ ...row })),
+      expected.map(([event, reason]) => ({ event_id: event.id, event_type: event.type, reason })),
+      'each refused once, with its reason',
+    );
+    for (const [event] of expected) {
+      const warnings = server.logs.filter(
+        (line) => line.includes(event.id) && line.includes('"message":"stripe event refused"'),
+      );
+      assert.equal(warnings.length, 1, `one warning for ${event.id}, not one per delivery`);
+    }
+    assert.equal(
+      await balanceOf(server.database.sql, customer.tenantId),
+      150,
+      'only the real refund counted',
+    );
+  });
+
+  test('while the database is down, even an event that would be refused answers 5xx, so Stripe retries', async () => {
+    const { completed } = await paidSession('standard');
+    const absurd = structuredClone(completed);
+    absurd.id = `evt_absurd_while_down_${Date.now()}`;
+    Object.assign(absurd.data.object, { amount_subtotal: -5 });
+    await server.databaseProxy.cut();
+    try {
+      const { status, body } = await codeOf(await server.deliver(absurd));
+      assert.equal(status, 503);
+      assert.equal((body as { error: { code: string } }).error.code, 'database_unavailable');
+    } finally {
+      await server.databaseProxy.restore();
+    }
+    assert.equal((await server.deliver(absurd)).status, 200);
+    const [row] = await server.database.sql`
+      select reason from public.stripe_refused_events where event_id = ${absurd.id}`;
+    assert.equal(row?.reason, 'invalid_amount');
+  });
+
   test('a webhook body over 1 MB is refused with 413', async () => {
     const response = await fetch(`${server.url}/v1/stripe/webhook`, {
       method: 'POST',
