@@ -11,7 +11,7 @@ import {
   ledgerCents,
   UnappliableEventError,
 } from './event-refusal.ts';
-import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
+import { fulfilCheckoutSession, integrationAmountsOf, isSessionPaid } from './fulfil-checkout-session.ts';
 
 export interface EventOutcome {
   /** What happened, for the log: credited, pending, ignored_type, not_ours, refused_amount_mismatch, … */
@@ -43,8 +43,9 @@ export async function applyStripeEvent(
     case 'checkout.session.async_payment_succeeded': {
       const session = event.data.object;
       if (!isSessionPaid(session)) return { outcome: 'pending' }; // SEPA & co.: the money is still on its way
-      if (session.amount_subtotal !== null) ledgerCents(session.amount_subtotal, 'amount_subtotal');
-      if (session.amount_total !== null) ledgerCents(session.amount_total, 'amount_total');
+      const amounts = integrationAmountsOf(session);
+      if (amounts.subtotal !== null) ledgerCents(amounts.subtotal, 'amount_subtotal');
+      if (amounts.total !== null) ledgerCents(amounts.total, 'amount_total');
       return describe(await fulfilCheckoutSession(store, session, ref), (ok) =>
         ok.credited ? 'credited' : 'already_credited',
       );
