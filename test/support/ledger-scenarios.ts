@@ -563,6 +563,42 @@ export function defineLedgerScenarios(
       await assertInvariants(tenant.tenantId);
     });
 
+    test('a refused Stripe event is recorded once, with its reason, however often it is delivered', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant);
+      const event = { eventId: `evt_${randomUUID()}`, eventType: 'charge.refunded' };
+      const refusal = { event, reason: 'invalid_amount', purchaseId: session.purchase.id };
+      assert.deepEqual(await store.recordRefusedEvent(refusal), { recorded: true });
+      assert.deepEqual(await store.recordRefusedEvent(refusal), { recorded: false });
+      // A purchase id that names nothing is not kept (it came from an event's metadata).
+      const stray = { eventId: `evt_${randomUUID()}`, eventType: 'charge.dispute.created' };
+      assert.deepEqual(
+        await store.recordRefusedEvent({ event: stray, reason: 'unknown_charge', purchaseId: randomUUID() }),
+        { recorded: true },
+      );
+      const rows = await database.sql`
+        select event_id, event_type, reason, purchase_id from public.stripe_refused_events
+         where event_id in (${event.eventId}, ${stray.eventId}) order by refused_at`;
+      assert.deepEqual(
+        rows.map((row) => ({ ...row })),
+        [
+          {
+            event_id: event.eventId,
+            event_type: 'charge.refunded',
+            reason: 'invalid_amount',
+            purchase_id: session.purchase.id,
+          },
+          {
+            event_id: stray.eventId,
+            event_type: 'charge.dispute.created',
+            reason: 'unknown_charge',
+            purchase_id: null,
+          },
+        ],
+      );
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 200, 'a refusal moves no credits');
+    });
+
     test('a refund delivered before the payment news is applied when the session is credited', async () => {
       const tenant = await createTenant(database.sql);
       const session = await openSession(tenant);
