@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
-import { eventObject } from '../../stripe-sandbox/stripe-objects.ts';
+import { chargeObject, eventObject } from '../../stripe-sandbox/stripe-objects.ts';
 import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
 import {
   eventually,
@@ -451,5 +451,30 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
       body: 'x'.repeat(1024 * 1024 + 1),
     });
     assert.equal(response.status, 413);
+  });
+});
+
+describe('POST /v1/stripe/webhook while Stripe cannot be reached', () => {
+  let server: TestServer;
+  before(async () => {
+    // Nothing listens on port 9: every call to Stripe fails to connect, as when Stripe is down.
+    server = await startTestServer({
+      deliverWebhooks: false,
+      env: { STRIPE_API_BASE: 'http://127.0.0.1:9', STRIPE_MAX_NETWORK_RETRIES: '0' },
+    });
+  });
+  after(() => server.close());
+
+  test('an event that needs a look-up at Stripe answers 502, is not recorded as refused, and Stripe retries', async () => {
+    const refund = eventObject('charge.refunded', {
+      ...chargeObject({ payment_intent: 'pi_only_stripe_knows', amount: 2500, amount_refunded: 2500 }),
+      metadata: {},
+    });
+    const response = await server.deliver(refund);
+    assert.equal(response.status, 502);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'stripe_unavailable');
+    const refused = await server.database.sql`
+      select 1 from public.stripe_refused_events where event_id = ${refund.id}`;
+    assert.equal(refused.length, 0);
   });
 });
