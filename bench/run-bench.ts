@@ -398,6 +398,7 @@ async function checkoutOverhead(token: string) {
         invoiceCreation: false,
         allowPromotionCodes: false,
         automaticTax: false,
+        adaptivePricing: false,
       },
       nowSeconds: Math.floor(Date.now() / 1000),
     });

@@ -33,6 +33,7 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
       invoiceCreation: config.stripe.invoiceCreation,
       allowPromotionCodes: config.stripe.allowPromotionCodes,
       automaticTax: config.stripe.automaticTax,
+      adaptivePricing: config.stripe.adaptivePricing,
     },
     allowedOrigins: config.allowedOrigins,
     checkoutRateLimit: config.checkoutRateLimit,

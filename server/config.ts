@@ -21,6 +21,8 @@ export interface StripeSettings {
   invoiceCreation: boolean;
   allowPromotionCodes: boolean;
   automaticTax: boolean;
+  /** Whether a buyer may pay in their own currency (Stripe's Adaptive Pricing); decided per session. */
+  adaptivePricing: boolean;
 }
 
 export interface ServerConfig {
@@ -173,6 +175,7 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     invoiceCreation: flag('STRIPE_INVOICE_CREATION'),
     allowPromotionCodes: flag('STRIPE_ALLOW_PROMOTION_CODES'),
     automaticTax: flag('STRIPE_AUTOMATIC_TAX'),
+    adaptivePricing: flag('STRIPE_ADAPTIVE_PRICING'),
   };
   const config: ServerConfig = {
     port,

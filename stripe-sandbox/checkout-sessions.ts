@@ -2,6 +2,7 @@
 // page (card at once; SEPA Direct Debit completes unpaid and settles or fails later), or expired.
 
 import type Stripe from 'stripe';
+import { canPresentIn, presentmentOf } from './adaptive-pricing.ts';
 import type { SandboxEvents } from './events.ts';
 import type { FormValue } from './form-encoding.ts';
 import type { Payments } from './payments.ts';
@@ -37,6 +38,8 @@ export class CheckoutSessions {
     private readonly payments: Payments,
     private readonly catalog: ProductsAndPrices,
     private readonly asyncPaymentDelayMs: number,
+    /** The account's dashboard setting, which a session's `adaptive_pricing[enabled]` overrides. */
+    private readonly adaptivePricingByDefault: boolean,
   ) {}
 
   create(params: Record<string, FormValue>): Stripe.Checkout.Session {
@@ -99,6 +102,7 @@ export class CheckoutSessions {
     }
     const metadata = stringRecord(params.metadata, 'metadata');
     const paymentIntentData = params.payment_intent_data as Record<string, FormValue> | undefined;
+    const adaptivePricing = (params.adaptive_pricing as Record<string, FormValue> | undefined)?.enabled;
     const id = stripeId('cs_test', 58);
     const session = checkoutSessionObject({
       id,
@@ -107,6 +111,9 @@ export class CheckoutSessions {
       amount_subtotal: subtotal,
       amount_total: subtotal,
       currency,
+      adaptive_pricing: {
+        enabled: adaptivePricing === undefined ? this.adaptivePricingByDefault : adaptivePricing === 'true',
+      },
       metadata,
       client_reference_id: (params.client_reference_id as string | undefined) ?? null,
       mode: 'payment',
@@ -153,8 +160,11 @@ export class CheckoutSessions {
     return session && session.client_secret === clientSecret ? session : undefined;
   }
 
-  /** What the buyer does on the checkout page. */
-  pay(sessionId: string, method: PaymentMethodInput): PayResult {
+  /**
+   * What the buyer does on the checkout page; `buyerCurrency` is the currency they choose, which counts
+   * only where Adaptive Pricing is on for the session (elsewhere they pay in the session's currency).
+   */
+  pay(sessionId: string, method: PaymentMethodInput, buyerCurrency?: string): PayResult {
     const session = this.retrieve(sessionId);
     if (session.status !== 'open')
       return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
@@ -168,6 +178,10 @@ export class CheckoutSessions {
 
     const refused = refusalOf(method);
     if (refused) return refused;
+    const presentment =
+      buyerCurrency && session.adaptive_pricing?.enabled && canPresentIn(buyerCurrency, currency)
+        ? presentmentOf(amount, buyerCurrency)
+        : null;
     // A card is charged at once; a SEPA Direct Debit completes the session unpaid and settles later.
     const settled = method.type === 'card';
     const { paymentIntent, charge } = this.payments.createPayment({
@@ -176,7 +190,9 @@ export class CheckoutSessions {
       metadata,
       type: method.type,
       settled,
+      presentment,
     });
+    if (presentment) session.presentment_details = presentment;
     session.status = 'complete';
     session.payment_status = settled ? 'paid' : 'unpaid';
     session.payment_intent = paymentIntent.id;

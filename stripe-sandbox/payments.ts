@@ -2,6 +2,7 @@
 // (a dispute names only its charge; a refund's purchase is found through the payment intent's metadata).
 
 import type Stripe from 'stripe';
+import type { PresentmentDetails } from './adaptive-pricing.ts';
 import { invalid, noSuch } from './sandbox-api-error.ts';
 import { chargeObject, paymentIntentObject, stripeId } from './stripe-objects.ts';
 
@@ -42,7 +43,10 @@ export class Payments {
     metadata: Record<string, string>;
     type: PaymentMethodType;
     settled: boolean;
+    /** The buyer's currency and amount, when Adaptive Pricing presented another currency. */
+    presentment?: PresentmentDetails | null;
   }): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
+    const presentment = input.presentment ? { presentment_details: { ...input.presentment } } : {};
     const paymentIntentId = stripeId('pi');
     const paymentIntent = paymentIntentObject({
       id: paymentIntentId,
@@ -54,6 +58,7 @@ export class Payments {
       client_secret: `${paymentIntentId}_secret_${stripeId('x', 24).slice(2)}`,
       payment_method_types: [input.type],
       livemode: false,
+      ...presentment,
     });
     this.paymentIntents.set(paymentIntentId, paymentIntent);
 
@@ -72,6 +77,7 @@ export class Payments {
       metadata: {},
       livemode: false,
       refunds: { object: 'list', data: [], has_more: false, url: `/v1/charges/${chargeId}/refunds` },
+      ...presentment,
       ...(input.type === 'sepa_debit'
         ? {
             payment_method_details: {

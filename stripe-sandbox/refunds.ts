@@ -38,6 +38,18 @@ export class Refunds {
       currency: charge.currency,
       payment_intent: charge.payment_intent,
       status: 'succeeded',
+      // Adaptive Pricing: the refund is in the charge's currency (ours); the buyer gets back their share
+      // of what they paid in theirs.
+      ...(charge.presentment_details
+        ? {
+            presentment_details: {
+              presentment_amount: Math.round(
+                (charge.presentment_details.presentment_amount * amount) / charge.amount,
+              ),
+              presentment_currency: charge.presentment_details.presentment_currency,
+            },
+          }
+        : {}),
     });
     charge.amount_refunded += amount;
     charge.refunded = charge.amount_refunded === charge.amount;

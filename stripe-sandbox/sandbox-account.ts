@@ -18,13 +18,17 @@ export class SandboxAccount {
   readonly refunds: Refunds;
   readonly disputes: Disputes;
 
-  constructor(sender: WebhookSender, options: { asyncPaymentDelayMs: number }) {
+  constructor(
+    sender: WebhookSender,
+    options: { asyncPaymentDelayMs: number; adaptivePricingByDefault: boolean },
+  ) {
     this.log = new SandboxEvents(sender);
     this.checkoutSessions = new CheckoutSessions(
       this.log,
       this.payments,
       this.catalog,
       options.asyncPaymentDelayMs,
+      options.adaptivePricingByDefault,
     );
     this.refunds = new Refunds(this.log, this.payments);
     this.disputes = new Disputes(this.log);

@@ -29,6 +29,8 @@ export interface StripeSandboxOptions {
   webhookMaxAttempts?: number;
   webhookTimeoutMs?: number;
   webhookDropRate?: number;
+  /** The account's Adaptive Pricing setting, for sessions that do not say (default on). */
+  adaptivePricingByDefault?: boolean;
 }
 
 /** Failures injected into POST /v1/checkout/sessions, consumed one per request. */
@@ -71,7 +73,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     timeoutMs: options.webhookTimeoutMs ?? 10_000,
     dropRate: options.webhookDropRate ?? 0,
   });
-  const account = new SandboxAccount(webhooks, { asyncPaymentDelayMs: options.asyncPaymentDelayMs ?? 3000 });
+  const account = new SandboxAccount(webhooks, {
+    asyncPaymentDelayMs: options.asyncPaymentDelayMs ?? 3000,
+    adaptivePricingByDefault: options.adaptivePricingByDefault ?? true,
+  });
   const faults: SandboxFault[] = [];
   const apiRequests: StripeSandbox['apiRequests'] = [];
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
@@ -244,18 +249,27 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.html(checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale'))));
   });
   app.post('/embedded-checkout/pay', async (c) => {
-    const body = await c.req.json<{ client_secret?: string; card_number?: string; iban?: string }>();
+    const body = await c.req.json<{
+      client_secret?: string;
+      card_number?: string;
+      iban?: string;
+      currency?: string;
+    }>();
     const session = account.checkoutSessions.byClientSecret(body.client_secret ?? '');
     if (!session)
       return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
   });
 
-  function payAndAnswer(c: Context, sessionId: string, body: { card_number?: string; iban?: string }) {
+  function payAndAnswer(
+    c: Context,
+    sessionId: string,
+    body: { card_number?: string; iban?: string; currency?: string },
+  ) {
     const method: PaymentMethodInput = body.iban
       ? { type: 'sepa_debit', iban: body.iban }
       : { type: 'card', number: body.card_number ?? '' };
-    const result = account.checkoutSessions.pay(sessionId, method);
+    const result = account.checkoutSessions.pay(sessionId, method, body.currency);
     if (!result.ok) return c.json({ ok: false, code: result.code, message: result.message }, 402);
     return c.json({
       ok: true,

@@ -30,6 +30,8 @@ export function checkoutSessionObject(fields: Partial<Stripe.Checkout.Session>):
     allow_promotion_codes: null,
     cancel_url: null,
     consent_collection: null,
+    // Only webhook endpoints on API versions before 2025-03-31 see a session's Adaptive Pricing here.
+    currency_conversion: null,
     custom_text: {
       after_submit: null,
       shipping_address: null,

@@ -115,6 +115,14 @@ export interface RateLimitTake {
   windowSeconds: number;
 }
 
+/** A signed Stripe event that can never be applied, kept for a person to look at. */
+export interface RefusedEventInput {
+  event: StripeEventRef;
+  /** A stable code: invalid_amount, unknown_payment_intent, amount_mismatch, … */
+  reason: string;
+  purchaseId?: string | null;
+}
+
 export interface PurchaseChange {
   purchase: Purchase;
   /** The tenant's balance after the call. */
@@ -144,6 +152,8 @@ export interface CreditStore {
   markCheckoutSession(input: MarkInput): Promise<LedgerResult<PurchaseChange & { changed: boolean }>>;
   applyRefund(input: RefundInput): Promise<LedgerResult<PurchaseChange>>;
   applyDispute(input: DisputeInput): Promise<LedgerResult<PurchaseChange>>;
+  /** Records the refusal once per event; `recorded` is true only for the call that recorded it. */
+  recordRefusedEvent(input: RefusedEventInput): Promise<{ recorded: boolean }>;
   findPurchaseBySession(tenantId: string, checkoutSessionId: string): Promise<Purchase | null>;
   listPurchases(tenantId: string, limit: number): Promise<Purchase[]>;
   /** Counts one request in one statement: null when within the limit, else the seconds to wait. */

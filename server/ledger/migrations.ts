@@ -85,6 +85,11 @@ export async function applyMigrations(
         log(`applied migration ${file.version}_${file.name}`);
       });
     }
+    // Supabase's default privileges give anon and authenticated everything on a new public table (TRUNCATE
+    // included, which RLS does not stop). Taken back on every run (after 0001 made sure the roles exist),
+    // so a database migrated before this line existed is closed too. The migration files revoke for their
+    // own objects themselves: `supabase db push` applies them without this runner.
+    await sql`revoke all on public.credit_topup_schema_migrations from public, anon, authenticated`;
   } finally {
     await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => {});
     await sql.end();

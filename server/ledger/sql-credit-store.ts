@@ -25,7 +25,8 @@ export type LedgerFunction =
   | 'credit_topup_mark_checkout_session'
   | 'credit_topup_apply_refund'
   | 'credit_topup_apply_dispute'
-  | 'credit_topup_take_rate_limit';
+  | 'credit_topup_take_rate_limit'
+  | 'credit_topup_record_refused_event';
 
 export interface PurchaseFilter {
   tenantId: string;
@@ -125,6 +126,17 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
         ...eventArgs(input.event),
       });
       return mapResult(result, toChange);
+    },
+
+    async recordRefusedEvent(input) {
+      const result = await call('credit_topup_record_refused_event', {
+        p_stripe_event_id: input.event.eventId,
+        p_stripe_event_type: input.event.eventType,
+        p_reason: input.reason,
+        p_purchase_id: input.purchaseId ?? null,
+      });
+      if (result.ok !== true) throw new Error(`recording a refused event failed: ${String(result.code)}`);
+      return { recorded: result.recorded === true };
     },
 
     async findPurchaseBySession(tenantId, checkoutSessionId) {

@@ -5,12 +5,20 @@
 import type Stripe from 'stripe';
 import type { CreditStore, LedgerResult, StripeEventRef } from '../ledger/credit-store.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
-import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
+import {
+  type EventRefusalReason,
+  isStripeRefusalOfTheObject,
+  ledgerCents,
+  UnappliableEventError,
+} from './event-refusal.ts';
+import { fulfilCheckoutSession, integrationAmountsOf, isSessionPaid } from './fulfil-checkout-session.ts';
 
 export interface EventOutcome {
   /** What happened, for the log: credited, pending, ignored_type, not_ours, refused_amount_mismatch, … */
   outcome: string;
   purchaseId?: string;
+  /** Set when the event can never be applied (the ledger refused it); the caller records it. */
+  refusal?: string;
 }
 
 export interface ApplyStripeEventDeps {
@@ -35,6 +43,9 @@ export async function applyStripeEvent(
     case 'checkout.session.async_payment_succeeded': {
       const session = event.data.object;
       if (!isSessionPaid(session)) return { outcome: 'pending' }; // SEPA & co.: the money is still on its way
+      const amounts = integrationAmountsOf(session);
+      if (amounts.subtotal !== null) ledgerCents(amounts.subtotal, 'amount_subtotal');
+      if (amounts.total !== null) ledgerCents(amounts.total, 'amount_total');
       return describe(await fulfilCheckoutSession(store, session, ref), (ok) =>
         ok.credited ? 'credited' : 'already_credited',
       );
@@ -59,6 +70,8 @@ export async function applyStripeEvent(
     case 'charge.refunded': {
       const charge = event.data.object;
       const paymentIntentId = idOf(charge.payment_intent);
+      ledgerCents(charge.amount, 'charge amount', 1);
+      ledgerCents(charge.amount_refunded, 'amount_refunded');
       return applyToCharge(deps, paymentIntentId, charge.metadata, (purchaseId) =>
         store.applyRefund({
           purchaseId,
@@ -75,12 +88,13 @@ export async function applyStripeEvent(
     case 'charge.dispute.funds_withdrawn':
     case 'charge.dispute.funds_reinstated': {
       const dispute = event.data.object;
+      ledgerCents(dispute.amount, 'dispute amount');
       let paymentIntentId = idOf(dispute.payment_intent);
       if (!paymentIntentId) {
         // Older disputes name only the charge; the charge names the payment intent.
         const chargeId = idOf(dispute.charge);
         if (!chargeId) return { outcome: 'not_ours' };
-        const charge = await callStripe(() => deps.stripe.charges.retrieve(chargeId));
+        const charge = await retrieveOrRefuse(() => deps.stripe.charges.retrieve(chargeId), 'unknown_charge');
         paymentIntentId = idOf(charge.payment_intent);
       }
       return applyToCharge(deps, paymentIntentId, dispute.metadata, (purchaseId) =>
@@ -112,7 +126,10 @@ async function applyToCharge(
   if (first.ok || first.code !== 'unknown_purchase' || fromMetadata || !paymentIntentId) {
     return describe(first, () => 'applied');
   }
-  const paymentIntent = await callStripe(() => deps.stripe.paymentIntents.retrieve(paymentIntentId));
+  const paymentIntent = await retrieveOrRefuse(
+    () => deps.stripe.paymentIntents.retrieve(paymentIntentId),
+    'unknown_payment_intent',
+  );
   const purchaseId = validPurchaseId(paymentIntent.metadata?.purchase_id);
   if (!purchaseId) return { outcome: 'not_ours' };
   return describe(await apply(purchaseId), () => 'applied');
@@ -128,8 +145,23 @@ function describe<T extends { purchase: { id: string } }>(
   // Refusals (amount_mismatch, …) are final: the purchase is flagged; Stripe retrying would change nothing.
   return {
     outcome: `refused_${result.code}`,
+    refusal: result.code,
     ...(result.purchase ? { purchaseId: result.purchase.id } : {}),
   };
+}
+
+/** Reads an object the event names from Stripe; Stripe not knowing it is final for this event. */
+async function retrieveOrRefuse<T>(retrieve: () => Promise<T>, reason: EventRefusalReason): Promise<T> {
+  try {
+    return await callStripe(retrieve);
+  } catch (error) {
+    if (isStripeRefusalOfTheObject(error)) {
+      throw new UnappliableEventError(reason, 'Stripe does not know the object the event names', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 function idOf(value: string | { id: string } | null | undefined): string | null {

@@ -15,18 +15,37 @@ export function paymentIntentIdOf(session: Stripe.Checkout.Session): string | nu
   return typeof paymentIntent === 'string' ? paymentIntent : paymentIntent.id;
 }
 
+/**
+ * The session's amounts in the currency we priced it in. With Adaptive Pricing the buyer may pay in their
+ * own currency: since API 2025-03-31 the session keeps ours (the buyer's is in presentment_details), but
+ * a webhook endpoint on an older API version gets the session in the buyer's currency, with ours under
+ * currency_conversion. Either way the ledger compares ours, the only amounts it priced.
+ */
+export function integrationAmountsOf(session: Stripe.Checkout.Session) {
+  const conversion = session.currency_conversion;
+  if (conversion) {
+    return {
+      subtotal: conversion.amount_subtotal,
+      total: conversion.amount_total,
+      currency: conversion.source_currency,
+    };
+  }
+  return { subtotal: session.amount_subtotal, total: session.amount_total, currency: session.currency };
+}
+
 export function fulfilCheckoutSession(
   store: CreditStore,
   session: Stripe.Checkout.Session,
   event: StripeEventRef | null = null,
 ) {
+  const amounts = integrationAmountsOf(session);
   return store.fulfilCheckoutSession({
     checkoutSessionId: session.id,
     // The subtotal is the package price before discounts and tax: what the purchase recorded.
-    amountCents: session.amount_subtotal ?? -1,
-    currency: session.currency ?? '',
+    amountCents: amounts.subtotal ?? -1,
+    currency: amounts.currency ?? '',
     paymentIntentId: paymentIntentIdOf(session),
-    amountPaidCents: session.amount_total,
+    amountPaidCents: amounts.total,
     event,
   });
 }

@@ -4,7 +4,7 @@ import type { StripeWebhookResponse } from '../../contract/credit-topup-api.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
-import { applyStripeEvent } from '../purchases/apply-stripe-event.ts';
+import { receiveStripeEvent } from '../purchases/receive-stripe-event.ts';
 import { verifyWebhookEvent } from '../stripe/verify-webhook.ts';
 
 export interface StripeWebhookDeps {
@@ -31,13 +31,11 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
       );
     }
     // Answered only after the ledger has committed: a failure here is a 5xx and Stripe delivers again.
-    const { outcome, purchaseId } = await applyStripeEvent(event, deps);
-    c.get('logger').info('stripe event', {
-      event_id: event.id,
-      type: event.type,
-      outcome,
-      purchase_id: purchaseId,
-    });
+    // An event that can never be applied is recorded as refused and answered 200 like any other.
+    const { outcome, purchaseId, refusal, refusedForTheFirstTime } = await receiveStripeEvent(event, deps);
+    const fields = { event_id: event.id, type: event.type, outcome, purchase_id: purchaseId };
+    if (refusedForTheFirstTime) c.get('logger').warn('stripe event refused', { ...fields, reason: refusal });
+    else c.get('logger').info('stripe event', fields);
     return c.json({ received: true } satisfies StripeWebhookResponse);
   });
 }

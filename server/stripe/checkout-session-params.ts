@@ -11,6 +11,8 @@ export interface CheckoutOptions {
   invoiceCreation: boolean;
   allowPromotionCodes: boolean;
   automaticTax: boolean;
+  /** Stripe's Adaptive Pricing (the buyer's own currency); sent on every session either way. */
+  adaptivePricing: boolean;
 }
 
 /** Checkout Sessions live 30 minutes (Stripe's minimum), so an abandoned one is closed soon. */
@@ -64,6 +66,10 @@ export function checkoutSessionParams(input: {
     ...(options.invoiceCreation ? { invoice_creation: { enabled: true, invoice_data: { metadata } } } : {}),
     ...(options.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
     ...(options.automaticTax ? { automatic_tax: { enabled: true } } : {}),
+    // Said on every session, so the account's dashboard default never decides. With it on, the session
+    // and its charge keep our currency and amounts (the buyer's are in presentment_details), which is
+    // what the ledger compares and claws back by.
+    adaptive_pricing: { enabled: options.adaptivePricing },
   };
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
-import { eventObject } from '../../stripe-sandbox/stripe-objects.ts';
+import { chargeObject, eventObject } from '../../stripe-sandbox/stripe-objects.ts';
 import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
 import {
   eventually,
@@ -138,6 +138,44 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
       async () => (await balanceOf(server.database.sql, customer.tenantId)) === 200,
     );
     assert.equal((await purchaseOf(server, session.id)).status, 'credited');
+  });
+
+  test('two disputes on one payment: A lost, then B won, leaves the credits A took taken', async () => {
+    const customer = await server.newCustomer();
+    const session = await startCheckout(server, customer, 'standard');
+    await payInSandbox(server, session.id);
+    const balance = () => balanceOf(server.database.sql, customer.tenantId);
+    await eventually('credited', async () => (await balance()) === 200);
+    const disputeA = await sandboxControl(server, `checkout-sessions/${session.id}/dispute`, {
+      amount: 1250,
+    });
+    await eventually('A holds half', async () => (await balance()) === 150);
+    await sandboxControl(server, `disputes/${disputeA.id}/close`, { status: 'lost' });
+    const disputeB = await sandboxControl(server, `checkout-sessions/${session.id}/dispute`, {
+      amount: 1250,
+    });
+    await eventually('B holds the other half', async () => (await balance()) === 100);
+    await sandboxControl(server, `disputes/${disputeB.id}/close`, { status: 'won' });
+    const delivered = () =>
+      eventsOf(server, session.id).every((event) =>
+        server.sandbox.webhooks.deliveries.some(
+          (delivery) => delivery.eventId === event.id && delivery.delivered,
+        ),
+      );
+    await eventually('every event delivered', async () => delivered());
+    assert.equal(await balance(), 150, "B's credits are back, A's stay taken");
+    assert.equal((await purchaseOf(server, session.id)).status, 'disputed');
+    const disputes = await server.database.sql`
+      select d.stripe_dispute_id, d.status from public.credit_purchase_disputes d
+        join public.credit_purchases p on p.id = d.purchase_id
+       where p.stripe_checkout_session_id = ${session.id} order by d.created_at`;
+    assert.deepEqual(
+      disputes.map((row) => ({ ...row })),
+      [
+        { stripe_dispute_id: disputeA.id, status: 'lost' },
+        { stripe_dispute_id: disputeB.id, status: 'won' },
+      ],
+    );
   });
 
   test('the database going away: the webhook answers 5xx, Stripe retries, and the payment is credited once', async () => {
@@ -333,6 +371,79 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
     });
   });
 
+  test('an event that can never be applied is recorded as refused with its reason and answered 2xx, once', async () => {
+    const { customer, session, completed } = await paidSession('standard');
+    assert.equal((await server.deliver(completed)).status, 200);
+    await sandboxControl(server, `checkout-sessions/${session.id}/refund`, { amount: 1250 });
+    const refunded = eventsOf(server, session.id, 'charge.refunded')[0]!;
+    assert.equal((await server.deliver(refunded)).status, 200);
+
+    // A refund of a payment Stripe does not know, naming no purchase of ours.
+    const unknownPayment = structuredClone(refunded);
+    unknownPayment.id = `evt_unknown_payment_${Date.now()}`;
+    Object.assign(unknownPayment.data.object, { payment_intent: 'pi_stripe_never_heard_of', metadata: {} });
+    // Absurd numbers: more refunded than any integer column holds, and a fraction of a cent.
+    const hugeRefund = structuredClone(refunded);
+    hugeRefund.id = `evt_huge_refund_${Date.now()}`;
+    Object.assign(hugeRefund.data.object, { amount: 1e15, amount_refunded: 1e15 });
+    const fractionalSession = structuredClone(completed);
+    fractionalSession.id = `evt_fractional_${Date.now()}`;
+    Object.assign(fractionalSession.data.object, { amount_subtotal: 2500.5 });
+
+    const expected = [
+      [unknownPayment, 'unknown_payment_intent'],
+      [hugeRefund, 'invalid_amount'],
+      [fractionalSession, 'invalid_amount'],
+    ] as const;
+    for (const delivery of [1, 2]) {
+      for (const [event, reason] of expected) {
+        assert.deepEqual(
+          await codeOf(await server.deliver(event)),
+          { status: 200, body: { received: true } },
+          `${reason}, delivery ${delivery}`,
+        );
+      }
+    }
+    const refused = await server.database.sql`
+      select event_id, event_type, reason from public.stripe_refused_events
+       where event_id in ${server.database.sql(expected.map(([event]) => event.id))} order by refused_at`;
+    assert.deepEqual(
+      refused.map((row) => ({ ...row })),
+      expected.map(([event, reason]) => ({ event_id: event.id, event_type: event.type, reason })),
+      'each refused once, with its reason',
+    );
+    for (const [event] of expected) {
+      const warnings = server.logs.filter(
+        (line) => line.includes(event.id) && line.includes('"message":"stripe event refused"'),
+      );
+      assert.equal(warnings.length, 1, `one warning for ${event.id}, not one per delivery`);
+    }
+    assert.equal(
+      await balanceOf(server.database.sql, customer.tenantId),
+      150,
+      'only the real refund counted',
+    );
+  });
+
+  test('while the database is down, even an event that would be refused answers 5xx, so Stripe retries', async () => {
+    const { completed } = await paidSession('standard');
+    const absurd = structuredClone(completed);
+    absurd.id = `evt_absurd_while_down_${Date.now()}`;
+    Object.assign(absurd.data.object, { amount_subtotal: -5 });
+    await server.databaseProxy.cut();
+    try {
+      const { status, body } = await codeOf(await server.deliver(absurd));
+      assert.equal(status, 503);
+      assert.equal((body as { error: { code: string } }).error.code, 'database_unavailable');
+    } finally {
+      await server.databaseProxy.restore();
+    }
+    assert.equal((await server.deliver(absurd)).status, 200);
+    const [row] = await server.database.sql`
+      select reason from public.stripe_refused_events where event_id = ${absurd.id}`;
+    assert.equal(row?.reason, 'invalid_amount');
+  });
+
   test('a webhook body over 1 MB is refused with 413', async () => {
     const response = await fetch(`${server.url}/v1/stripe/webhook`, {
       method: 'POST',
@@ -340,5 +451,30 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
       body: 'x'.repeat(1024 * 1024 + 1),
     });
     assert.equal(response.status, 413);
+  });
+});
+
+describe('POST /v1/stripe/webhook while Stripe cannot be reached', () => {
+  let server: TestServer;
+  before(async () => {
+    // Nothing listens on port 9: every call to Stripe fails to connect, as when Stripe is down.
+    server = await startTestServer({
+      deliverWebhooks: false,
+      env: { STRIPE_API_BASE: 'http://127.0.0.1:9', STRIPE_MAX_NETWORK_RETRIES: '0' },
+    });
+  });
+  after(() => server.close());
+
+  test('an event that needs a look-up at Stripe answers 502, is not recorded as refused, and Stripe retries', async () => {
+    const refund = eventObject('charge.refunded', {
+      ...chargeObject({ payment_intent: 'pi_only_stripe_knows', amount: 2500, amount_refunded: 2500 }),
+      metadata: {},
+    });
+    const response = await server.deliver(refund);
+    assert.equal(response.status, 502);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'stripe_unavailable');
+    const refused = await server.database.sql`
+      select 1 from public.stripe_refused_events where event_id = ${refund.id}`;
+    assert.equal(refused.length, 0);
   });
 });

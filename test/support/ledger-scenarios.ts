@@ -475,6 +475,130 @@ export function defineLedgerScenarios(
       assert.equal(inquiry.newBalance, 200);
     });
 
+    test('two disputes on one payment: A lost, then B won, keeps what A took; replays and reordering change nothing', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant, power); // 500 credits for 125,00 €; balance 600
+      const half = power.amountCents / 2;
+      const eventsOf = (disputeId: string) =>
+        (['needs_response', 'funds_withdrawn', 'closed'] as const).map((step) => ({
+          disputeId,
+          step,
+          eventId: `evt_${randomUUID()}`,
+        }));
+      const [aOpened, aWithdrawn, aClosed] = eventsOf(`dp_a_${randomUUID()}`);
+      const [bOpened, bWithdrawn, bClosed] = eventsOf(`dp_b_${randomUUID()}`);
+      const deliver = (
+        event: { disputeId: string; step: string; eventId: string },
+        closedAs: 'won' | 'lost',
+      ) =>
+        store.applyDispute({
+          paymentIntentId: session.paymentIntentId,
+          disputeId: event.disputeId,
+          disputeAmountCents: half,
+          disputeStatus: event.step === 'closed' ? closedAs : 'needs_response',
+          event: {
+            eventId: event.eventId,
+            eventType:
+              event.step === 'closed'
+                ? 'charge.dispute.closed'
+                : event.step === 'funds_withdrawn'
+                  ? 'charge.dispute.funds_withdrawn'
+                  : 'charge.dispute.created',
+          },
+        });
+
+      for (const event of [aOpened!, aWithdrawn!]) assert.ok((await deliver(event, 'lost')).ok);
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 350, 'A holds half the payment');
+      const aLost = await deliver(aClosed!, 'lost');
+      assert.ok(aLost.ok);
+      assert.equal(aLost.newBalance, 350, 'A lost: its credits stay taken');
+
+      for (const event of [bOpened!, bWithdrawn!]) assert.ok((await deliver(event, 'won')).ok);
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 100, 'B holds the other half');
+      const bWon = await deliver(bClosed!, 'won');
+      assert.ok(bWon.ok);
+      assert.equal(bWon.newBalance, 350, "B won gives back B's credits, not A's");
+      assert.equal(bWon.purchase.status, 'disputed');
+      assert.equal(bWon.purchase.clawedBackCredits, 250);
+
+      // Stripe delivers again, and in any order: the same events, then fresh deliveries of A's and B's
+      // older news, change nothing.
+      for (const event of [bClosed!, aOpened!, bOpened!, aClosed!, bWithdrawn!, aWithdrawn!]) {
+        const again = await deliver(event, event.disputeId === aOpened!.disputeId ? 'lost' : 'won');
+        assert.ok(again.ok && again.duplicateEvent);
+      }
+      for (const stale of [bOpened!, bWithdrawn!, aOpened!]) {
+        const late = await deliver({ ...stale, eventId: `evt_${randomUUID()}` }, 'won');
+        assert.ok(late.ok);
+      }
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 350);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('the same two disputes delivered in reverse order end in the same place', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant, power); // balance 600
+      const half = power.amountCents / 2;
+      const dispute = (disputeId: string, status: string, eventType: string) =>
+        store.applyDispute({
+          paymentIntentId: session.paymentIntentId,
+          disputeId,
+          disputeAmountCents: half,
+          disputeStatus: status,
+          event: { eventId: `evt_${randomUUID()}`, eventType },
+        });
+      const [a, b] = [`dp_a_${randomUUID()}`, `dp_b_${randomUUID()}`];
+      for (const [disputeId, status, type] of [
+        [b, 'won', 'charge.dispute.funds_reinstated'],
+        [b, 'won', 'charge.dispute.closed'],
+        [a, 'lost', 'charge.dispute.closed'],
+        [b, 'needs_response', 'charge.dispute.funds_withdrawn'],
+        [a, 'needs_response', 'charge.dispute.funds_withdrawn'],
+        [b, 'needs_response', 'charge.dispute.created'],
+        [a, 'needs_response', 'charge.dispute.created'],
+      ] as const) {
+        assert.ok((await dispute(disputeId, status, type)).ok);
+      }
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 350);
+      await assertInvariants(tenant.tenantId);
+    });
+
+    test('a refused Stripe event is recorded once, with its reason, however often it is delivered', async () => {
+      const tenant = await createTenant(database.sql);
+      const session = await creditedPurchase(tenant);
+      const event = { eventId: `evt_${randomUUID()}`, eventType: 'charge.refunded' };
+      const refusal = { event, reason: 'invalid_amount', purchaseId: session.purchase.id };
+      assert.deepEqual(await store.recordRefusedEvent(refusal), { recorded: true });
+      assert.deepEqual(await store.recordRefusedEvent(refusal), { recorded: false });
+      // A purchase id that names nothing is not kept (it came from an event's metadata).
+      const stray = { eventId: `evt_${randomUUID()}`, eventType: 'charge.dispute.created' };
+      assert.deepEqual(
+        await store.recordRefusedEvent({ event: stray, reason: 'unknown_charge', purchaseId: randomUUID() }),
+        { recorded: true },
+      );
+      const rows = await database.sql`
+        select event_id, event_type, reason, purchase_id from public.stripe_refused_events
+         where event_id in (${event.eventId}, ${stray.eventId}) order by refused_at`;
+      assert.deepEqual(
+        rows.map((row) => ({ ...row })),
+        [
+          {
+            event_id: event.eventId,
+            event_type: 'charge.refunded',
+            reason: 'invalid_amount',
+            purchase_id: session.purchase.id,
+          },
+          {
+            event_id: stray.eventId,
+            event_type: 'charge.dispute.created',
+            reason: 'unknown_charge',
+            purchase_id: null,
+          },
+        ],
+      );
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 200, 'a refusal moves no credits');
+    });
+
     test('a refund delivered before the payment news is applied when the session is credited', async () => {
       const tenant = await createTenant(database.sql);
       const session = await openSession(tenant);

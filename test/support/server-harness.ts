@@ -136,7 +136,9 @@ export async function startCheckout(
 export async function payInSandbox(
   server: TestServer,
   sessionId: string,
-  payment: { card_number?: string; iban?: string } = { card_number: '4242 4242 4242 4242' },
+  payment: { card_number?: string; iban?: string; currency?: string } = {
+    card_number: '4242 4242 4242 4242',
+  },
 ) {
   const response = await fetch(`${server.sandbox.url}/__sandbox/checkout-sessions/${sessionId}/pay`, {
     method: 'POST',

@@ -17,6 +17,7 @@ const options = {
   invoiceCreation: false,
   allowPromotionCodes: false,
   automaticTax: false,
+  adaptivePricing: false,
 };
 
 test('an embedded session priced by the server, with our ids on the session and its payment intent', () => {
@@ -59,16 +60,24 @@ test('an embedded session priced by the server, with our ids on the session and 
     'https://portal.example.test/kosten?tab=credits&credit_topup_session={CHECKOUT_SESSION_ID}#top',
   );
   assert.equal(params.invoice_creation, undefined);
+  // Said explicitly, so the account's dashboard default for Adaptive Pricing never decides.
+  assert.deepEqual(params.adaptive_pricing, { enabled: false });
 });
 
-test('a synced Price replaces the inline price; invoices, promotion codes and tax only when configured', () => {
+test('a synced Price replaces the inline price; invoices, promotion codes, tax and Adaptive Pricing only when configured', () => {
   assert.ok(standard);
   const params = checkoutSessionParams({
     purchase,
     creditPackage: standard,
     priceId: 'price_123',
     locale: 'en',
-    options: { ...options, invoiceCreation: true, allowPromotionCodes: true, automaticTax: true },
+    options: {
+      ...options,
+      invoiceCreation: true,
+      allowPromotionCodes: true,
+      automaticTax: true,
+      adaptivePricing: true,
+    },
     nowSeconds: 0,
   });
   assert.deepEqual(params.line_items, [{ price: 'price_123', quantity: 1 }]);
@@ -76,4 +85,5 @@ test('a synced Price replaces the inline price; invoices, promotion codes and ta
   assert.equal(params.invoice_creation?.enabled, true);
   assert.equal(params.allow_promotion_codes, true);
   assert.deepEqual(params.automatic_tax, { enabled: true });
+  assert.deepEqual(params.adaptive_pricing, { enabled: true });
 });

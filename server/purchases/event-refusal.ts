@@ -1,0 +1,60 @@
+// When a signed Stripe event can never be applied, and how to tell that apart from a failure a retry can
+// fix. Stripe redelivers every event answered with an error for three days: that helps when the database
+// or Stripe was away for a moment, and is noise for an event whose numbers make no sense or whose payment
+// Stripe does not know. Those are refused (recorded, answered 2xx); everything else stays an error.
+
+import Stripe from 'stripe';
+
+export type EventRefusalReason =
+  /** Amounts that are no integer number of cents, negative, or beyond what the ledger holds. */
+  | 'invalid_amount'
+  /** The payment intent or charge the event names does not exist on Stripe. */
+  | 'unknown_payment_intent'
+  | 'unknown_charge'
+  /** The database refused the values as data (out of range, malformed), whatever they were. */
+  | 'ledger_rejected_values';
+
+/** Thrown while applying an event that no redelivery could make applicable. */
+export class UnappliableEventError extends Error {
+  override readonly name = 'UnappliableEventError';
+  constructor(
+    readonly reason: EventRefusalReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The largest amount of cents (and credits) the ledger's integer columns hold. */
+export const LEDGER_INTEGER_MAX = 2_147_483_647;
+
+/** Whole cents from `min` up to what the ledger holds, or the event is refused as `invalid_amount`. */
+export function ledgerCents(value: unknown, what: string, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > LEDGER_INTEGER_MAX) {
+    throw new UnappliableEventError('invalid_amount', `${what} is not a whole number of cents in range`);
+  }
+  return value;
+}
+
+/** Stripe answering "no such object" (or "that request makes no sense") is final for this event. */
+export function isStripeRefusalOfTheObject(error: unknown): boolean {
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  return cause instanceof Stripe.errors.StripeInvalidRequestError;
+}
+
+// SQLSTATE class 22 (data exception: numeric out of range, invalid text representation) and the check
+// and not-null violations of class 23 say the same on every try. A unique violation (23505) can be a
+// race that a retry resolves, so it is not among them.
+const PERMANENT_SQLSTATE = /^(22[0-9A-Z]{3}|23514|23502)$/;
+
+/** The reason to refuse the event for, or null when the failure may pass (and Stripe should retry). */
+export function refusalReasonOf(error: unknown): EventRefusalReason | null {
+  if (error instanceof UnappliableEventError) return error.reason;
+  for (let current = error, depth = 0; current && depth < 3; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) return 'ledger_rejected_values';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
