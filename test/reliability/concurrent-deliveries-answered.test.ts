@@ -138,6 +138,7 @@ test('thousands of concurrent signed deliveries: every one is answered, every se
       const invariants = await ledgerInvariants(server.database.sql, customer.tenantId);
       assert.equal(invariants.balance, invariants.openingPlusLedger);
     }
+    assert.ok(!server.logs.some((line) => line.includes('connection closed before the answer was sent')));
     assertNoSecrets(server.logs, 'server logs');
   } finally {
     agent.destroy();
