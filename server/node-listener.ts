@@ -1,8 +1,18 @@
 // Serves a fetch handler (a Hono app) on a Node HTTP port: the one place that listens, reports the port
 // it got, and closes again, open keep-alive connections included, so that a stop really stops.
+//
+// Two things here keep a kept-alive connection from being dropped silently:
+// - An answer given before the request's body was read to its end (413, 401, …) says `Connection: close`.
+//   Otherwise @hono/node-server tries to drain the rest of the body after the answer and, when that stalls
+//   (it does once bodyLimit has turned the body into a web stream, which pauses the socket when nobody
+//   reads it), destroys the socket 500 ms later: the request the client has meanwhile sent on that
+//   connection, in good faith, is never read and never answered ("socket hang up", "other side closed").
+// - A request whose connection closes before its answer was sent leaves a log line.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server';
+import type { Logger } from './http/logger.ts';
 
 export interface NodeListener {
   url: string;
@@ -11,14 +21,26 @@ export interface NodeListener {
 }
 
 export async function listenOnNode(
-  fetch: (request: Request) => Response | Promise<Response>,
-  options: { port?: number; hostname?: string } = {},
+  fetch: (request: Request, bindings: HttpBindings) => Response | Promise<Response>,
+  options: { port?: number; hostname?: string; logger?: Logger } = {},
 ): Promise<NodeListener> {
   const hostname = options.hostname ?? '127.0.0.1';
+  const answer = async (request: Request, bindings: HttpBindings | Http2Bindings) => {
+    const response = await fetch(request, bindings as HttpBindings);
+    return 'incoming' in bindings && bodyLeftUnread(bindings.incoming as IncomingMessage)
+      ? closingConnection(response)
+      : response;
+  };
   const server = await new Promise<ServerType>((resolve, reject) => {
-    const started = serve({ fetch, port: options.port ?? 0, hostname }, () => resolve(started));
+    const started = serve({ fetch: answer, port: options.port ?? 0, hostname }, () => resolve(started));
     started.once('error', reject);
   });
+  const { logger } = options;
+  if (logger) {
+    server.on('request', (request: IncomingMessage, response: ServerResponse) =>
+      logUnanswered(request, response, logger),
+    );
+  }
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${hostname}:${port}`,
@@ -29,4 +51,47 @@ export async function listenOnNode(
         server.close(() => resolve());
       }),
   };
+}
+
+/** The request came with a body that nobody read to its end: what is left of it is still on the wire. */
+function bodyLeftUnread(incoming: IncomingMessage): boolean {
+  const length = incoming.headers['content-length'];
+  const hasBody =
+    (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
+  return hasBody && !incoming.readableEnded;
+}
+
+function closingConnection(response: Response): Response {
+  try {
+    response.headers.set('Connection', 'close');
+    return response;
+  } catch {
+    // Headers of a response that came from fetch() are immutable; a copy's are not.
+    const copy = new Response(response.body, response);
+    copy.headers.set('Connection', 'close');
+    return copy;
+  }
+}
+
+function logUnanswered(request: IncomingMessage, response: ServerResponse, logger: Logger) {
+  const socket = request.socket;
+  // The client's FIN or RST arriving first means the client gave up; otherwise we closed it.
+  let clientHungUp = false;
+  const onClientGone = () => {
+    clientHungUp = true;
+  };
+  socket.once('end', onClientGone);
+  socket.once('error', onClientGone);
+  response.once('close', () => {
+    socket.off('end', onClientGone);
+    socket.off('error', onClientGone);
+    if (response.writableFinished) return;
+    logger.warn('connection closed before the answer was sent', {
+      method: request.method,
+      // The path only: a query string could carry something that does not belong in a log.
+      path: (request.url ?? '').split('?')[0],
+      closed_by: clientHungUp ? 'client' : 'server',
+      headers_sent: response.headersSent,
+    });
+  });
 }

@@ -41,7 +41,7 @@ export async function startNodeServer(
 
   let listener: NodeListener;
   try {
-    listener = await listenOnNode(fetch, { port: config.port, hostname: options.hostname });
+    listener = await listenOnNode(fetch, { port: config.port, hostname: options.hostname, logger });
   } catch (error) {
     await ledger.close();
     throw new Error(`could not listen on port ${config.port}: ${(error as Error).message}`, { cause: error });
