@@ -46,15 +46,6 @@ create or replace function public.credit_topup_take_rate_limit(
     -- A counter lost in a database crash costs nothing, so this transaction does not wait for its commit
     -- to reach the disk: the check stays as cheap as a read on the route's hot path.
     perform set_config('synchronous_commit', 'off', true);
-    -- Cleaning as we go, cheaply: a few finished windows per call (a finished window counts like no row
-    -- at all), skipping rows another call holds, so the table stays about as large as its active keys.
-    delete from credit_topup_rate_limits
-     where (limit_name, limit_key) in (
-       select limit_name, limit_key from credit_topup_rate_limits
-        where window_ends_at <= now()
-        order by window_ends_at
-        limit 10
-        for update skip locked);
     insert into credit_topup_rate_limits as held (limit_name, limit_key, window_ends_at, hits)
     values (p_limit_name, p_limit_key, now() + make_interval(secs => p_window_seconds), 1)
     on conflict (limit_name, limit_key) do update
@@ -64,6 +55,17 @@ create or replace function public.credit_topup_take_rate_limit(
           window_ends_at = case when held.window_ends_at <= now() then excluded.window_ends_at
                                 else held.window_ends_at end
     returning * into v_limit;
+    -- Cleaning as we go, cheaply: a few finished windows per call (a finished window counts like no row
+    -- at all), skipping rows another call holds, so the table stays about as large as its active keys.
+    -- After counting, never before: a call that first took other users' finished rows and then waited
+    -- for its own row, held by a call doing the same the other way round, would deadlock with it.
+    delete from credit_topup_rate_limits
+     where (limit_name, limit_key) in (
+       select limit_name, limit_key from credit_topup_rate_limits
+        where window_ends_at <= now()
+        order by window_ends_at
+        limit 10
+        for update skip locked);
     if v_limit.hits <= p_max_requests then
       return jsonb_build_object('allowed', true);
     end if;

@@ -94,6 +94,27 @@ for (const adapter of ['postgres', 'supabase'] as const) {
         'the finished windows of others are gone',
       );
     });
+
+    test('many users whose windows all just ended, at once: every check answers, none deadlocks', async () => {
+      // Each call cleans finished windows of other users and then counts its own, whose finished window
+      // other calls are cleaning at the same moment: the crossing that must never wait in a circle.
+      const keys = Array.from({ length: 60 }, () => randomUUID());
+      for (const key of keys) await one.takeRateLimit(limit(key));
+      for (let round = 0; round < 5; round++) {
+        await database.sql`
+          update public.credit_topup_rate_limits set window_ends_at = now() - interval '1 second'
+           where limit_key in ${database.sql(keys)}`;
+        const answers = await Promise.allSettled(
+          keys.flatMap((key) => [one.takeRateLimit(limit(key)), two.takeRateLimit(limit(key))]),
+        );
+        const failures = answers.filter((answer) => answer.status === 'rejected');
+        assert.deepEqual(
+          failures.map((failure) => String((failure as PromiseRejectedResult).reason)),
+          [],
+          `round ${round}`,
+        );
+      }
+    });
   });
 }
 
