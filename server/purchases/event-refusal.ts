@@ -10,9 +10,7 @@ export type EventRefusalReason =
   | 'invalid_amount'
   /** The payment intent or charge the event names does not exist on Stripe. */
   | 'unknown_payment_intent'
-  | 'unknown_charge'
-  /** The database refused the values as data (out of range, malformed), whatever they were. */
-  | 'ledger_rejected_values';
+  | 'unknown_charge';
 
 /** Thrown while applying an event that no redelivery could make applicable. */
 export class UnappliableEventError extends Error {
@@ -43,18 +41,12 @@ export function isStripeRefusalOfTheObject(error: unknown): boolean {
   return cause instanceof Stripe.errors.StripeInvalidRequestError;
 }
 
-// SQLSTATE class 22 (data exception: numeric out of range, invalid text representation) and the check
-// and not-null violations of class 23 say the same on every try. A unique violation (23505) can be a
-// race that a retry resolves, so it is not among them.
-const PERMANENT_SQLSTATE = /^(22[0-9A-Z]{3}|23514|23502)$/;
-
-/** The reason to refuse the event for, or null when the failure may pass (and Stripe should retry). */
+/**
+ * The reason to refuse the event for, or null when the failure may pass (and Stripe should retry).
+ * Only what was checked on purpose refuses: the event's numbers and Stripe's "no such object". An error
+ * the database raises (a data exception, a check) may just as well be a bug of ours that a deploy fixes,
+ * and a refused event is never delivered again: it stays an error, and Stripe keeps the event.
+ */
 export function refusalReasonOf(error: unknown): EventRefusalReason | null {
-  if (error instanceof UnappliableEventError) return error.reason;
-  for (let current = error, depth = 0; current && depth < 3; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) return 'ledger_rejected_values';
-    current = (current as { cause?: unknown }).cause;
-  }
-  return null;
+  return error instanceof UnappliableEventError ? error.reason : null;
 }
