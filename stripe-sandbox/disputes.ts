@@ -15,6 +15,12 @@ export class Disputes {
 
   constructor(private readonly events: SandboxEvents) {}
 
+  retrieve(id: string): Stripe.Dispute {
+    const dispute = this.disputes.get(id);
+    if (!dispute) throw noSuch('dispute', id);
+    return dispute;
+  }
+
   open(charge: Stripe.Charge, input: { status?: string; amount?: number }): Stripe.Dispute {
     const status = input.status ?? 'needs_response';
     if (!OPEN_STATUSES.includes(status)) throw invalid(`A dispute cannot open as ${status}.`, 'status');

@@ -182,6 +182,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   });
   app.get('/v1/payment_intents/:id', (c) => c.json(account.payments.paymentIntent(c.req.param('id'))));
   app.get('/v1/charges/:id', (c) => c.json(account.payments.charge(c.req.param('id'))));
+  app.get('/v1/disputes/:id', (c) => c.json(account.disputes.retrieve(c.req.param('id'))));
   app.post('/v1/refunds', (c) => {
     const params = form(c);
     return c.json(

@@ -3,6 +3,7 @@
 // event alone), and the ledger decides from recorded state, so duplicates and reordering are harmless.
 
 import type Stripe from 'stripe';
+import { CREDIT_CURRENCY } from '../../credit-packages.ts';
 import type { CreditStore, LedgerResult, StripeEventRef } from '../ledger/credit-store.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
 import {
@@ -68,7 +69,7 @@ export async function applyStripeEvent(
       return describe(result, (ok) => (ok.changed ? 'marked_expired' : 'unchanged'));
     }
     case 'charge.refunded': {
-      const charge = event.data.object;
+      const charge = await inOurCurrency(event.data.object, (id) => deps.stripe.charges.retrieve(id));
       const paymentIntentId = idOf(charge.payment_intent);
       ledgerCents(charge.amount, 'charge amount', 1);
       ledgerCents(charge.amount_refunded, 'amount_refunded');
@@ -87,7 +88,7 @@ export async function applyStripeEvent(
     case 'charge.dispute.closed':
     case 'charge.dispute.funds_withdrawn':
     case 'charge.dispute.funds_reinstated': {
-      const dispute = event.data.object;
+      const dispute = await inOurCurrency(event.data.object, (id) => deps.stripe.disputes.retrieve(id));
       ledgerCents(dispute.amount, 'dispute amount');
       let paymentIntentId = idOf(dispute.payment_intent);
       if (!paymentIntentId) {
@@ -111,6 +112,27 @@ export async function applyStripeEvent(
     default:
       return { outcome: 'ignored_type' };
   }
+}
+
+/**
+ * The charge or dispute with its amounts in our currency, the one the ledger counts in. A webhook endpoint
+ * on an API version before 2025-03-31 sees an Adaptive Pricing payment in the buyer's currency; the same
+ * object read through our SDK (pinned to a current version) has ours, with the buyer's under
+ * `presentment_details`. An object that is in another currency even then is not a payment of ours.
+ */
+async function inOurCurrency<T extends { id: string; currency: string }>(
+  object: T,
+  retrieve: (id: string) => Promise<T>,
+): Promise<T> {
+  if (object.currency === CREDIT_CURRENCY) return object;
+  const current = await retrieveOrRefuse(() => retrieve(object.id), 'unknown_charge');
+  if (current.currency !== CREDIT_CURRENCY) {
+    throw new UnappliableEventError(
+      'currency_mismatch',
+      `${object.id} is in ${current.currency}, the ledger in ${CREDIT_CURRENCY}`,
+    );
+  }
+  return current;
 }
 
 // A refund or dispute can arrive before the payment news that records the payment intent on the purchase

@@ -10,7 +10,9 @@ export type EventRefusalReason =
   | 'invalid_amount'
   /** The payment intent or charge the event names does not exist on Stripe. */
   | 'unknown_payment_intent'
-  | 'unknown_charge';
+  | 'unknown_charge'
+  /** A charge or dispute in a currency other than ours, even as our current API version reads it. */
+  | 'currency_mismatch';
 
 /** Thrown while applying an event that no redelivery could make applicable. */
 export class UnappliableEventError extends Error {

@@ -109,6 +109,50 @@ describe('Adaptive Pricing switched on (STRIPE_ADAPTIVE_PRICING=true)', () => {
     await eventually('the won dispute gives its half back', async () => (await balance()) === 150);
   });
 
+  test("refunds and disputes as an endpoint before 2025-03-31 sees them (the buyer's currency) move credits by our amounts", async () => {
+    server.sandbox.setWebhookUrl(null);
+    try {
+      const customer = await server.newCustomer();
+      const balance = () => balanceOf(server.database.sql, customer.tenantId);
+      const session = await startCheckout(server, customer, 'standard');
+      await payInSandbox(server, session.id, {
+        card_number: '4242 4242 4242 4242',
+        currency: BUYER_CURRENCY,
+      });
+      const eventsOf = (type: string) =>
+        server.sandbox.account.events.filter((event) => event.type === type).at(-1)!;
+      assert.equal((await server.deliver(eventsOf('checkout.session.completed'))).status, 200);
+      assert.equal(await balance(), 200);
+
+      // The older shape: the charge and the dispute in the buyer's currency, at the sandbox's rate.
+      const inBuyerCurrency = <T extends Stripe.Event>(event: T, fields: string[]) => {
+        const legacy = structuredClone(event);
+        legacy.id = `${event.id}_legacy`;
+        const object = legacy.data.object as unknown as Record<string, unknown>;
+        const rate = (presented: number) => Math.round((presented * 108) / 100);
+        for (const field of fields) object[field] = rate(object[field] as number);
+        object.currency = BUYER_CURRENCY;
+        delete object.presentment_details;
+        return legacy;
+      };
+      await sandboxControl(server, `checkout-sessions/${session.id}/refund`, { amount: 1250 });
+      const refunded = inBuyerCurrency(eventsOf('charge.refunded'), [
+        'amount',
+        'amount_refunded',
+        'amount_captured',
+      ]);
+      assert.equal((await server.deliver(refunded)).status, 200);
+      assert.equal(await balance(), 150, 'half of the package, as our currency counts it');
+
+      await sandboxControl(server, `checkout-sessions/${session.id}/dispute`, { amount: 1250 });
+      const disputed = inBuyerCurrency(eventsOf('charge.dispute.created'), ['amount']);
+      assert.equal((await server.deliver(disputed)).status, 200);
+      assert.equal(await balance(), 100, 'the other half held by the dispute');
+    } finally {
+      server.sandbox.setWebhookUrl(null);
+    }
+  });
+
   test('an event for a webhook endpoint on an API version before 2025-03-31 (buyer currency on the session) is credited, not flagged', async () => {
     server.sandbox.setWebhookUrl(null);
     try {
