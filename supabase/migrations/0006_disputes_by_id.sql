@@ -15,8 +15,9 @@ begin
       stripe_dispute_id text primary key,
       purchase_id uuid not null references public.credit_purchases (id),
       -- The latest news by rank (inquiry < open chargeback < closed): an older event never sets it back.
-      status text not null check (status in ('warning_needs_response', 'warning_under_review',
-        'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented')),
+      -- As Stripe sent it: Stripe adds statuses now and then (it added `prevented`), and a dispute in a
+      -- status we do not know yet must still be kept; its money moves by funds_withdrawn / _reinstated.
+      status text not null check (char_length(status) between 1 and 64),
       amount_cents integer not null check (amount_cents >= 0),
       funds_withdrawn boolean not null default false,
       funds_reinstated boolean not null default false,
@@ -41,6 +42,9 @@ select p.stripe_dispute_id, p.id, p.dispute_status, p.disputed_cents,
   from public.credit_purchases p
  where p.stripe_dispute_id is not null and p.dispute_status is not null
 on conflict (stripe_dispute_id) do nothing;
+
+-- The purchase shows its latest dispute's status; 0003 allowed only the statuses known then.
+alter table public.credit_purchases drop constraint if exists credit_purchases_dispute_status_check;
 
 create or replace function public.credit_topup_dispute_status_rank(p_status text) returns integer
   language sql immutable
@@ -139,8 +143,8 @@ create or replace function public.credit_topup_apply_dispute(
     v_withdrawn boolean;
     v_reinstated boolean;
   begin
-    if p_dispute_status is null or p_dispute_status not in ('warning_needs_response', 'warning_under_review',
-         'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented') then
+    -- Any status Stripe sends is kept (see the table); only a missing one is no dispute news at all.
+    if p_dispute_status is null or char_length(p_dispute_status) not between 1 and 64 then
       return jsonb_build_object('ok', false, 'code', 'invalid_dispute_status');
     end if;
     if p_dispute_amount_cents is null or p_dispute_amount_cents < 0 or p_dispute_id is null then

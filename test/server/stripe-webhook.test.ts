@@ -178,6 +178,38 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     );
   });
 
+  test('a dispute status Stripe adds later is kept; its money moves by the event, never refused', async () => {
+    const customer = await server.newCustomer();
+    const session = await startCheckout(server, customer, 'standard');
+    await payInSandbox(server, session.id);
+    const balance = () => balanceOf(server.database.sql, customer.tenantId);
+    await eventually('credited', async () => (await balance()) === 200);
+    const dispute = await sandboxControl(server, `checkout-sessions/${session.id}/dispute`, { amount: 1250 });
+    await eventually('the dispute holds half', async () => (await balance()) === 150);
+    const opened = server.sandbox.account.events.find(
+      (event) =>
+        event.type === 'charge.dispute.created' && (event.data.object as { id: string }).id === dispute.id,
+    )!;
+    // Another dispute of the same charge, in a status this code has never heard of.
+    const news = (type: string, disputeId: string) => {
+      const event = structuredClone(opened);
+      Object.assign(event, { id: `evt_${type}_${disputeId}`, type });
+      Object.assign(event.data.object, { id: disputeId, status: 'under_network_review' });
+      return event;
+    };
+    const created = await server.deliver(news('charge.dispute.created', 'dp_new_status'));
+    assert.equal(created.status, 200);
+    assert.equal(await balance(), 150, 'an unknown status alone withdraws nothing');
+    assert.equal((await server.deliver(news('charge.dispute.funds_withdrawn', 'dp_new_status'))).status, 200);
+    assert.equal(await balance(), 100, 'the money withdrawn says so by the event');
+    const refused = await server.database.sql`
+      select 1 from public.stripe_refused_events where event_id like 'evt_charge.dispute.%_dp_new_status'`;
+    assert.equal(refused.length, 0, 'nothing refused');
+    const [row] = await server.database.sql`
+      select status from public.credit_purchase_disputes where stripe_dispute_id = 'dp_new_status'`;
+    assert.equal(row?.status, 'under_network_review');
+  });
+
   test('the database going away: the webhook answers 5xx, Stripe retries, and the payment is credited once', async () => {
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'power');
