@@ -260,7 +260,12 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
   before(async () => {
     server = await startTestServer({
       deliverWebhooks: false,
-      env: { STRIPE_WEBHOOK_SECRET: `${OLD_SECRET},whsec_credit_topup_sandbox_0000000000000000` },
+      env: {
+        STRIPE_WEBHOOK_SECRET: `${OLD_SECRET},whsec_credit_topup_sandbox_0000000000000000`,
+        // Concurrent duplicates wait for one purchase row in turn; on a busy 2-core machine that can take
+        // longer than the harness's short 2 s, and a 503 would be a timing result, not a behaviour.
+        DATABASE_CALL_TIMEOUT_MS: '8000',
+      },
     });
   });
   after(() => server.close());
