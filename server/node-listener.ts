@@ -14,6 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server';
 import type { Logger } from './http/logger.ts';
 
+/** Under the 10 s most process managers (systemd, Docker, Kubernetes) give after SIGTERM before SIGKILL. */
+const SHUTDOWN_GRACE_MS = 8_000;
+
 export interface NodeListener {
   url: string;
   port: number;
@@ -22,7 +25,13 @@ export interface NodeListener {
 
 export async function listenOnNode(
   fetch: (request: Request, bindings: HttpBindings) => Response | Promise<Response>,
-  options: { port?: number; hostname?: string; logger?: Logger } = {},
+  options: {
+    port?: number;
+    hostname?: string;
+    logger?: Logger;
+    /** How long close() lets requests in flight finish with their answer before it cuts them off. */
+    shutdownGraceMs?: number;
+  } = {},
 ): Promise<NodeListener> {
   const hostname = options.hostname ?? '127.0.0.1';
   const answer = async (request: Request, bindings: HttpBindings | Http2Bindings) => {
@@ -35,6 +44,16 @@ export async function listenOnNode(
     const started = serve({ fetch: answer, port: options.port ?? 0, hostname }, () => resolve(started));
     started.once('error', reject);
   });
+  const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
+  const answering = new Set<ServerResponse>();
+  let closing = false;
+  const closeWhenAnswered = (response: ServerResponse) =>
+    response.once('finish', () => setImmediate(() => http.closeIdleConnections()));
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (closing) closeWhenAnswered(response);
+    answering.add(response);
+    response.once('close', () => answering.delete(response));
+  });
   const { logger } = options;
   if (logger) {
     server.on('request', (request: IncomingMessage, response: ServerResponse) =>
@@ -45,10 +64,23 @@ export async function listenOnNode(
   return {
     url: `http://${hostname}:${port}`,
     port,
+    // Stops taking connections at once, lets what is in flight answer (a Stripe delivery cut off would
+    // only be sent again, a buyer's checkout request would be lost to them), then cuts what is left.
     close: () =>
       new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
+        const cutOff = setTimeout(
+          () => http.closeAllConnections(),
+          options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS,
+        );
+        server.close(() => {
+          clearTimeout(cutOff);
+          resolve();
+        });
+        closing = true;
+        // A kept-alive connection whose request has been answered is idle: closed now, and every other
+        // one as soon as its answer is out.
+        http.closeIdleConnections();
+        for (const response of answering) closeWhenAnswered(response);
       }),
   };
 }

@@ -74,23 +74,43 @@ test('a delivery refused unread closes its connection with the answer; the next 
 });
 
 /** A listener whose handler answers only when told to, and every log line it wrote. */
-async function listenerThatWaits() {
+async function listenerThatWaits(shutdownGraceMs = 200) {
   const logs: string[] = [];
   let arrived: () => void = () => {};
+  let answer: (response: Response) => void = () => {};
   const requestArrived = new Promise<void>((resolve) => {
     arrived = resolve;
   });
   const listener = await listenOnNode(
     () =>
-      new Promise<Response>(() => {
+      new Promise<Response>((resolve) => {
+        answer = resolve;
         arrived();
       }),
-    { logger: createJsonLogger((line) => logs.push(line)) },
+    { logger: createJsonLogger((line) => logs.push(line)), shutdownGraceMs },
   );
-  return { listener, logs, requestArrived };
+  return { listener, logs, requestArrived, answerNow: (response: Response) => answer(response) };
 }
 
-test('a request whose connection the server closes before answering leaves a log line', async () => {
+test('stopping the server lets a request in flight finish with its answer, then takes no more', async () => {
+  const { listener, logs, requestArrived, answerNow } = await listenerThatWaits(60_000);
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const answer = post(agent, `${listener.url}/v1/stripe/webhook`, '{}');
+    await requestArrived;
+    const closed = listener.close();
+    answerNow(new Response('{"received":true}', { status: 200 }));
+    assert.equal((await answer).status, 200, 'answered, not cut off');
+    await closed;
+    const later = await post(new http.Agent(), `${listener.url}/v1/stripe/webhook`, '{}');
+    assert.match(later.failure ?? '', /ECONNREFUSED/, 'a stopped server takes no new connection');
+    assert.ok(!logs.some((line) => line.includes('connection closed before the answer was sent')));
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('a request still unanswered when the grace after stopping ends is cut off, with a log line', async () => {
   const { listener, logs, requestArrived } = await listenerThatWaits();
   const agent = new http.Agent({ keepAlive: true });
   try {
