@@ -30,7 +30,8 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
 /**
  * The sessions of return URLs an element of this page confirms already: with several elements on the page
- * one opens its dialog, and the others hear the new balance.
+ * one opens its dialog, and the others hear the new balance. Claimed only by an element whose dialog opens,
+ * and given back when it leaves the page unconfirmed, so that its replacement confirms it.
  */
 const resumedSessions = new Set<string>();
 
@@ -139,6 +140,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #retryDelay = 0;
   /** The tenant of the balance shown: news from other elements is taken only for the same tenant. */
   #tenant?: string;
+  /** The return URL's session this element claimed in resumedSessions. */
+  #resumedSession?: string;
   /** Every element of this origin and server hears every other, in this tab and in others. */
   #channel?: BroadcastChannel;
   readonly #onNetworkChange = () => {
@@ -161,6 +164,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (this.hasUpdated) {
       this.#listen();
       void this.refresh();
+      this.#resumeFromReturnUrl();
     }
   }
 
@@ -175,11 +179,14 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     clearTimeout(this.#retryTimer);
     this.#channel?.close();
     this.#channel = undefined;
+    if (this.#resumedSession) resumedSessions.delete(this.#resumedSession);
+    this.#resumedSession = undefined;
   }
 
   #listen() {
     this.#channel?.close();
-    if (!this.apiBase) return;
+    // Lit also renders an element removed before its first render: it listens once it is inserted again.
+    if (!this.apiBase || !this.isConnected) return;
     this.#channel = new BroadcastChannel(`credit-topup ${this.apiBase}`);
     this.#channel.onmessage = ({ data }: MessageEvent<{ tenant: string; balance: number }>) => {
       if (data.tenant !== this.#tenant) return;
@@ -239,15 +246,21 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
       // refused); the packages request, which needs none, says why, and that is what is shown.
       if (error instanceof ApiError && error.code === 'network_error') await this.#packagesLoad;
       if (request !== this.#balanceRequest || this._packagesProblem?.code === 'origin_not_allowed') return;
-      const problem = this.#report(error, this.#retryDelay > 0);
-      if (FINAL_CODES.includes(problem.code)) {
+      // Of a row of failures only the first is told, but a final refusal (an expired token) always is, and
+      // it ends the row.
+      const final = error instanceof ApiError && FINAL_CODES.includes(error.code);
+      const problem = this.#report(error, this.#retryDelay > 0 && !final);
+      if (final) {
+        this.#retryDelay = 0;
         if (problem.code !== 'unauthorized') this._balanceProblem = problem;
         return;
       }
       // The last balance stays, marked as not current; without one, the error shows. Either way the
-      // element asks again by itself, less often the longer the server is away (and at once when online).
+      // element asks again by itself, less often the longer the server is away (and at once when online);
+      // one that left the page meanwhile asks again when it is inserted again, not before.
       if (this._balance === undefined) this._balanceProblem = problem;
       else this._stale = true;
+      if (!this.isConnected) return;
       this.#retryDelay = Math.min(this.#retryDelay * 2 || FIRST_RETRY_MS, LONGEST_RETRY_MS);
       this.#retryTimer = setTimeout(() => void this.refresh(), this.#retryDelay);
     }
@@ -367,11 +380,18 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #resumeFromReturnUrl() {
     const sessionId = new URL(location.href).searchParams.get(RETURN_PARAMETER);
     if (!sessionId || resumedSessions.has(sessionId)) return;
-    resumedSessions.add(sessionId);
-    void this.updateComplete.then(() => this.#openDialog(sessionId));
+    void this.updateComplete.then(() => {
+      // Claimed when the dialog can open: a framework may have replaced this element before it rendered.
+      if (!this.isConnected || resumedSessions.has(sessionId)) return;
+      resumedSessions.add(sessionId);
+      this.#resumedSession = sessionId;
+      return this.#openDialog(sessionId);
+    });
   }
 
   #forgetReturnUrl() {
+    // The session has its outcome: it stays claimed, also when this element leaves the page.
+    this.#resumedSession = undefined;
     const url = new URL(location.href);
     if (!url.searchParams.has(RETURN_PARAMETER)) return;
     url.searchParams.delete(RETURN_PARAMETER);
@@ -407,7 +427,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
           this._flowProblem
             ? this.#problem(t, this._flowProblem, () => {
                 this.#dialog?.close();
-                void this.#openDialog();
+                void this.#openDialog(this.#resumedSession);
               })
             : (this.#flow?.render() ?? loadingPackages)
         }
