@@ -140,6 +140,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #retryDelay = 0;
   /** The tenant of the balance shown: news from other elements is taken only for the same tenant. */
   #tenant?: string;
+  /** When the request for the balance shown was sent (Date.now()): an older one never replaces it. */
+  #shownAt = 0;
   /** The return URL's session this element claimed in resumedSessions. */
   #resumedSession?: string;
   /** Every element of this origin and server hears every other, in this tab and in others. */
@@ -188,10 +190,9 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     // Lit also renders an element removed before its first render: it listens once it is inserted again.
     if (!this.apiBase || !this.isConnected) return;
     this.#channel = new BroadcastChannel(`credit-topup ${this.apiBase}`);
-    this.#channel.onmessage = ({ data }: MessageEvent<{ tenant: string; balance: number }>) => {
-      if (data.tenant !== this.#tenant) return;
-      this._stale = false;
-      this.#showBalance(data.balance, false);
+    this.#channel.onmessage = ({ data }: MessageEvent<{ tenant: string; balance: number; at: number }>) => {
+      if (data.tenant === this.#tenant && this.#showBalance(data.balance, data.at, false))
+        this._stale = false;
     };
   }
 
@@ -228,18 +229,21 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (!this.#auth.configured) {
       this._signedOut = true;
       this._expired = false;
+      this.#dropBalance();
       return;
     }
     // A retry keeps what is shown (the last balance, or the error) until it knows better.
     if (!this.#retryDelay) this._balanceProblem = undefined;
+    const sentAt = Date.now();
     try {
       const balance = await client.balance();
       if (request !== this.#balanceRequest) return;
       this._signedOut = this._stale = false;
       this._balanceProblem = undefined;
       this.#retryDelay = 0;
+      if (balance.tenant_id !== this.#tenant) this.#shownAt = 0;
       this.#tenant = balance.tenant_id;
-      this.#showBalance(balance.available_credits);
+      this.#showBalance(balance.available_credits, sentAt);
     } catch (error) {
       if (request !== this.#balanceRequest) return;
       // A page origin the server refuses fails here like an unreachable server (the browser's preflight is
@@ -286,13 +290,28 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     return this.#packagesLoad;
   }
 
-  /** Shows a balance; one this element learned itself is told to the others of the same tenant. */
-  #showBalance(balance: number, tell = true) {
-    if (tell && this.#tenant) this.#channel?.postMessage({ tenant: this.#tenant, balance });
+  /**
+   * Shows a balance unless a newer one is shown (whether it did is returned); one this element learned
+   * itself is told to the others of the same tenant. `at` orders balances across elements and tabs: the
+   * server's answers carry no version, so it is when the request was sent (Date.now(), one clock for all
+   * tabs). The server reads the balance after that moment, so a slow answer is older than the answer to a
+   * request sent after it, which the time of receipt would get the wrong way round.
+   */
+  #showBalance(balance: number, at = Date.now(), tell = true) {
+    if (at < this.#shownAt) return false;
+    this.#shownAt = at;
+    if (tell && this.#tenant) this.#channel?.postMessage({ tenant: this.#tenant, balance, at });
     if (this._balance !== balance) {
       this._balance = balance;
       this.#emit('credit-topup-balance', { balance });
     }
+    return true;
+  }
+
+  /** Signed out: nothing of the former tenant is shown, nor taken from other elements any more. */
+  #dropBalance() {
+    this._balance = this.#tenant = undefined;
+    this.#shownAt = 0;
   }
 
   /**
@@ -307,7 +326,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (problem.code === 'unauthorized') {
       this._signedOut = true;
       this._expired = error instanceof ApiError && error.status === 401;
-      this._balance = undefined;
+      this.#dropBalance();
     }
     if (!quiet) this.#emit('credit-topup-error', problem);
     return problem;
