@@ -56,7 +56,8 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @fires credit-topup-error - Something failed. detail: `{ code, message }`; `code` is one of the server's
  *   error codes, `network_error`, `stripe_load_failed`, `payment_failed` or `checkout_already_open`
  *   (another embedded Checkout is open on the page). A balance that fails to load is tried again by
- *   itself; only the first failure of a row is fired.
+ *   itself; only the first failure of a row is fired, but `unauthorized`, `no_tenant` and
+ *   `origin_not_allowed` always are.
  *
  * @slot checkout - Filled by the element itself with Stripe's embedded Checkout (Stripe.js cannot mount
  *   inside a shadow root); do not slot anything here.
