@@ -30,7 +30,8 @@ export const RETURN_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
 /**
  * The sessions of return URLs an element of this page confirms already: with several elements on the page
- * one opens its dialog, and the others hear the new balance.
+ * one opens its dialog, and the others hear the new balance. Claimed only by an element whose dialog opens,
+ * and given back when it leaves the page unconfirmed, so that its replacement confirms it.
  */
 const resumedSessions = new Set<string>();
 
@@ -55,7 +56,8 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @fires credit-topup-error - Something failed. detail: `{ code, message }`; `code` is one of the server's
  *   error codes, `network_error`, `stripe_load_failed`, `payment_failed` or `checkout_already_open`
  *   (another embedded Checkout is open on the page). A balance that fails to load is tried again by
- *   itself; only the first failure of a row is fired.
+ *   itself; only the first failure of a row is fired, but `unauthorized`, `no_tenant` and
+ *   `origin_not_allowed` always are.
  *
  * @slot checkout - Filled by the element itself with Stripe's embedded Checkout (Stripe.js cannot mount
  *   inside a shadow root); do not slot anything here.
@@ -139,6 +141,10 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #retryDelay = 0;
   /** The tenant of the balance shown: news from other elements is taken only for the same tenant. */
   #tenant?: string;
+  /** When the request for the balance shown was sent (Date.now()): an older one never replaces it. */
+  #shownAt = 0;
+  /** The return URL's session this element claimed in resumedSessions. */
+  #resumedSession?: string;
   /** Every element of this origin and server hears every other, in this tab and in others. */
   #channel?: BroadcastChannel;
   readonly #onNetworkChange = () => {
@@ -161,6 +167,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (this.hasUpdated) {
       this.#listen();
       void this.refresh();
+      this.#resumeFromReturnUrl();
     }
   }
 
@@ -175,16 +182,18 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     clearTimeout(this.#retryTimer);
     this.#channel?.close();
     this.#channel = undefined;
+    if (this.#resumedSession) resumedSessions.delete(this.#resumedSession);
+    this.#resumedSession = undefined;
   }
 
   #listen() {
     this.#channel?.close();
-    if (!this.apiBase) return;
+    // Lit also renders an element removed before its first render: it listens once it is inserted again.
+    if (!this.apiBase || !this.isConnected) return;
     this.#channel = new BroadcastChannel(`credit-topup ${this.apiBase}`);
-    this.#channel.onmessage = ({ data }: MessageEvent<{ tenant: string; balance: number }>) => {
-      if (data.tenant !== this.#tenant) return;
-      this._stale = false;
-      this.#showBalance(data.balance, false);
+    this.#channel.onmessage = ({ data }: MessageEvent<{ tenant: string; balance: number; at: number }>) => {
+      if (data.tenant === this.#tenant && this.#showBalance(data.balance, data.at, false))
+        this._stale = false;
     };
   }
 
@@ -221,33 +230,42 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (!this.#auth.configured) {
       this._signedOut = true;
       this._expired = false;
+      this.#dropBalance();
       return;
     }
     // A retry keeps what is shown (the last balance, or the error) until it knows better.
     if (!this.#retryDelay) this._balanceProblem = undefined;
+    const sentAt = Date.now();
     try {
       const balance = await client.balance();
       if (request !== this.#balanceRequest) return;
       this._signedOut = this._stale = false;
       this._balanceProblem = undefined;
       this.#retryDelay = 0;
+      if (balance.tenant_id !== this.#tenant) this.#shownAt = 0;
       this.#tenant = balance.tenant_id;
-      this.#showBalance(balance.available_credits);
+      this.#showBalance(balance.available_credits, sentAt);
     } catch (error) {
       if (request !== this.#balanceRequest) return;
       // A page origin the server refuses fails here like an unreachable server (the browser's preflight is
       // refused); the packages request, which needs none, says why, and that is what is shown.
       if (error instanceof ApiError && error.code === 'network_error') await this.#packagesLoad;
       if (request !== this.#balanceRequest || this._packagesProblem?.code === 'origin_not_allowed') return;
-      const problem = this.#report(error, this.#retryDelay > 0);
-      if (FINAL_CODES.includes(problem.code)) {
+      // Of a row of failures only the first is told, but a final refusal (an expired token) always is, and
+      // it ends the row.
+      const final = error instanceof ApiError && FINAL_CODES.includes(error.code);
+      const problem = this.#report(error, this.#retryDelay > 0 && !final);
+      if (final) {
+        this.#retryDelay = 0;
         if (problem.code !== 'unauthorized') this._balanceProblem = problem;
         return;
       }
       // The last balance stays, marked as not current; without one, the error shows. Either way the
-      // element asks again by itself, less often the longer the server is away (and at once when online).
+      // element asks again by itself, less often the longer the server is away (and at once when online);
+      // one that left the page meanwhile asks again when it is inserted again, not before.
       if (this._balance === undefined) this._balanceProblem = problem;
       else this._stale = true;
+      if (!this.isConnected) return;
       this.#retryDelay = Math.min(this.#retryDelay * 2 || FIRST_RETRY_MS, LONGEST_RETRY_MS);
       this.#retryTimer = setTimeout(() => void this.refresh(), this.#retryDelay);
     }
@@ -273,13 +291,28 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     return this.#packagesLoad;
   }
 
-  /** Shows a balance; one this element learned itself is told to the others of the same tenant. */
-  #showBalance(balance: number, tell = true) {
-    if (tell && this.#tenant) this.#channel?.postMessage({ tenant: this.#tenant, balance });
+  /**
+   * Shows a balance unless a newer one is shown (whether it did is returned); one this element learned
+   * itself is told to the others of the same tenant. `at` orders balances across elements and tabs: the
+   * server's answers carry no version, so it is when the request was sent (Date.now(), one clock for all
+   * tabs). The server reads the balance after that moment, so a slow answer is older than the answer to a
+   * request sent after it, which the time of receipt would get the wrong way round.
+   */
+  #showBalance(balance: number, at = Date.now(), tell = true) {
+    if (at < this.#shownAt) return false;
+    this.#shownAt = at;
+    if (tell && this.#tenant) this.#channel?.postMessage({ tenant: this.#tenant, balance, at });
     if (this._balance !== balance) {
       this._balance = balance;
       this.#emit('credit-topup-balance', { balance });
     }
+    return true;
+  }
+
+  /** Signed out: nothing of the former tenant is shown, nor taken from other elements any more. */
+  #dropBalance() {
+    this._balance = this.#tenant = undefined;
+    this.#shownAt = 0;
   }
 
   /**
@@ -294,7 +327,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (problem.code === 'unauthorized') {
       this._signedOut = true;
       this._expired = error instanceof ApiError && error.status === 401;
-      this._balance = undefined;
+      this.#dropBalance();
     }
     if (!quiet) this.#emit('credit-topup-error', problem);
     return problem;
@@ -367,11 +400,18 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #resumeFromReturnUrl() {
     const sessionId = new URL(location.href).searchParams.get(RETURN_PARAMETER);
     if (!sessionId || resumedSessions.has(sessionId)) return;
-    resumedSessions.add(sessionId);
-    void this.updateComplete.then(() => this.#openDialog(sessionId));
+    void this.updateComplete.then(() => {
+      // Claimed when the dialog can open: a framework may have replaced this element before it rendered.
+      if (!this.isConnected || resumedSessions.has(sessionId)) return;
+      resumedSessions.add(sessionId);
+      this.#resumedSession = sessionId;
+      return this.#openDialog(sessionId);
+    });
   }
 
   #forgetReturnUrl() {
+    // The session has its outcome: it stays claimed, also when this element leaves the page.
+    this.#resumedSession = undefined;
     const url = new URL(location.href);
     if (!url.searchParams.has(RETURN_PARAMETER)) return;
     url.searchParams.delete(RETURN_PARAMETER);
@@ -407,7 +447,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
           this._flowProblem
             ? this.#problem(t, this._flowProblem, () => {
                 this.#dialog?.close();
-                void this.#openDialog();
+                void this.#openDialog(this.#resumedSession);
               })
             : (this.#flow?.render() ?? loadingPackages)
         }

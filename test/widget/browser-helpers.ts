@@ -69,11 +69,26 @@ export const until = <T>(
   timeoutMs = 15_000,
 ) => pollUntil(what, check, timeoutMs);
 
+let spellings = 0;
+/**
+ * The test server's URL spelled as no earlier test of this page spelled it (`…/./`, `…/././`, …; the
+ * browser drops the dot segments from every request): the element shares one packages request per page and
+ * api-base, and its BroadcastChannel per api-base, so a test that counts requests or messages starts afresh.
+ */
+export async function freshApiBase() {
+  return `${(await env()).apiBase}/${'./'.repeat(++spellings)}`;
+}
+
 /** Mounts a <credit-topup> for the customer (token as a property, as a portal would set it). */
 export async function mount(
-  options: { customer?: Customer; locale?: 'de' | 'en'; configure?: (element: CreditTopup) => void } = {},
+  options: {
+    customer?: Customer;
+    locale?: 'de' | 'en';
+    apiBase?: string;
+    configure?: (element: CreditTopup) => void;
+  } = {},
 ) {
-  const { apiBase } = await env();
+  const apiBase = options.apiBase ?? (await env()).apiBase;
   const element = document.createElement('credit-topup');
   element.setAttribute('api-base', apiBase);
   if (options.locale) element.setAttribute('locale', options.locale);

@@ -12,6 +12,7 @@ import {
   dialogOf,
   env,
   eventsOf,
+  freshApiBase,
   mount,
   newCustomer,
   openCheckout,
@@ -156,17 +157,24 @@ describe('<credit-topup> moved, several times on a page, in several tabs', () =>
   });
 
   it('several elements on a page share one packages request', async () => {
-    const { apiBase } = await env();
+    const { apiBase: server } = await env();
     performance.clearResourceTimings();
     const customer = await newCustomer();
-    const elements = [await mount({ customer }), await mount({ customer }), await mount({ customer })];
+    // The packages request of an earlier test of this page would be shared too.
+    const apiBase = await freshApiBase();
+    const elements = [
+      await mount({ customer, apiBase }),
+      await mount({ customer, apiBase }),
+      await mount({ customer, apiBase }),
+    ];
     await until('every element has its packages', () =>
       elements.every((element) => packageButtons(element).length === 3),
     );
     const requests = performance
       .getEntriesByType('resource')
-      .filter((entry) => entry.name === `${apiBase}/v1/packages`);
-    expect(requests.length).to.be.at.most(1);
+      .map((entry) => entry.name)
+      .filter((name) => name === `${server}/v1/packages`);
+    expect(requests).to.have.length(1);
   });
 
   it("a second embedded Checkout on the page gets the element's own message, never Stripe's text", async () => {
