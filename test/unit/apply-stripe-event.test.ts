@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
 import type { Purchase } from '../../server/ledger/credit-store.ts';
 import { applyStripeEvent } from '../../server/purchases/apply-stripe-event.ts';
+import { refusalReasonOf } from '../../server/purchases/event-refusal.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import {
   chargeObject,
@@ -30,13 +31,13 @@ describe('applying Stripe events to the ledger', () => {
   after(() => sandbox.close());
 
   /** A card payment in the sandbox, with `metadata` on its payment intent as our sessions set it. */
-  const payInSandbox = (metadata: Record<string, string>) => {
+  const payInSandbox = (metadata: Record<string, string>, currency = 'eur') => {
     const created = sandbox.account.checkoutSessions.create({
       mode: 'payment',
       ui_mode: 'embedded_page',
       return_url: 'https://portal.example.test/',
       line_items: [
-        { quantity: '1', price_data: { currency: 'eur', unit_amount: '2500', product_data: { name: 'x' } } },
+        { quantity: '1', price_data: { currency, unit_amount: '2500', product_data: { name: 'x' } } },
       ],
       payment_intent_data: { metadata },
     });
@@ -125,6 +126,7 @@ describe('applying Stripe events to the ledger', () => {
     const store = fakeCreditStore({ applyRefund: async () => change });
     const charge = chargeObject({
       payment_intent: 'pi_paid',
+      currency: 'eur',
       amount: 2500,
       amount_refunded: 1250,
       metadata: { purchase_id: purchase.id },
@@ -168,12 +170,27 @@ describe('applying Stripe events to the ledger', () => {
     );
   });
 
+  test('a refund of a charge in another currency, also as Stripe reads it today, is refused, not counted', async () => {
+    const { charge } = payInSandbox({ purchase_id: purchase.id }, 'usd');
+    const store = fakeCreditStore({ applyRefund: async () => change });
+    await assert.rejects(
+      applyStripeEvent(eventObject('charge.refunded', { ...charge, amount_refunded: 2500 }), {
+        store,
+        stripe,
+        livemode: false,
+      }),
+      (error) => refusalReasonOf(error) === 'currency_mismatch',
+    );
+    assert.equal(store.calls.length, 0, 'the ledger is not asked');
+  });
+
   test('a dispute that names only its charge is traced to the payment intent; Stripe down is a retryable failure', async () => {
     const { session: sandboxSession, charge } = payInSandbox({});
     const dispute = disputeObject({
       id: 'dp_only_charge',
       charge: charge.id,
       payment_intent: null,
+      currency: 'eur',
       amount: 2500,
       status: 'needs_response',
       metadata: { purchase_id: purchase.id },
