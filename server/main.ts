@@ -26,7 +26,6 @@ logger.info('credit-topup server listening', {
   url: server.url,
   ledger: server.ledger.kind,
   stripe_mode: config.stripe.mode,
-  rate_limit_store: config.rateLimitStore,
 });
 
 let stopping = false;

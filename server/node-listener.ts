@@ -45,21 +45,15 @@ export async function listenOnNode(
     started.once('error', reject);
   });
   const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
-  const answering = new Set<ServerResponse>();
   let closing = false;
-  const closeWhenAnswered = (response: ServerResponse) =>
-    response.once('finish', () => setImmediate(() => http.closeIdleConnections()));
-  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    if (closing) closeWhenAnswered(response);
-    answering.add(response);
-    response.once('close', () => answering.delete(response));
-  });
   const { logger } = options;
-  if (logger) {
-    server.on('request', (request: IncomingMessage, response: ServerResponse) =>
-      logUnanswered(request, response, logger),
-    );
-  }
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // Once stopping, a kept-alive connection is closed as soon as its answer is out.
+    response.once('finish', () => {
+      if (closing) setImmediate(() => http.closeIdleConnections());
+    });
+    if (logger) logUnanswered(request, response, logger);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${hostname}:${port}`,
@@ -80,7 +74,6 @@ export async function listenOnNode(
         // A kept-alive connection whose request has been answered is idle: closed now, and every other
         // one as soon as its answer is out.
         http.closeIdleConnections();
-        for (const response of answering) closeWhenAnswered(response);
       }),
   };
 }
