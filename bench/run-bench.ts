@@ -8,7 +8,7 @@
 //   widget               shipped size; connected → packages painted / → balance painted in Chromium
 //   growth               balance and webhook figures with ~10 and 100,000 purchase/ledger rows
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { chromium } from 'playwright-core';
 import postgres from 'postgres';
 import { CREDIT_CURRENCY, creditPackages } from '../credit-packages.ts';
-import { SIZE_BUDGET_BYTES, shippedJavaScript } from '../scripts/size.ts';
+import { buildElementInto, SIZE_BUDGET_BYTES, shippedJavaScript } from '../scripts/size.ts';
 import { findFreePort, startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../server/ledger/migrations.ts';
 import { checkoutSessionParams } from '../server/stripe/checkout-session-params.ts';
@@ -55,6 +55,8 @@ const fmt = (value: number, digits = 0) =>
 // ----- Setup --------------------------------------------------------------------------------------
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'credit-topup-bench-'));
+/** The element's build that the bench measures and serves. */
+const elementDir = path.join(dir, 'element');
 await chmod(dir, 0o755);
 // Durable settings (fsync on), as a production database has them.
 const database = await startEmbeddedPostgres({
@@ -151,8 +153,8 @@ try {
 
   // ----- Widget -----------------------------------------------------------------------------------
   // Measured on a build of the code as it is now, never on whatever dist/ an earlier build left.
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'pipe' });
-  const size = await shippedJavaScript();
+  buildElementInto(elementDir, 'pipe');
+  const size = await shippedJavaScript(elementDir);
   record({
     figure: 'widget: first load (min+gzip)',
     value: `${fmt(size.firstLoad)} B`,
@@ -435,8 +437,9 @@ async function widgetPaint(token: string) {
   </script></body></html>`;
   // The element's file and the chunk of its dialog, which it fetches after its first paint.
   const shipped = new Map<string, Buffer>();
-  for (const file of (await shippedJavaScript()).files) {
-    shipped.set(`/${path.relative('dist', file.file)}`, await readFile(path.join(root, file.file)));
+  for (const file of (await shippedJavaScript(elementDir)).files) {
+    const served = path.relative('dist', file.file);
+    shipped.set(`/${served}`, await readFile(path.join(elementDir, served)));
   }
   const staticServer = createServer((request, response) => {
     const script = shipped.get(request.url ?? '');

@@ -60,17 +60,23 @@ export async function shippedJavaScript(dir = path.join(root, 'dist')) {
   };
 }
 
+/**
+ * The element's JavaScript as `npm run build` ships it, built into `outDir` (which vite empties first):
+ * measuring never touches dist/, where `npm run build` also keeps dist/types and custom-elements.json.
+ */
+export function buildElementInto(outDir: string, stdio: 'inherit' | 'pipe' = 'inherit') {
+  // Lit's production build, whatever NODE_ENV the caller has (the tests run with NODE_ENV=test).
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: root,
+    stdio,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // Built into a folder of its own: `vite build` empties its output folder, and dist/ holds what
-  // `npm run build` made besides the JavaScript (dist/types, custom-elements.json).
   const outDir = await mkdtemp(path.join(tmpdir(), 'credit-topup-size-'));
   try {
-    // Lit's production build, whatever NODE_ENV the caller has (the tests run with NODE_ENV=test).
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    buildElementInto(outDir);
     const { files, firstLoad, later } = await shippedJavaScript(outDir);
     for (const file of files) {
       const when = file.firstLoad ? 'first load' : 'loaded later';
