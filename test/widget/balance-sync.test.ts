@@ -2,33 +2,23 @@
 // signed-in tenant's, and never an older one over a newer one.
 
 import { expect } from '@esm-bundle/chai';
-import type { CreditTopup } from '../../widget/credit-topup.ts';
 import {
+  amountOf,
   balanceOf,
   balanceShown,
   cleanup,
-  env,
   eventsOf,
   freshApiBase,
   mount,
   newCustomer,
-  root,
-  sandbox,
+  paidSession,
   text,
   until,
 } from './browser-helpers.ts';
 
-const amountOf = (element: CreditTopup) => root(element).querySelector('.amount')?.textContent?.trim();
-
 /** Buys the starter package (50 credits) for the customer, paid and credited by the webhook. */
 async function buyStarter(customer: { token: string; tenantId: string }) {
-  const response = await fetch(`${(await env()).apiBase}/v1/checkout-sessions`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${customer.token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ package_id: 'starter' }),
-  });
-  const session = (await response.json()) as { id: string };
-  await sandbox(`checkout-sessions/${session.id}/pay`, { card_number: '4242424242424242' });
+  await paidSession(customer.token, 'starter');
   await until('credited by the webhook', async () => (await balanceOf(customer.tenantId)) === 150);
 }
 

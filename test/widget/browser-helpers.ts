@@ -110,8 +110,28 @@ export const packageButtons = (element: CreditTopup) => [
 export const checkoutFrame = (element: CreditTopup) =>
   element.querySelector<HTMLIFrameElement>(':scope > [slot="checkout"] iframe');
 
+/** The balance the element shows, as text, or undefined while it shows none. */
+export const amountOf = (element: CreditTopup) => root(element).querySelector('.amount')?.textContent?.trim();
+
 export async function balanceShown(element: CreditTopup) {
-  return until('balance shown', () => root(element).querySelector('.amount')?.textContent?.trim());
+  return until('balance shown', () => amountOf(element));
+}
+
+/** A Checkout Session for the user, created through the API as the element would. */
+export async function createSession(token: string, packageId: string) {
+  const response = await fetch(`${(await env()).apiBase}/v1/checkout-sessions`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ package_id: packageId }),
+  });
+  return (await response.json()) as { id: string; client_secret: string };
+}
+
+/** A Checkout Session for the user, paid by card in the sandbox (credited when the webhook arrives). */
+export async function paidSession(token: string, packageId: string) {
+  const session = await createSession(token, packageId);
+  await sandbox(`checkout-sessions/${session.id}/pay`, { card_number: '4242424242424242' });
+  return session;
 }
 
 /**

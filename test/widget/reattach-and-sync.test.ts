@@ -5,10 +5,12 @@
 import { expect } from '@esm-bundle/chai';
 import type { CreditTopup } from '../../widget/credit-topup.ts';
 import {
+  amountOf,
   balanceOf,
   balanceShown,
   buyButton,
   cleanup,
+  createSession,
   dialogOf,
   env,
   eventsOf,
@@ -24,24 +26,12 @@ import {
   until,
 } from './browser-helpers.ts';
 
-const amountOf = (element: CreditTopup) => root(element).querySelector('.amount')?.textContent?.trim();
-
 /** Removes the element and inserts the same node again, as a router re-rendering its layout does. */
 function reattach(element: CreditTopup) {
   const parent = element.parentNode!;
   const next = element.nextSibling;
   element.remove();
   parent.insertBefore(element, next);
-}
-
-async function createSession(token: string, packageId: string) {
-  const { apiBase } = await env();
-  const response = await fetch(`${apiBase}/v1/checkout-sessions`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ package_id: packageId }),
-  });
-  return (await response.json()) as { id: string; client_secret: string };
 }
 
 describe('<credit-topup> moved, several times on a page, in several tabs', () => {

@@ -8,29 +8,17 @@ import {
   balanceShown,
   cleanup,
   dialogOf,
-  env,
   eventsOf,
   freshApiBase,
   mount,
   newCustomer,
-  sandbox,
+  paidSession,
   startApi,
   stopApi,
   text,
   tokenFor,
   until,
 } from './browser-helpers.ts';
-
-async function paidSession(token: string, packageId: string) {
-  const response = await fetch(`${(await env()).apiBase}/v1/checkout-sessions`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ package_id: packageId }),
-  });
-  const session = (await response.json()) as { id: string };
-  await sandbox(`checkout-sessions/${session.id}/pay`, { card_number: '4242424242424242' });
-  return session;
-}
 
 /** An element as a framework creates it: configured and inserted, without waiting for its first render. */
 function insert(apiBase: string, configure: (element: CreditTopup) => void) {

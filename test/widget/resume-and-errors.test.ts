@@ -3,8 +3,8 @@ import {
   balanceShown,
   buyButton,
   cleanup,
+  createSession,
   dialogOf,
-  env,
   eventsOf,
   mount,
   newCustomer,
@@ -16,16 +16,6 @@ import {
   tokenFor,
   until,
 } from './browser-helpers.ts';
-
-async function createSession(token: string, packageId: string) {
-  const { apiBase } = await env();
-  const response = await fetch(`${apiBase}/v1/checkout-sessions`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ package_id: packageId }),
-  });
-  return (await response.json()) as { id: string };
-}
 
 describe('<credit-topup> return URL, expiry, outages', () => {
   const originalUrl = location.href;
