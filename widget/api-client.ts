@@ -46,12 +46,22 @@ export class ApiClient {
   balance = () => this.call<BalanceResponse>('GET', '/v1/balance', true);
   session = (id: string) =>
     this.call<CheckoutSessionStatusResponse>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
-  createSession = (packageId: string, locale: CheckoutLocale, idempotencyKey: string) =>
+  /** `waiverVersion`: the withdrawal waiver the buyer ticked (selling to consumers), sent as given. */
+  createSession = (
+    packageId: string,
+    locale: CheckoutLocale,
+    idempotencyKey: string,
+    waiverVersion?: string,
+  ) =>
     this.call<CreateCheckoutSessionResponse>(
       'POST',
       '/v1/checkout-sessions',
       true,
-      { package_id: packageId, locale } satisfies CreateCheckoutSessionRequest,
+      {
+        package_id: packageId,
+        locale,
+        ...(waiverVersion ? { withdrawal_waiver: true, withdrawal_waiver_version: waiverVersion } : {}),
+      } satisfies CreateCheckoutSessionRequest,
       idempotencyKey,
     );
 
