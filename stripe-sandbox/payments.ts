@@ -3,6 +3,7 @@
 
 import type Stripe from 'stripe';
 import type { PresentmentDetails } from './adaptive-pricing.ts';
+import type { PublicAddress } from './invoices.ts';
 import { invalid, noSuch } from './sandbox-api-error.ts';
 import { chargeObject, paymentIntentObject, stripeId } from './stripe-objects.ts';
 
@@ -11,6 +12,16 @@ export type PaymentMethodType = 'card' | 'sepa_debit';
 export class Payments {
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly charges = new Map<string, Stripe.Charge>();
+  /** The secret part of each charge's receipt address (`receipt_url`). */
+  private readonly receiptTokens = new Map<string, string>();
+
+  constructor(private readonly address: PublicAddress) {}
+
+  /** The charge whose receipt page has this token in its address. */
+  chargeByReceiptToken(token: string): Stripe.Charge | undefined {
+    const id = this.receiptTokens.get(token);
+    return id ? this.charges.get(id) : undefined;
+  }
 
   paymentIntent(id: string): Stripe.PaymentIntent {
     const paymentIntent = this.paymentIntents.get(id);
@@ -63,6 +74,8 @@ export class Payments {
     this.paymentIntents.set(paymentIntentId, paymentIntent);
 
     const chargeId = stripeId('ch');
+    const receiptToken = stripeId('rcpt', 40).slice(5);
+    this.receiptTokens.set(receiptToken, chargeId);
     const charge = chargeObject({
       id: chargeId,
       amount: input.amount,
@@ -76,6 +89,9 @@ export class Payments {
       status: input.settled ? 'succeeded' : 'pending',
       metadata: {},
       livemode: false,
+      // Like Stripe's, the receipt exists from the charge on; Stripe e-mails it once the payment succeeded.
+      receipt_url: `${this.address.url}/receipts/${receiptToken}`,
+      receipt_number: null,
       refunds: { object: 'list', data: [], has_more: false, url: `/v1/charges/${chargeId}/refunds` },
       ...presentment,
       ...(input.type === 'sepa_debit'
