@@ -42,7 +42,9 @@ export class ApiClient {
     packageRequests.set(this.base, request);
     return request;
   };
-  config = () => this.call<PublicConfigResponse>('GET', '/v1/config');
+  /** `fresh`: past the browser's cache (the server lets it keep the config for minutes). */
+  config = (fresh = false) =>
+    this.call<PublicConfigResponse>('GET', '/v1/config', false, undefined, undefined, fresh);
   balance = () => this.call<BalanceResponse>('GET', '/v1/balance', true);
   session = (id: string) =>
     this.call<CheckoutSessionStatusResponse>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
@@ -71,6 +73,7 @@ export class ApiClient {
     auth = false,
     body?: unknown,
     idempotencyKey?: string,
+    fresh = false,
   ): Promise<T> {
     const headers: Record<string, string> = {};
     if (auth) {
@@ -86,6 +89,7 @@ export class ApiClient {
         method,
         headers,
         body: body ? JSON.stringify(body) : null,
+        cache: fresh ? 'no-cache' : 'default',
       });
     } catch {
       throw new ApiError('network_error', 'The server cannot be reached.');

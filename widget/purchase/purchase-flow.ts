@@ -120,7 +120,7 @@ export class PurchaseFlow implements ReactiveController {
   #loadConfig(fresh = false): Promise<PublicConfigResponse> {
     if (this.#configLoad && !fresh) return this.#configLoad;
     const load = Promise.resolve()
-      .then(() => this.context.client().config())
+      .then(() => this.context.client().config(fresh))
       .then(
         (config) => {
           this.#config = config;
