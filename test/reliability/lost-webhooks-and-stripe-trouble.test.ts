@@ -7,6 +7,7 @@ import { assertNoSecrets, report, size } from '../support/reliability.ts';
 import { startCheckout, startTestServer } from '../support/server-harness.ts';
 import { ledgerInvariants } from '../support/tenants.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
+import { WAIVER_GIVEN } from '../support/withdrawal-waiver.ts';
 
 after(stopOwnTestCluster);
 
@@ -120,7 +121,7 @@ test('Stripe trouble on session creation: 500s, slow answers and hangs give 502 
         method: 'POST',
         token: customer.token,
         headers: { 'Idempotency-Key': key },
-        body: JSON.stringify({ package_id: 'standard' }),
+        body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
       });
       const elapsed = Date.now() - started;
       slowest = Math.max(slowest, elapsed);
@@ -138,7 +139,7 @@ test('Stripe trouble on session creation: 500s, slow answers and hangs give 502 
           method: 'POST',
           token: customer.token,
           headers: { 'Idempotency-Key': key },
-          body: JSON.stringify({ package_id: 'standard' }),
+          body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
         });
         assert.equal(retried.status, 201, `${kind}: the retry succeeds`);
         created++;
