@@ -6,7 +6,7 @@ import { css } from 'lit';
 //   a pricing table, the price under the name. The price is the largest text; the recommended package
 //   has an accent border and a badge on its edge.
 // - The checkout names what is bought above Stripe's form, each part unbroken.
-// - Every price has its VAT note right under it (beside it in the checkout's summary), small and muted.
+// - Every price has its VAT note right under it, small and muted (in the checkout's summary, beside it).
 // - Selling to consumers, the waiver's checkbox sits under the packages, its text beside it; the legal
 //   links close the view, small, on one line where they fit.
 // - An outcome: a tick (or an exclamation mark in the error colour), what happened, the new balance large, and the way out below.
@@ -66,7 +66,6 @@ export const purchaseFlowStyles = css`
   small {
     font-size: 0.875rem;
   }
-  .summary .vat,
   .legal {
     font-size: 0.8125rem;
   }

@@ -460,7 +460,7 @@ export class PurchaseFlow implements ReactiveController {
     if (!chosen || !currency) return nothing;
     return html`<h3 class="summary">
       <span>${chosen.name}</span> · <span>${t.credits(formatCredits(locale, chosen.credits))}</span> ·
-      <span>${formatMoney(locale, chosen.amount, currency)} <small class="vat">${this.#vatNote(selling)}</small></span>
+      <span>${formatMoney(locale, chosen.amount, currency)} ${this.#vatNote(selling)}</span>
     </h3>`;
   }
 
