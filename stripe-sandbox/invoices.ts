@@ -79,7 +79,8 @@ export class Invoices {
       description: data?.description ?? null,
       footer: data?.footer ?? null,
       metadata: data?.metadata ?? {},
-      customer_name: details?.name ?? null,
+      // The invoice is addressed to the business when the buyer bought as one.
+      customer_name: details?.business_name ?? details?.name ?? null,
       customer_email: details?.email ?? null,
       customer_address: details?.address ?? null,
       customer_tax_ids: (details?.tax_ids ?? []).map(({ type, value }) => ({ type, value })),
