@@ -258,6 +258,7 @@ export class CheckoutSessions {
       type: method.type,
       settled,
       presentment,
+      locale: customer?.preferred_locales?.[0] ?? session.locale,
     });
     if (presentment) session.presentment_details = presentment;
     charge.billing_details = {

@@ -3,6 +3,7 @@
 //   /v1/…            the API calls our server makes (form-encoded, Bearer sk_test_…, Idempotency-Key
 //                    replay, Stripe's error shape),
 //   /embedded-checkout  the checkout page for the browser, and /stripe-js-stand-in.js,
+//   /invoices/…, /receipts/…  the hosted invoice page, the invoice PDF and the receipt objects link to,
 //   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
 // It listens on loopback only.
 
@@ -12,6 +13,7 @@ import type { CheckoutBuyerInput } from './checkout-collection.ts';
 import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
 import type { PayInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
+import { hostedInvoiceHtml, invoicePdf, receiptHtml } from './invoice-pages.ts';
 import { SandboxAccount } from './sandbox-account.ts';
 import { SandboxApiError } from './sandbox-api-error.ts';
 import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
@@ -319,6 +321,25 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   const sessionCharge = (sessionId: string) =>
     account.payments.chargeOfSession(account.checkoutSessions.retrieve(sessionId));
+
+  // ----- Documents at the addresses objects name (hosted_invoice_url, invoice_pdf, receipt_url) -------
+  app.get('/invoices/:token', (c) => {
+    const found = account.invoices.byPageToken(c.req.param('token'));
+    if (!found) return c.text('Unknown invoice.', 404);
+    return c.html(hostedInvoiceHtml(found.invoice, found.locale));
+  });
+  app.get('/invoices/:token/pdf', (c) => {
+    const found = account.invoices.byPageToken(c.req.param('token'));
+    if (!found) return c.text('Unknown invoice.', 404);
+    c.header('Content-Type', 'application/pdf');
+    c.header('Content-Disposition', `inline; filename="${found.invoice.number ?? found.invoice.id}.pdf"`);
+    return c.body(new Uint8Array(invoicePdf(found.invoice, found.locale)));
+  });
+  app.get('/receipts/:token', (c) => {
+    const found = account.payments.receiptByToken(c.req.param('token'));
+    if (!found) return c.text('Unknown receipt.', 404);
+    return c.html(receiptHtml(found.charge, found.locale));
+  });
 
   // ----- Test controls ------------------------------------------------------------------------------
   const json = async <T>(c: Context): Promise<T> => (await c.req.json().catch(() => ({}))) as T;
