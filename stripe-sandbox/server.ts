@@ -89,8 +89,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const faults: SandboxFault[] = [];
   const apiRequests: StripeSandbox['apiRequests'] = [];
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
-  /** Keys whose first request is still being answered. */
-  const idempotencyInFlight = new Set<string>();
+  /** Keys whose first request is still being answered, each with a mark of that request. */
+  const idempotencyInFlight = new Map<string, symbol>();
   const hangs = new Set<() => void>();
 
   const app = new Hono();
@@ -148,17 +148,27 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
         'idempotency_key_in_use',
       );
     }
-    idempotencyInFlight.add(idempotencyKey);
+    const mark = Symbol(idempotencyKey);
+    idempotencyInFlight.set(idempotencyKey, mark);
+    const release = () => {
+      if (idempotencyInFlight.get(idempotencyKey) === mark) idempotencyInFlight.delete(idempotencyKey);
+    };
+    // A request whose client gave up (a timeout) is one cut short: it keeps nothing and blocks nothing,
+    // so the client's retry is answered afresh.
+    const { signal } = c.req.raw;
+    signal.addEventListener('abort', release, { once: true });
     try {
       await next();
-      // Like Stripe: the first result for a key is kept, errors included (but not a request cut short).
+      // Like Stripe: the first result for a key is kept, errors included.
       const body = await c.res
         .clone()
         .json()
         .catch(() => null);
-      if (body !== null) idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
+      if (body !== null && !signal.aborted && !idempotent.has(idempotencyKey))
+        idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
     } finally {
-      idempotencyInFlight.delete(idempotencyKey);
+      signal.removeEventListener('abort', release);
+      release();
     }
   });
 
@@ -290,8 +300,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.html(checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale'))));
   });
   app.post('/embedded-checkout/pay', async (c) => {
-    const body = await c.req.json<{ client_secret?: string } & PayBody>();
-    const session = account.checkoutSessions.byClientSecret(body.client_secret ?? '');
+    const { client_secret, ...body } = await c.req.json<{ client_secret?: string } & PayBody>();
+    const session = account.checkoutSessions.byClientSecret(client_secret ?? '');
     if (!session)
       return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
