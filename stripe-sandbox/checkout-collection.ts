@@ -153,8 +153,10 @@ export function checkoutCollectionOf(params: Params, customer: string | null): C
 export interface CheckoutBuyerInput {
   /** The terms of service checkbox. */
   terms_accepted?: boolean;
-  /** Name on the card, or the business name when a tax ID is entered. */
+  /** The buyer's name (with the billing address). */
   name?: string;
+  /** The business's legal name, entered with its tax ID; Checkout saves it as the customer's name. */
+  business_name?: string;
   email?: string;
   billing_address?: {
     line1?: string;
@@ -224,12 +226,13 @@ export function buyerDetailsOf(
     taxId = { type: 'eu_vat', value: taxIdValue };
   }
 
-  const name = input.name?.trim() || customer?.name || null;
+  const businessName = input.business_name?.trim() || null;
+  const name = input.name?.trim() || businessName || customer?.name || null;
   return {
     customerDetails: {
       // Card payments ask for at least the country; with `required` the whole address.
       address: address?.country ? address : { ...emptyAddress, country: 'DE' },
-      business_name: taxId ? name : null,
+      business_name: businessName,
       email: input.email?.trim() || customer?.email || 'buyer@example.com',
       individual_name: null,
       name,

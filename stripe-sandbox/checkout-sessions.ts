@@ -258,6 +258,7 @@ export class CheckoutSessions {
       type: method.type,
       settled,
       presentment,
+      locale: customer?.preferred_locales?.[0] ?? session.locale,
     });
     if (presentment) session.presentment_details = presentment;
     charge.billing_details = {
@@ -310,7 +311,8 @@ export class CheckoutSessions {
     taxId: { type: 'eu_vat'; value: string } | null,
   ) {
     const allowed = this.customerUpdates.get(sessionId) ?? { name: false, address: false };
-    if (allowed.name && details.name) customer.name = details.name;
+    const name = details.business_name ?? details.name;
+    if (allowed.name && name) customer.name = name;
     if (allowed.address && details.address) customer.address = details.address;
     if (!customer.email && details.email) customer.email = details.email;
     if (taxId) this.customers.addTaxId(customer.id, taxId, details.address?.country ?? SANDBOX_TAX_COUNTRY);

@@ -5,6 +5,7 @@
 
 import type Stripe from 'stripe';
 import type { Customers } from './customers.ts';
+import { type DocumentLocale, documentLocaleOf } from './invoice-document.ts';
 import { noSuch } from './sandbox-api-error.ts';
 import type { TaxBehavior } from './sandbox-tax.ts';
 import { invoiceObject, stripeId } from './stripe-objects.ts';
@@ -32,6 +33,8 @@ export class Invoices {
   readonly invoices = new Map<string, Stripe.Invoice>();
   /** The secret part of each invoice's page address. */
   private readonly byToken = new Map<string, string>();
+  /** The language each invoice is written in. */
+  private readonly locales = new Map<string, DocumentLocale>();
   private accountSequence = 1;
 
   constructor(
@@ -45,10 +48,11 @@ export class Invoices {
     return invoice;
   }
 
-  /** The invoice whose hosted page or PDF has this token in its address. */
-  byPageToken(token: string): Stripe.Invoice | undefined {
+  /** The invoice whose hosted page or PDF has this token in its address, with its language. */
+  byPageToken(token: string): { invoice: Stripe.Invoice; locale: DocumentLocale } | undefined {
     const id = this.byToken.get(token);
-    return id ? this.invoices.get(id) : undefined;
+    const invoice = id ? this.invoices.get(id) : undefined;
+    return invoice && { invoice, locale: this.locales.get(invoice.id) ?? 'de' };
   }
 
   createForSession(session: Stripe.Checkout.Session, lines: InvoiceLineInput[]): Stripe.Invoice {
@@ -79,7 +83,8 @@ export class Invoices {
       description: data?.description ?? null,
       footer: data?.footer ?? null,
       metadata: data?.metadata ?? {},
-      customer_name: details?.name ?? null,
+      // The invoice is addressed to the business when the buyer bought as one.
+      customer_name: details?.business_name ?? details?.name ?? null,
       customer_email: details?.email ?? null,
       customer_address: details?.address ?? null,
       customer_tax_ids: (details?.tax_ids ?? []).map(({ type, value }) => ({ type, value })),
@@ -113,6 +118,8 @@ export class Invoices {
     });
     this.invoices.set(id, invoice);
     this.byToken.set(token, id);
+    const preferred = customer ? this.customers.retrieve(customer).preferred_locales?.[0] : null;
+    this.locales.set(id, documentLocaleOf(preferred, session.locale));
     return invoice;
   }
 

@@ -3,6 +3,7 @@
 
 import type Stripe from 'stripe';
 import type { PresentmentDetails } from './adaptive-pricing.ts';
+import { type DocumentLocale, documentLocaleOf } from './invoice-document.ts';
 import type { PublicAddress } from './invoices.ts';
 import { invalid, noSuch } from './sandbox-api-error.ts';
 import { chargeObject, paymentIntentObject, stripeId } from './stripe-objects.ts';
@@ -12,15 +13,16 @@ export type PaymentMethodType = 'card' | 'sepa_debit';
 export class Payments {
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly charges = new Map<string, Stripe.Charge>();
-  /** The secret part of each charge's receipt address (`receipt_url`). */
-  private readonly receiptTokens = new Map<string, string>();
+  /** The secret part of each charge's receipt address (`receipt_url`), and the receipt's language. */
+  private readonly receipts = new Map<string, { chargeId: string; locale: DocumentLocale }>();
 
   constructor(private readonly address: PublicAddress) {}
 
-  /** The charge whose receipt page has this token in its address. */
-  chargeByReceiptToken(token: string): Stripe.Charge | undefined {
-    const id = this.receiptTokens.get(token);
-    return id ? this.charges.get(id) : undefined;
+  /** The charge whose receipt page has this token in its address, with the receipt's language. */
+  receiptByToken(token: string): { charge: Stripe.Charge; locale: DocumentLocale } | undefined {
+    const receipt = this.receipts.get(token);
+    const charge = receipt && this.charges.get(receipt.chargeId);
+    return charge && { charge, locale: receipt.locale };
   }
 
   paymentIntent(id: string): Stripe.PaymentIntent {
@@ -56,6 +58,8 @@ export class Payments {
     settled: boolean;
     /** The buyer's currency and amount, when Adaptive Pricing presented another currency. */
     presentment?: PresentmentDetails | null;
+    /** The receipt's language (the customer's preferred locale, else the checkout's). */
+    locale?: string | null;
   }): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
     const presentment = input.presentment ? { presentment_details: { ...input.presentment } } : {};
     const paymentIntentId = stripeId('pi');
@@ -75,7 +79,7 @@ export class Payments {
 
     const chargeId = stripeId('ch');
     const receiptToken = stripeId('rcpt', 40).slice(5);
-    this.receiptTokens.set(receiptToken, chargeId);
+    this.receipts.set(receiptToken, { chargeId, locale: documentLocaleOf(input.locale) });
     const charge = chargeObject({
       id: chargeId,
       amount: input.amount,

@@ -3,6 +3,7 @@
 //   /v1/…            the API calls our server makes (form-encoded, Bearer sk_test_…, Idempotency-Key
 //                    replay, Stripe's error shape),
 //   /embedded-checkout  the checkout page for the browser, and /stripe-js-stand-in.js,
+//   /invoices/…, /receipts/…  the hosted invoice page, the invoice PDF and the receipt objects link to,
 //   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
 // It listens on loopback only.
 
@@ -12,6 +13,7 @@ import type { CheckoutBuyerInput } from './checkout-collection.ts';
 import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
 import type { PayInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
+import { hostedInvoiceHtml, invoicePdf, receiptHtml } from './invoice-pages.ts';
 import { SandboxAccount } from './sandbox-account.ts';
 import { SandboxApiError } from './sandbox-api-error.ts';
 import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
@@ -87,8 +89,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const faults: SandboxFault[] = [];
   const apiRequests: StripeSandbox['apiRequests'] = [];
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
-  /** Keys whose first request is still being answered. */
-  const idempotencyInFlight = new Set<string>();
+  /** Keys whose first request is still being answered, each with a mark of that request. */
+  const idempotencyInFlight = new Map<string, symbol>();
   const hangs = new Set<() => void>();
 
   const app = new Hono();
@@ -146,17 +148,27 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
         'idempotency_key_in_use',
       );
     }
-    idempotencyInFlight.add(idempotencyKey);
+    const mark = Symbol(idempotencyKey);
+    idempotencyInFlight.set(idempotencyKey, mark);
+    const release = () => {
+      if (idempotencyInFlight.get(idempotencyKey) === mark) idempotencyInFlight.delete(idempotencyKey);
+    };
+    // A request whose client gave up (a timeout) is one cut short: it keeps nothing and blocks nothing,
+    // so the client's retry is answered afresh.
+    const { signal } = c.req.raw;
+    signal.addEventListener('abort', release, { once: true });
     try {
       await next();
-      // Like Stripe: the first result for a key is kept, errors included (but not a request cut short).
+      // Like Stripe: the first result for a key is kept, errors included.
       const body = await c.res
         .clone()
         .json()
         .catch(() => null);
-      if (body !== null) idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
+      if (body !== null && !signal.aborted && !idempotent.has(idempotencyKey))
+        idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
     } finally {
-      idempotencyInFlight.delete(idempotencyKey);
+      signal.removeEventListener('abort', release);
+      release();
     }
   });
 
@@ -288,8 +300,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.html(checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale'))));
   });
   app.post('/embedded-checkout/pay', async (c) => {
-    const body = await c.req.json<{ client_secret?: string } & PayBody>();
-    const session = account.checkoutSessions.byClientSecret(body.client_secret ?? '');
+    const { client_secret, ...body } = await c.req.json<{ client_secret?: string } & PayBody>();
+    const session = account.checkoutSessions.byClientSecret(client_secret ?? '');
     if (!session)
       return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
@@ -319,6 +331,25 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   const sessionCharge = (sessionId: string) =>
     account.payments.chargeOfSession(account.checkoutSessions.retrieve(sessionId));
+
+  // ----- Documents at the addresses objects name (hosted_invoice_url, invoice_pdf, receipt_url) -------
+  app.get('/invoices/:token', (c) => {
+    const found = account.invoices.byPageToken(c.req.param('token'));
+    if (!found) return c.text('Unknown invoice.', 404);
+    return c.html(hostedInvoiceHtml(found.invoice, found.locale));
+  });
+  app.get('/invoices/:token/pdf', (c) => {
+    const found = account.invoices.byPageToken(c.req.param('token'));
+    if (!found) return c.text('Unknown invoice.', 404);
+    c.header('Content-Type', 'application/pdf');
+    c.header('Content-Disposition', `inline; filename="${found.invoice.number ?? found.invoice.id}.pdf"`);
+    return c.body(new Uint8Array(invoicePdf(found.invoice, found.locale)));
+  });
+  app.get('/receipts/:token', (c) => {
+    const found = account.payments.receiptByToken(c.req.param('token'));
+    if (!found) return c.text('Unknown receipt.', 404);
+    return c.html(receiptHtml(found.charge, found.locale));
+  });
 
   // ----- Test controls ------------------------------------------------------------------------------
   const json = async <T>(c: Context): Promise<T> => (await c.req.json().catch(() => ({}))) as T;

@@ -282,7 +282,8 @@ describe('selling through the sandbox', () => {
       };
       const session = await createSession(params);
       const paid = await pay(session.id, {
-        name: 'Beispiel Handels AG',
+        name: 'Erika Mustermann',
+        business_name: 'Beispiel Handels AG',
         email: 'einkauf@beispiel.test',
         billing_address: ADDRESS,
         tax_id: 'DE 123 456 789',
@@ -291,7 +292,8 @@ describe('selling through the sandbox', () => {
 
       const completed = await stripe.checkout.sessions.retrieve(session.id);
       assert.equal(completed.payment_status, 'paid');
-      assert.equal(completed.customer_details?.name, 'Beispiel Handels AG');
+      assert.equal(completed.customer_details?.name, 'Erika Mustermann');
+      assert.equal(completed.customer_details?.business_name, 'Beispiel Handels AG');
       assert.equal(completed.customer_details?.email, 'einkauf@beispiel.test');
       assert.deepEqual(completed.customer_details?.address, { ...ADDRESS, line2: null, state: null });
       assert.deepEqual(completed.customer_details?.tax_ids, [{ type: 'eu_vat', value: 'DE123456789' }]);
@@ -339,7 +341,7 @@ describe('selling through the sandbox', () => {
       const charge = await stripe.charges.retrieve(String(paymentIntent.latest_charge));
       assert.ok(charge.receipt_url?.startsWith(`${sandbox.url}/receipts/`));
       assert.equal(charge.amount, 2975);
-      assert.equal(charge.billing_details.name, 'Beispiel Handels AG');
+      assert.equal(charge.billing_details.name, 'Erika Mustermann');
 
       // The customer's next invoice continues its numbering.
       const second = await createSession(params);
