@@ -441,7 +441,7 @@ export class PurchaseFlow implements ReactiveController {
     const links = [
       invoice,
       documents?.receipt_url ? { href: documents.receipt_url, label: selling.receipt } : undefined,
-    ].filter((link) => link !== undefined);
+    ].filter((link): link is { href: string; label: string } => link !== undefined);
     if (!links.length) return nothing;
     return html`<p class="documents">
       ${links.map(({ href, label }) => html`<a href=${href} target="_blank" rel="noopener">${label}</a>`)}
