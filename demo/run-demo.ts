@@ -132,8 +132,9 @@ async function start() {
     config.selling.sellTo === 'consumers'
       ? 'selling to consumers (each buyer ticks the withdrawal waiver); to businesses: ' +
           'CREDIT_TOPUP_SELL_TO=businesses npm run demo'
-      : `selling to businesses, prices ${config.selling.vat === 'added' ? 'plus' : 'incl.'} VAT ` +
-          '(CREDIT_TOPUP_VAT=added STRIPE_AUTOMATIC_TAX=true for net prices)',
+      : config.selling.vat === 'added'
+        ? 'selling to businesses, net prices plus VAT (Stripe Tax adds it)'
+        : 'selling to businesses, prices incl. VAT; net: CREDIT_TOPUP_VAT=added STRIPE_AUTOMATIC_TAX=true',
   );
 
   // 5. The demo page; it reaches the API through the same origin. Vite would serve any file of the
