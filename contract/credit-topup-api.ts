@@ -11,6 +11,8 @@ export type ApiErrorCode =
   | 'invalid_json'
   | 'invalid_request'
   | 'unknown_package'
+  | 'withdrawal_waiver_required'
+  | 'withdrawal_waiver_outdated'
   | 'invalid_idempotency_key'
   | 'idempotency_key_reused'
   | 'checkout_session_closed'
@@ -47,6 +49,26 @@ export interface ReadinessResponse {
   status: 'ready';
 }
 
+/** Whom the portal sells to (CREDIT_TOPUP_SELL_TO): consumers are asked for the withdrawal-right waiver. */
+export type SellTo = 'consumers' | 'businesses';
+
+/** How package prices relate to VAT: `included` (gross, "inkl. MwSt.") or `added` (net, Stripe Tax adds it). */
+export type VatTreatment = 'included' | 'added';
+
+/** A text the buyer agrees to, exactly as the server records it: its version id and both languages. */
+export interface VersionedText {
+  version: string;
+  de: string;
+  en: string;
+}
+
+/** The seller's legal pages, where configured; the element links them. */
+export interface LegalLinks {
+  terms_url: string | null;
+  privacy_url: string | null;
+  withdrawal_policy_url: string | null;
+}
+
 /** GET /v1/config */
 export interface PublicConfigResponse {
   publishable_key: string;
@@ -54,6 +76,12 @@ export interface PublicConfigResponse {
   stripe_mode: StripeMode;
   /** Only in sandbox mode: the Stripe.js stand-in to load instead of js.stripe.com. */
   stripe_js_url?: string;
+  sell_to: SellTo;
+  /** Every price the element shows carries this note ("inkl. MwSt." / "zzgl. MwSt."). */
+  vat: VatTreatment;
+  /** Consumers only (§ 356 Abs. 5 BGB): the waiver the buyer must tick before the checkout; else null. */
+  withdrawal_waiver: VersionedText | null;
+  legal: LegalLinks;
 }
 
 export interface CreditPackageView {
@@ -82,6 +110,10 @@ export interface BalanceResponse {
 export interface CreateCheckoutSessionRequest {
   package_id: string;
   locale?: CheckoutLocale;
+  /** Selling to consumers: true once the buyer ticked the waiver (else 400 `withdrawal_waiver_required`). */
+  withdrawal_waiver?: boolean;
+  /** The version of the waiver text the buyer saw (else 409 `withdrawal_waiver_outdated`). */
+  withdrawal_waiver_version?: string;
 }
 
 /** 201 from POST /v1/checkout-sessions */
@@ -114,6 +146,11 @@ export interface CheckoutSessionStatusResponse {
   purchase_status: PurchaseStatus;
   /** The tenant's available credits now. */
   balance: number;
+  /** Stripe's receipt for the payment, once there is one. */
+  receipt_url: string | null;
+  /** The invoice's hosted page and its PDF, once Stripe has made the invoice (invoices on). */
+  invoice_url: string | null;
+  invoice_pdf_url: string | null;
 }
 
 /** POST /v1/stripe/webhook, after the ledger committed */

@@ -94,6 +94,10 @@ async function start() {
         .filter(Boolean)
         .join(','),
       PUBLIC_RETURN_URL: process.env.PUBLIC_RETURN_URL || `${pageOrigin}/`,
+      // The demo seller's details at the foot of its invoices (a portal sets its own).
+      INVOICE_FOOTER:
+        process.env.INVOICE_FOOTER ??
+        'Muster Portal GmbH · Musterstraße 1 · 10115 Berlin · USt-IdNr. DE123456789 · Demo, kein echtes Geld',
       ...(sandbox
         ? {
             STRIPE_SECRET_KEY: sandbox.secretKey,
@@ -124,6 +128,14 @@ async function start() {
   });
   stops.push(() => server.close());
   say(`API on port ${server.port} (logs in ${path.relative(root, serverLog)})`);
+  say(
+    config.selling.sellTo === 'consumers'
+      ? 'selling to consumers (each buyer ticks the withdrawal waiver); to businesses: ' +
+          'CREDIT_TOPUP_SELL_TO=businesses npm run demo'
+      : config.selling.vat === 'added'
+        ? 'selling to businesses, net prices plus VAT (Stripe Tax adds it)'
+        : 'selling to businesses, prices incl. VAT; net: CREDIT_TOPUP_VAT=added STRIPE_AUTOMATIC_TAX=true',
+  );
 
   // 5. The demo page; it reaches the API through the same origin. Vite would serve any file of the
   // repository through /@fs/ (the data folder with the JWT secret, the server log, Postgres' files) and

@@ -1,6 +1,8 @@
 // `npm run stripe:sync-products`: one Stripe Product and one Price per credit package (the plan's step 2),
 // found again by product id and lookup key, so running it twice changes nothing. Checkout then uses
-// these Prices; without them it prices inline.
+// these Prices; without them it prices inline. Every Price says its tax behavior (inclusive unless
+// CREDIT_TOPUP_VAT=added), so turning on Stripe Tax never changes the amount a buyer was shown; a Price
+// that says another is replaced (Stripe lets a Price's tax behavior be set only once).
 
 import Stripe from 'stripe';
 import { CREDIT_CURRENCY, creditPackages } from '../credit-packages.ts';
@@ -13,7 +15,10 @@ export interface SyncRow {
   action: 'created' | 'updated' | 'unchanged';
 }
 
-export async function syncStripeProducts(stripe: Stripe): Promise<SyncRow[]> {
+export async function syncStripeProducts(
+  stripe: Stripe,
+  taxBehavior: 'inclusive' | 'exclusive' = 'inclusive',
+): Promise<SyncRow[]> {
   const rows: SyncRow[] = [];
   for (const creditPackage of creditPackages) {
     const productId = packageProductId(creditPackage);
@@ -40,12 +45,14 @@ export async function syncStripeProducts(stripe: Stripe): Promise<SyncRow[]> {
     if (
       !existing ||
       existing.unit_amount !== creditPackage.amountCents ||
-      existing.currency !== CREDIT_CURRENCY
+      existing.currency !== CREDIT_CURRENCY ||
+      existing.tax_behavior !== taxBehavior
     ) {
       const price = await stripe.prices.create({
         product: productId,
         unit_amount: creditPackage.amountCents,
         currency: CREDIT_CURRENCY,
+        tax_behavior: taxBehavior,
         lookup_key: lookupKey,
         transfer_lookup_key: true,
         metadata: { package_id: creditPackage.id, credits: String(creditPackage.credits) },
@@ -74,6 +81,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const rows = await syncStripeProducts(
     createStripeClient({ secretKey, apiBase, timeoutMs: 10_000, maxNetworkRetries: 2 }),
+    process.env.CREDIT_TOPUP_VAT === 'added' ? 'exclusive' : 'inclusive',
   );
   console.table(rows);
 }

@@ -34,6 +34,7 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
       allowPromotionCodes: config.stripe.allowPromotionCodes,
       automaticTax: config.stripe.automaticTax,
       adaptivePricing: config.stripe.adaptivePricing,
+      selling: config.selling,
     },
     allowedOrigins: config.allowedOrigins,
     checkoutRateLimit: config.checkoutRateLimit,

@@ -24,9 +24,10 @@ import { packageRoutes } from './routes/packages.ts';
 import { publicConfigRoutes } from './routes/public-config.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
 import { callStripe } from './stripe/call-stripe.ts';
-import type { CheckoutOptions } from './stripe/checkout-session-params.ts';
+import { type CheckoutOptions, packageTaxBehavior } from './stripe/checkout-session-params.ts';
 import { createCheckoutSessionReader } from './stripe/checkout-session-reader.ts';
 import { createPackagePrices } from './stripe/package-prices.ts';
+import { createTenantCustomers } from './stripe/tenant-customers.ts';
 
 export interface AppDeps {
   store: CreditStore;
@@ -58,8 +59,10 @@ export function createApp(deps: AppDeps) {
   const { store, stripe, logger } = deps;
   const now = Date.now;
   const prices = createPackagePrices(stripe, {
+    taxBehavior: packageTaxBehavior(deps.checkout.selling),
     onError: (error) => logger.warn('stripe prices unavailable', { error }),
   });
+  const livemode = deps.stripeSettings.mode === 'live';
   const user = requireUser(deps.verifier);
   const tenant = requireTenant(store);
   const rateLimiter = (limitName: string, limit: RateLimit) =>
@@ -116,6 +119,7 @@ export function createApp(deps: AppDeps) {
       publishableKey: deps.stripeSettings.publishableKey,
       stripeMode: deps.stripeSettings.mode,
       stripeJsUrl: deps.stripeSettings.stripeJsUrl ?? null,
+      selling: deps.checkout.selling,
     }),
   );
   app.route('/', packageRoutes());
@@ -127,6 +131,8 @@ export function createApp(deps: AppDeps) {
         store,
         stripe,
         prices,
+        tenantCustomers: createTenantCustomers(stripe, store, { livemode }),
+        livemode,
         options: deps.checkout,
         now,
         checkoutRateLimiter: rateLimiter('checkout_create', deps.checkoutRateLimit),
@@ -145,7 +151,7 @@ export function createApp(deps: AppDeps) {
       store,
       stripe,
       webhookSecrets: deps.stripeSettings.webhookSecrets,
-      livemode: deps.stripeSettings.mode === 'live',
+      livemode,
     }),
   );
 

@@ -1,7 +1,7 @@
 // Reads and validates the environment once, at start. Every problem is reported at once, each naming
 // its variable; values of secrets are never echoed.
 
-import type { StripeMode } from '../contract/credit-topup-api.ts';
+import type { SellTo, StripeMode, VatTreatment } from '../contract/credit-topup-api.ts';
 import type { RateLimit, RateLimitStore } from './http/rate-limiter.ts';
 import type { LedgerConfig } from './ledger/open-credit-store.ts';
 
@@ -25,11 +25,21 @@ export interface StripeSettings {
   adaptivePricing: boolean;
 }
 
+/** How the portal sells: to whom, how prices relate to VAT, and the seller's legal pages and invoice footer. */
+export interface SellingSettings {
+  sellTo: SellTo;
+  vat: VatTreatment;
+  legal: { termsUrl: string | null; privacyUrl: string | null; withdrawalPolicyUrl: string | null };
+  /** The seller's details (name, address, VAT ID, register) printed at the foot of every invoice. */
+  invoiceFooter: string | null;
+}
+
 export interface ServerConfig {
   port: number;
   ledger: LedgerConfig;
   auth: { jwtSecret: string | null; jwksUrl: string | null };
   stripe: StripeSettings;
+  selling: SellingSettings;
   allowedOrigins: string[];
   /** Where Stripe sends the buyer back when a payment method needs a redirect. */
   publicReturnUrl: string;
@@ -72,9 +82,9 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     }
     return parsed;
   };
-  const flag = (name: string) => {
+  const flag = (name: string, fallback = false) => {
     const raw = value(name);
-    if (raw === null) return false;
+    if (raw === null) return fallback;
     if (!['true', 'false', '1', '0'].includes(raw)) problems.push(`${name} must be true or false`);
     return raw === 'true' || raw === '1';
   };
@@ -172,7 +182,8 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     mode,
     timeoutMs: integer('STRIPE_TIMEOUT_MS', 8000, 100, 60000),
     maxNetworkRetries: integer('STRIPE_MAX_NETWORK_RETRIES', 1, 0, 5),
-    invoiceCreation: flag('STRIPE_INVOICE_CREATION'),
+    // A business needs an invoice to deduct the VAT (§ 14 UStG): on unless switched off.
+    invoiceCreation: flag('STRIPE_INVOICE_CREATION', true),
     allowPromotionCodes: flag('STRIPE_ALLOW_PROMOTION_CODES'),
     automaticTax: flag('STRIPE_AUTOMATIC_TAX'),
     adaptivePricing: flag('STRIPE_ADAPTIVE_PRICING'),
@@ -182,6 +193,7 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     ledger,
     auth: { jwtSecret, jwksUrl },
     stripe,
+    selling: sellingSettings(value, stripe.automaticTax, problems),
     allowedOrigins,
     publicReturnUrl: publicReturnUrl ?? '',
     checkoutRateLimit: {
@@ -197,6 +209,50 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+// What a buyer is shown must be what is charged. Net prices ("zzgl. MwSt.") are only for businesses
+// (PAngV: consumers are shown final prices) and only where Stripe Tax adds the VAT on top.
+function sellingSettings(
+  value: (name: string) => string | null,
+  automaticTax: boolean,
+  problems: string[],
+): SellingSettings {
+  const sellTo = value('CREDIT_TOPUP_SELL_TO') ?? 'consumers';
+  if (sellTo !== 'consumers' && sellTo !== 'businesses')
+    problems.push('CREDIT_TOPUP_SELL_TO must be consumers or businesses');
+  const vat = value('CREDIT_TOPUP_VAT') ?? 'included';
+  if (vat !== 'included' && vat !== 'added') problems.push('CREDIT_TOPUP_VAT must be included or added');
+  if (vat === 'added' && sellTo !== 'businesses')
+    problems.push(
+      'CREDIT_TOPUP_VAT=added needs CREDIT_TOPUP_SELL_TO=businesses: consumers must be shown final prices including VAT (PAngV)',
+    );
+  if (vat === 'added' && !automaticTax)
+    problems.push(
+      'CREDIT_TOPUP_VAT=added needs STRIPE_AUTOMATIC_TAX=true: without Stripe Tax nobody adds the VAT to the net price',
+    );
+  const httpsUrl = (name: string, raw: string | null) => {
+    if (raw === null) return null;
+    try {
+      if (new URL(raw).protocol === 'https:') return raw;
+    } catch {}
+    problems.push(`${name} must be an https URL (or empty)`);
+    return null;
+  };
+  const invoiceFooter = value('INVOICE_FOOTER');
+  // Stripe's limit for an invoice footer.
+  if (invoiceFooter !== null && invoiceFooter.length > 5000)
+    problems.push('INVOICE_FOOTER must be at most 5000 characters');
+  return {
+    sellTo: sellTo === 'businesses' ? 'businesses' : 'consumers',
+    vat: vat === 'added' ? 'added' : 'included',
+    legal: {
+      termsUrl: httpsUrl('LEGAL_TERMS_URL', value('LEGAL_TERMS_URL')),
+      privacyUrl: httpsUrl('LEGAL_PRIVACY_URL', value('LEGAL_PRIVACY_URL')),
+      withdrawalPolicyUrl: httpsUrl('LEGAL_WITHDRAWAL_POLICY_URL', value('LEGAL_WITHDRAWAL_POLICY_URL')),
+    },
+    invoiceFooter,
+  };
 }
 
 // Several processes or isolates may serve the API at any time unless someone who knows says otherwise:

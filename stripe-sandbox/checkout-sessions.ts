@@ -3,11 +3,15 @@
 
 import type Stripe from 'stripe';
 import { canPresentIn, presentmentOf } from './adaptive-pricing.ts';
+import { buyerDetailsOf, type CheckoutBuyerInput, checkoutCollectionOf } from './checkout-collection.ts';
+import type { Customers } from './customers.ts';
 import type { SandboxEvents } from './events.ts';
 import type { FormValue } from './form-encoding.ts';
+import type { InvoiceLineInput, Invoices } from './invoices.ts';
 import type { Payments } from './payments.ts';
 import type { ProductsAndPrices } from './products-and-prices.ts';
 import { integerParam, invalid, missing, noSuch, stringRecord } from './sandbox-api-error.ts';
+import { SANDBOX_TAX_COUNTRY, taxBehaviorOf, taxOf } from './sandbox-tax.ts';
 import { checkoutSessionObject, nowSeconds, stripeId } from './stripe-objects.ts';
 
 export const TEST_CARDS = {
@@ -24,19 +28,29 @@ export const TEST_IBANS = {
 
 export type PaymentMethodInput = { type: 'card'; number: string } | { type: 'sepa_debit'; iban: string };
 
+/** What the buyer enters on the checkout page: the payment method and the rest of the form. */
+export type PayInput = PaymentMethodInput & CheckoutBuyerInput;
+
 export type PayResult =
   | { ok: true; session: Stripe.Checkout.Session }
-  | { ok: false; code: string; message: string; declineCode?: string };
+  /** `field` names the form field a refusal is about; without it, the payment itself was refused. */
+  | { ok: false; code: string; message: string; declineCode?: string; field?: string };
 
 export class CheckoutSessions {
   readonly sessions = new Map<string, Stripe.Checkout.Session>();
   /** What Checkout passes on to the payment intent it creates (payment_intent_data[metadata]). */
   private readonly paymentIntentMetadata = new Map<string, Record<string, string>>();
+  /** Each session's lines with their tax, for its invoice. */
+  private readonly lines = new Map<string, InvoiceLineInput[]>();
+  /** Whether Checkout may overwrite the customer's name and address (customer_update). */
+  private readonly customerUpdates = new Map<string, { name: boolean; address: boolean }>();
 
   constructor(
     private readonly events: SandboxEvents,
     private readonly payments: Payments,
     private readonly catalog: ProductsAndPrices,
+    private readonly customers: Customers,
+    private readonly invoices: Invoices,
     private readonly asyncPaymentDelayMs: number,
     /** The account's dashboard setting, which a session's `adaptive_pricing[enabled]` overrides. */
     private readonly adaptivePricingByDefault: boolean,
@@ -62,18 +76,24 @@ export class CheckoutSessions {
     }
     const lineItems = params.line_items;
     if (!Array.isArray(lineItems) || lineItems.length === 0) throw missing('line_items');
+    const automaticTax = (params.automatic_tax as Record<string, FormValue> | undefined)?.enabled === 'true';
     let currency: string | null = null;
-    let subtotal = 0;
+    const lines: InvoiceLineInput[] = [];
     lineItems.forEach((item, index) => {
       const line = item as Record<string, FormValue>;
       const quantity = integerParam(line.quantity, `line_items[${index}][quantity]`, 1);
       let unitAmount: number;
       let lineCurrency: string;
+      let taxBehavior: string | null | undefined;
+      let description: string;
       if (typeof line.price === 'string') {
         const price = this.catalog.prices.get(line.price);
         if (!price?.active) throw noSuch('price', line.price, `line_items[${index}][price]`);
         unitAmount = price.unit_amount ?? 0;
         lineCurrency = price.currency;
+        taxBehavior = price.tax_behavior;
+        const product = this.catalog.products.get(String(price.product));
+        description = product?.name ?? String(price.product);
       } else {
         const data = line.price_data as Record<string, FormValue> | undefined;
         if (!data) throw missing(`line_items[${index}][price_data]`);
@@ -82,14 +102,46 @@ export class CheckoutSessions {
         const product = data.product_data as Record<string, FormValue> | undefined;
         if (!data.product && !product?.name)
           throw missing(`line_items[${index}][price_data][product_data][name]`);
+        taxBehavior = data.tax_behavior as string | undefined;
+        if (taxBehavior !== undefined && !['inclusive', 'exclusive', 'unspecified'].includes(taxBehavior))
+          throw invalid('Invalid tax_behavior.', `line_items[${index}][price_data][tax_behavior]`);
+        description = product?.name
+          ? String(product.name)
+          : (this.catalog.products.get(String(data.product))?.name ?? String(data.product));
       }
       if (!/^[a-z]{3}$/.test(lineCurrency))
         throw invalid('Invalid currency.', `line_items[${index}][price_data][currency]`);
       if (currency && currency !== lineCurrency)
         throw invalid('All line items must have the same currency.', 'line_items');
       currency = lineCurrency;
-      subtotal += unitAmount * quantity;
+      const behavior = taxBehaviorOf(taxBehavior ?? undefined);
+      const taxed = taxOf(unitAmount * quantity, behavior, automaticTax);
+      lines.push({
+        description,
+        quantity,
+        amount: taxed.subtotal,
+        tax: taxed.tax,
+        taxable: taxed.taxable,
+        taxBehavior: behavior,
+      });
     });
+    const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+    const tax = lines.reduce((sum, line) => sum + line.tax, 0);
+    // Exclusive tax comes on top; inclusive tax is part of the subtotal already.
+    const total = lines.reduce(
+      (sum, line) => sum + line.amount + (line.taxBehavior === 'exclusive' ? line.tax : 0),
+      0,
+    );
+    const customer =
+      typeof params.customer === 'string' && params.customer !== ''
+        ? this.customers.retrieve(params.customer, undefined, 'customer').id
+        : null;
+    if (customer && params.customer_email)
+      throw invalid(
+        'You may only specify one of these parameters: customer, customer_email.',
+        'customer_email',
+      );
+    const collection = checkoutCollectionOf(params, customer);
     const now = nowSeconds();
     const expiresAt =
       params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
@@ -109,8 +161,12 @@ export class CheckoutSessions {
       object: 'checkout.session',
       client_secret: `${id}_secret_${stripeId('x', 24).slice(2)}`,
       amount_subtotal: subtotal,
-      amount_total: subtotal,
+      amount_total: total,
+      total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: tax },
       currency,
+      customer,
+      customer_creation: customer ? null : 'if_required',
+      customer_email: customer ? null : ((params.customer_email as string | undefined) ?? null),
       adaptive_pricing: {
         enabled: adaptivePricing === undefined ? this.adaptivePricingByDefault : adaptivePricing === 'true',
       },
@@ -129,18 +185,22 @@ export class CheckoutSessions {
       livemode: false,
       payment_method_types: ['card', 'sepa_debit'],
       allow_promotion_codes: params.allow_promotion_codes === 'true' ? true : null,
+      // The sandbox knows every buyer's location (Germany), so automatic tax is complete from the start.
       automatic_tax: {
-        enabled: (params.automatic_tax as Record<string, FormValue> | undefined)?.enabled === 'true',
-        liability: null,
-        provider: null,
-        status: null,
+        enabled: automaticTax,
+        liability: automaticTax ? { type: 'self' } : null,
+        provider: automaticTax ? 'stripe' : null,
+        status: automaticTax ? 'complete' : null,
       },
-      invoice_creation: {
-        enabled: (params.invoice_creation as Record<string, FormValue> | undefined)?.enabled === 'true',
-        invoice_data: null,
-      } as unknown as Stripe.Checkout.Session.InvoiceCreation,
+      consent_collection: collection.consent_collection,
+      custom_text: collection.custom_text,
+      tax_id_collection: collection.tax_id_collection,
+      billing_address_collection: collection.billing_address_collection,
+      invoice_creation: collection.invoice_creation,
     });
     this.sessions.set(id, session);
+    this.lines.set(id, lines);
+    this.customerUpdates.set(id, collection.customerUpdate);
     this.paymentIntentMetadata.set(
       id,
       stringRecord(paymentIntentData?.metadata, 'payment_intent_data[metadata]'),
@@ -164,7 +224,7 @@ export class CheckoutSessions {
    * What the buyer does on the checkout page; `buyerCurrency` is the currency they choose, which counts
    * only where Adaptive Pricing is on for the session (elsewhere they pay in the session's currency).
    */
-  pay(sessionId: string, method: PaymentMethodInput, buyerCurrency?: string): PayResult {
+  pay(sessionId: string, input: PayInput, buyerCurrency?: string): PayResult {
     const session = this.retrieve(sessionId);
     if (session.status !== 'open')
       return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
@@ -176,6 +236,13 @@ export class CheckoutSessions {
     const currency = session.currency ?? 'eur';
     const metadata = this.paymentIntentMetadata.get(sessionId) ?? {};
 
+    const customer = session.customer ? this.customers.retrieve(String(session.customer)) : null;
+    const buyer = buyerDetailsOf(session, input, customer);
+    if ('ok' in buyer) return buyer;
+    const method: PaymentMethodInput =
+      input.type === 'sepa_debit'
+        ? { type: 'sepa_debit', iban: input.iban }
+        : { type: 'card', number: input.number };
     const refused = refusalOf(method);
     if (refused) return refused;
     const presentment =
@@ -191,11 +258,22 @@ export class CheckoutSessions {
       type: method.type,
       settled,
       presentment,
+      locale: customer?.preferred_locales?.[0] ?? session.locale,
     });
     if (presentment) session.presentment_details = presentment;
+    charge.billing_details = {
+      ...charge.billing_details,
+      address: buyer.customerDetails.address,
+      email: buyer.customerDetails.email,
+      name: buyer.customerDetails.name,
+    };
+    session.customer_details = buyer.customerDetails;
+    session.consent = buyer.consent;
+    if (customer) this.updateCustomer(sessionId, customer, buyer.customerDetails, buyer.taxId);
     session.status = 'complete';
     session.payment_status = settled ? 'paid' : 'unpaid';
     session.payment_intent = paymentIntent.id;
+    if (settled) this.invoiceIfAsked(session);
     this.events.emit('checkout.session.completed', session);
     if (method.type === 'sepa_debit') {
       const succeeds = normalisedIban(method.iban) === TEST_IBANS.succeeds;
@@ -206,6 +284,7 @@ export class CheckoutSessions {
           paymentIntent.status = 'succeeded';
           paymentIntent.amount_received = amount;
           session.payment_status = 'paid';
+          this.invoiceIfAsked(session);
           this.events.emit('checkout.session.async_payment_succeeded', session);
         } else {
           charge.status = 'failed';
@@ -216,6 +295,27 @@ export class CheckoutSessions {
       }, this.asyncPaymentDelayMs);
     }
     return { ok: true, session };
+  }
+
+  /** Checkout makes the invoice once the payment succeeded: at once for cards, on settling for SEPA. */
+  private invoiceIfAsked(session: Stripe.Checkout.Session) {
+    if (!session.invoice_creation?.enabled || session.invoice) return;
+    session.invoice = this.invoices.createForSession(session, this.lines.get(session.id) ?? []).id;
+  }
+
+  /** What Checkout writes back to the session's customer: name and address when allowed, the tax ID. */
+  private updateCustomer(
+    sessionId: string,
+    customer: Stripe.Customer,
+    details: Stripe.Checkout.Session.CustomerDetails,
+    taxId: { type: 'eu_vat'; value: string } | null,
+  ) {
+    const allowed = this.customerUpdates.get(sessionId) ?? { name: false, address: false };
+    const name = details.business_name ?? details.name;
+    if (allowed.name && name) customer.name = name;
+    if (allowed.address && details.address) customer.address = details.address;
+    if (!customer.email && details.email) customer.email = details.email;
+    if (taxId) this.customers.addTaxId(customer.id, taxId, details.address?.country ?? SANDBOX_TAX_COUNTRY);
   }
 
   expire(sessionId: string): Stripe.Checkout.Session {

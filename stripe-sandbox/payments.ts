@@ -3,6 +3,8 @@
 
 import type Stripe from 'stripe';
 import type { PresentmentDetails } from './adaptive-pricing.ts';
+import { type DocumentLocale, documentLocaleOf } from './invoice-document.ts';
+import type { PublicAddress } from './invoices.ts';
 import { invalid, noSuch } from './sandbox-api-error.ts';
 import { chargeObject, paymentIntentObject, stripeId } from './stripe-objects.ts';
 
@@ -11,6 +13,17 @@ export type PaymentMethodType = 'card' | 'sepa_debit';
 export class Payments {
   readonly paymentIntents = new Map<string, Stripe.PaymentIntent>();
   readonly charges = new Map<string, Stripe.Charge>();
+  /** The secret part of each charge's receipt address (`receipt_url`), and the receipt's language. */
+  private readonly receipts = new Map<string, { chargeId: string; locale: DocumentLocale }>();
+
+  constructor(private readonly address: PublicAddress) {}
+
+  /** The charge whose receipt page has this token in its address, with the receipt's language. */
+  receiptByToken(token: string): { charge: Stripe.Charge; locale: DocumentLocale } | undefined {
+    const receipt = this.receipts.get(token);
+    const charge = receipt && this.charges.get(receipt.chargeId);
+    return charge && { charge, locale: receipt.locale };
+  }
 
   paymentIntent(id: string): Stripe.PaymentIntent {
     const paymentIntent = this.paymentIntents.get(id);
@@ -45,6 +58,8 @@ export class Payments {
     settled: boolean;
     /** The buyer's currency and amount, when Adaptive Pricing presented another currency. */
     presentment?: PresentmentDetails | null;
+    /** The receipt's language (the customer's preferred locale, else the checkout's). */
+    locale?: string | null;
   }): { paymentIntent: Stripe.PaymentIntent; charge: Stripe.Charge } {
     const presentment = input.presentment ? { presentment_details: { ...input.presentment } } : {};
     const paymentIntentId = stripeId('pi');
@@ -63,6 +78,8 @@ export class Payments {
     this.paymentIntents.set(paymentIntentId, paymentIntent);
 
     const chargeId = stripeId('ch');
+    const receiptToken = stripeId('rcpt', 40).slice(5);
+    this.receipts.set(receiptToken, { chargeId, locale: documentLocaleOf(input.locale) });
     const charge = chargeObject({
       id: chargeId,
       amount: input.amount,
@@ -76,6 +93,9 @@ export class Payments {
       status: input.settled ? 'succeeded' : 'pending',
       metadata: {},
       livemode: false,
+      // Like Stripe's, the receipt exists from the charge on; Stripe e-mails it once the payment succeeded.
+      receipt_url: `${this.address.url}/receipts/${receiptToken}`,
+      receipt_number: null,
       refunds: { object: 'list', data: [], has_more: false, url: `/v1/charges/${chargeId}/refunds` },
       ...presentment,
       ...(input.type === 'sepa_debit'

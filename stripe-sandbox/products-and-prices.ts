@@ -77,6 +77,7 @@ export class ProductsAndPrices {
       unit_amount_decimal: String(params.unit_amount) as unknown as Stripe.Price['unit_amount_decimal'],
       currency: String(params.currency ?? ''),
       lookup_key: lookupKey,
+      tax_behavior: taxBehaviorParam(params.tax_behavior) ?? 'unspecified',
       metadata: stringRecord(params.metadata, 'metadata'),
       active: true,
       livemode: false,
@@ -89,7 +90,21 @@ export class ProductsAndPrices {
     const price = this.prices.get(id);
     if (!price) throw noSuch('price', id);
     if (params.active !== undefined) price.active = params.active === 'true';
+    const taxBehavior = taxBehaviorParam(params.tax_behavior);
+    if (taxBehavior !== undefined && taxBehavior !== price.tax_behavior) {
+      // Stripe lets a price's tax behaviour be set once, from unspecified; after that it is fixed.
+      if (price.tax_behavior !== 'unspecified' && price.tax_behavior !== null)
+        throw invalid('tax_behavior cannot be changed once it is inclusive or exclusive.', 'tax_behavior');
+      price.tax_behavior = taxBehavior;
+    }
     if (params.metadata) price.metadata = { ...price.metadata, ...stringRecord(params.metadata, 'metadata') };
     return price;
   }
+}
+
+function taxBehaviorParam(value: FormValue | undefined): Stripe.Price.TaxBehavior | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'inclusive' && value !== 'exclusive' && value !== 'unspecified')
+    throw invalid('Invalid tax_behavior: must be one of inclusive, exclusive, unspecified', 'tax_behavior');
+  return value;
 }

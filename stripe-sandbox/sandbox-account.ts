@@ -3,8 +3,10 @@
 
 import type Stripe from 'stripe';
 import { CheckoutSessions } from './checkout-sessions.ts';
+import { Customers } from './customers.ts';
 import { Disputes } from './disputes.ts';
 import { SandboxEvents } from './events.ts';
+import { Invoices, type PublicAddress } from './invoices.ts';
 import { Payments } from './payments.ts';
 import { ProductsAndPrices } from './products-and-prices.ts';
 import { Refunds } from './refunds.ts';
@@ -12,8 +14,12 @@ import type { WebhookSender } from './webhook-sender.ts';
 
 export class SandboxAccount {
   private readonly log: SandboxEvents;
+  /** The sandbox's own address, for the receipt and invoice pages it links; set once it listens. */
+  readonly publicAddress: PublicAddress = { url: '' };
   readonly catalog = new ProductsAndPrices();
-  readonly payments = new Payments();
+  readonly customers = new Customers();
+  readonly payments = new Payments(this.publicAddress);
+  readonly invoices = new Invoices(this.customers, this.publicAddress);
   readonly checkoutSessions: CheckoutSessions;
   readonly refunds: Refunds;
   readonly disputes: Disputes;
@@ -27,6 +33,8 @@ export class SandboxAccount {
       this.log,
       this.payments,
       this.catalog,
+      this.customers,
+      this.invoices,
       options.asyncPaymentDelayMs,
       options.adaptivePricingByDefault,
     );

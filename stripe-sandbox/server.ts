@@ -3,14 +3,17 @@
 //   /v1/…            the API calls our server makes (form-encoded, Bearer sk_test_…, Idempotency-Key
 //                    replay, Stripe's error shape),
 //   /embedded-checkout  the checkout page for the browser, and /stripe-js-stand-in.js,
+//   /invoices/…, /receipts/…  the hosted invoice page, the invoice PDF and the receipt objects link to,
 //   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
 // It listens on loopback only.
 
 import { type Context, Hono } from 'hono';
 import { listenOnNode } from '../server/node-listener.ts';
+import type { CheckoutBuyerInput } from './checkout-collection.ts';
 import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
-import type { PaymentMethodInput } from './checkout-sessions.ts';
+import type { PayInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
+import { hostedInvoiceHtml, invoicePdf, receiptHtml } from './invoice-pages.ts';
 import { SandboxAccount } from './sandbox-account.ts';
 import { SandboxApiError } from './sandbox-api-error.ts';
 import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
@@ -33,11 +36,17 @@ export interface StripeSandboxOptions {
   adaptivePricingByDefault?: boolean;
 }
 
-/** Failures injected into POST /v1/checkout/sessions, consumed one per request. */
-export type SandboxFault =
+/**
+ * Failures injected into POST /v1/checkout/sessions (or, with `endpoint: 'customers'`, into
+ * POST /v1/customers), consumed one per request to that endpoint.
+ */
+export type SandboxFault = (
   | { kind: 'error'; status: number }
   | { kind: 'delay'; ms: number }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+) & { endpoint?: FaultEndpoint };
+
+export type FaultEndpoint = 'checkout_sessions' | 'customers';
 
 export interface StripeSandbox {
   url: string;
@@ -80,6 +89,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const faults: SandboxFault[] = [];
   const apiRequests: StripeSandbox['apiRequests'] = [];
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  /** Keys whose first request is still being answered, each with a mark of that request. */
+  const idempotencyInFlight = new Map<string, symbol>();
   const hangs = new Set<() => void>();
 
   const app = new Hono();
@@ -127,13 +138,38 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       c.header('Idempotent-Replayed', 'true');
       return c.json(saved.body as object, saved.status as 200);
     }
-    await next();
-    // Like Stripe: the first result for a key is kept, errors included (but not a request cut short).
-    const body = await c.res
-      .clone()
-      .json()
-      .catch(() => null);
-    if (body !== null) idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
+    // Like Stripe: a second request while the first with its key is still running is refused with 409,
+    // which the SDK retries; it then gets the first one's saved answer.
+    if (idempotencyInFlight.has(idempotencyKey)) {
+      throw new SandboxApiError(
+        409,
+        'idempotency_error',
+        'There is currently another in-progress request using this Idempotency Key. Please try again later.',
+        'idempotency_key_in_use',
+      );
+    }
+    const mark = Symbol(idempotencyKey);
+    idempotencyInFlight.set(idempotencyKey, mark);
+    const release = () => {
+      if (idempotencyInFlight.get(idempotencyKey) === mark) idempotencyInFlight.delete(idempotencyKey);
+    };
+    // A request whose client gave up (a timeout) is one cut short: it keeps nothing and blocks nothing,
+    // so the client's retry is answered afresh.
+    const { signal } = c.req.raw;
+    signal.addEventListener('abort', release, { once: true });
+    try {
+      await next();
+      // Like Stripe: the first result for a key is kept, errors included.
+      const body = await c.res
+        .clone()
+        .json()
+        .catch(() => null);
+      if (body !== null && !signal.aborted && !idempotent.has(idempotencyKey))
+        idempotent.set(idempotencyKey, { fingerprint, status: c.res.status, body });
+    } finally {
+      signal.removeEventListener('abort', release);
+      release();
+    }
   });
 
   const form = (c: Context) => c.get('form' as never) as Record<string, FormValue>;
@@ -157,8 +193,11 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return (item: { created: number }) => item.created >= gte;
   };
 
-  app.post('/v1/checkout/sessions', async (c) => {
-    const fault = faults.shift();
+  /** The next injected fault for `endpoint`, suffered: an error thrown, or the answer held back. */
+  async function sufferFault(endpoint: FaultEndpoint) {
+    const index = faults.findIndex((fault) => (fault.endpoint ?? 'checkout_sessions') === endpoint);
+    if (index === -1) return;
+    const [fault] = faults.splice(index, 1);
     if (fault?.kind === 'error') {
       throw new SandboxApiError(
         fault.status,
@@ -168,6 +207,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     }
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     if (fault?.kind === 'hang') await new Promise<void>((resolve) => hangs.add(resolve));
+  }
+
+  app.post('/v1/checkout/sessions', async (c) => {
+    await sufferFault('checkout_sessions');
     return c.json(account.checkoutSessions.create(form(c)));
   });
   app.get('/v1/checkout/sessions/:id', (c) => c.json(account.checkoutSessions.retrieve(c.req.param('id'))));
@@ -180,6 +223,13 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       .filter((session) => !params.status || session.status === params.status);
     return list(c, sessions, '/v1/checkout/sessions');
   });
+  app.post('/v1/customers', async (c) => {
+    await sufferFault('customers');
+    return c.json(account.customers.create(form(c)));
+  });
+  app.get('/v1/customers/:id', (c) => c.json(account.customers.retrieve(c.req.param('id'), form(c).expand)));
+  app.post('/v1/customers/:id', (c) => c.json(account.customers.update(c.req.param('id'), form(c))));
+  app.get('/v1/invoices/:id', (c) => c.json(account.invoices.retrieve(c.req.param('id'))));
   app.get('/v1/payment_intents/:id', (c) => c.json(account.payments.paymentIntent(c.req.param('id'))));
   app.get('/v1/charges/:id', (c) => c.json(account.payments.charge(c.req.param('id'))));
   app.get('/v1/disputes/:id', (c) => c.json(account.disputes.retrieve(c.req.param('id'))));
@@ -250,28 +300,27 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.html(checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale'))));
   });
   app.post('/embedded-checkout/pay', async (c) => {
-    const body = await c.req.json<{
-      client_secret?: string;
-      card_number?: string;
-      iban?: string;
-      currency?: string;
-    }>();
-    const session = account.checkoutSessions.byClientSecret(body.client_secret ?? '');
+    const { client_secret, ...body } = await c.req.json<{ client_secret?: string } & PayBody>();
+    const session = account.checkoutSessions.byClientSecret(client_secret ?? '');
     if (!session)
       return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
   });
 
-  function payAndAnswer(
-    c: Context,
-    sessionId: string,
-    body: { card_number?: string; iban?: string; currency?: string },
-  ) {
-    const method: PaymentMethodInput = body.iban
-      ? { type: 'sepa_debit', iban: body.iban }
-      : { type: 'card', number: body.card_number ?? '' };
-    const result = account.checkoutSessions.pay(sessionId, method, body.currency);
-    if (!result.ok) return c.json({ ok: false, code: result.code, message: result.message }, 402);
+  /** What the checkout page (and a test in its place) sends to pay: the method and the rest of the form. */
+  type PayBody = { card_number?: string; iban?: string; currency?: string } & CheckoutBuyerInput;
+
+  function payAndAnswer(c: Context, sessionId: string, body: PayBody) {
+    const { card_number, iban, currency, ...buyer } = body;
+    const input: PayInput = iban
+      ? { type: 'sepa_debit', iban, ...buyer }
+      : { type: 'card', number: card_number ?? '', ...buyer };
+    const result = account.checkoutSessions.pay(sessionId, input, currency);
+    if (!result.ok) {
+      const { code, message, field } = result;
+      // A form the page would not submit is a bad request; a refused payment is 402, as Stripe answers.
+      return c.json({ ok: false, code, message, ...(field ? { field } : {}) }, field ? 400 : 402);
+    }
     return c.json({
       ok: true,
       session_id: result.session.id,
@@ -282,6 +331,25 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   const sessionCharge = (sessionId: string) =>
     account.payments.chargeOfSession(account.checkoutSessions.retrieve(sessionId));
+
+  // ----- Documents at the addresses objects name (hosted_invoice_url, invoice_pdf, receipt_url) -------
+  app.get('/invoices/:token', (c) => {
+    const found = account.invoices.byPageToken(c.req.param('token'));
+    if (!found) return c.text('Unknown invoice.', 404);
+    return c.html(hostedInvoiceHtml(found.invoice, found.locale));
+  });
+  app.get('/invoices/:token/pdf', (c) => {
+    const found = account.invoices.byPageToken(c.req.param('token'));
+    if (!found) return c.text('Unknown invoice.', 404);
+    c.header('Content-Type', 'application/pdf');
+    c.header('Content-Disposition', `inline; filename="${found.invoice.number ?? found.invoice.id}.pdf"`);
+    return c.body(new Uint8Array(invoicePdf(found.invoice, found.locale)));
+  });
+  app.get('/receipts/:token', (c) => {
+    const found = account.payments.receiptByToken(c.req.param('token'));
+    if (!found) return c.text('Unknown receipt.', 404);
+    return c.html(receiptHtml(found.charge, found.locale));
+  });
 
   // ----- Test controls ------------------------------------------------------------------------------
   const json = async <T>(c: Context): Promise<T> => (await c.req.json().catch(() => ({}))) as T;
@@ -319,6 +387,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   const listener = await listenOnNode(app.fetch, { port: options.port ?? 0 });
   const { url } = listener;
+  account.publicAddress.url = url;
 
   return {
     url,

@@ -29,6 +29,7 @@ export function checkoutSessionObject(fields: Partial<Stripe.Checkout.Session>):
     after_expiration: null,
     allow_promotion_codes: null,
     cancel_url: null,
+    consent: null,
     consent_collection: null,
     // Only webhook endpoints on API versions before 2025-03-31 see a session's Adaptive Pricing here.
     currency_conversion: null,
@@ -116,4 +117,124 @@ export function eventObject(type: string, object: unknown): Stripe.Event {
     request: { id: null, idempotency_key: null },
     type: type as Stripe.Event['type'],
   } as Partial<Stripe.Event>);
+}
+
+// Customers and invoices are not among the fixtures this file starts from; they are built whole, field by
+// field as the installed SDK's types describe them (API 2026-10-28.endive).
+
+export function customerObject(
+  fields: Pick<Stripe.Customer, 'id' | 'metadata'> & Partial<Stripe.Customer>,
+): Stripe.Customer {
+  return {
+    object: 'customer',
+    address: null,
+    balance: 0,
+    created: nowSeconds(),
+    currency: null,
+    default_source: null,
+    delinquent: false,
+    description: null,
+    discount: null,
+    email: null,
+    invoice_prefix: stripeId('x', 8).slice(2).toUpperCase(),
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
+    livemode: false,
+    name: null,
+    next_invoice_sequence: 1,
+    phone: null,
+    preferred_locales: [],
+    shipping: null,
+    tax_exempt: 'none',
+    test_clock: null,
+    ...fields,
+  };
+}
+
+export function invoiceObject(
+  fields: Pick<
+    Stripe.Invoice,
+    'id' | 'currency' | 'lines' | 'subtotal' | 'total' | 'amount_paid' | 'customer' | 'number'
+  > &
+    Partial<Stripe.Invoice>,
+): Stripe.Invoice {
+  const created = nowSeconds();
+  return {
+    object: 'invoice',
+    account_country: 'DE',
+    account_name: 'credit-topup sandbox',
+    account_tax_ids: null,
+    amount_due: fields.total,
+    amount_overpaid: 0,
+    amount_remaining: fields.total - fields.amount_paid,
+    amount_shipping: 0,
+    application: null,
+    attempt_count: 0,
+    attempted: true,
+    auto_advance: false,
+    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+    automatically_finalizes_at: null,
+    billing_reason: 'manual',
+    collection_method: 'charge_automatically',
+    created,
+    custom_fields: null,
+    customer_account: null,
+    customer_address: null,
+    customer_email: null,
+    customer_name: null,
+    customer_phone: null,
+    customer_shipping: null,
+    customer_tax_exempt: 'none',
+    customer_tax_ids: [],
+    default_payment_method: null,
+    default_source: null,
+    default_tax_rates: [],
+    description: null,
+    discounts: [],
+    due_date: null,
+    effective_at: created,
+    ending_balance: 0,
+    footer: null,
+    from_invoice: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    issuer: { type: 'self' },
+    last_finalization_error: null,
+    latest_revision: null,
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: null,
+    on_behalf_of: null,
+    parent: null,
+    payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
+    period_end: created,
+    period_start: created,
+    post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0,
+    receipt_number: null,
+    rendering: null,
+    shipping_cost: null,
+    shipping_details: null,
+    starting_balance: 0,
+    statement_descriptor: null,
+    status: 'paid',
+    status_transitions: {
+      finalized_at: created,
+      marked_uncollectible_at: null,
+      paid_at: created,
+      voided_at: null,
+    },
+    subtotal_excluding_tax: null,
+    test_clock: null,
+    total_discount_amounts: [],
+    total_excluding_tax: null,
+    total_pretax_credit_amounts: [],
+    total_taxes: [],
+    webhooks_delivered_at: created,
+    ...fields,
+  };
 }

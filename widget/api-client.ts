@@ -42,16 +42,28 @@ export class ApiClient {
     packageRequests.set(this.base, request);
     return request;
   };
-  config = () => this.call<PublicConfigResponse>('GET', '/v1/config');
+  /** `fresh`: past the browser's cache (the server lets it keep the config for minutes). */
+  config = (fresh = false) =>
+    this.call<PublicConfigResponse>('GET', '/v1/config', false, undefined, undefined, fresh);
   balance = () => this.call<BalanceResponse>('GET', '/v1/balance', true);
   session = (id: string) =>
     this.call<CheckoutSessionStatusResponse>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
-  createSession = (packageId: string, locale: CheckoutLocale, idempotencyKey: string) =>
+  /** `waiverVersion`: the withdrawal waiver the buyer ticked (selling to consumers), sent as given. */
+  createSession = (
+    packageId: string,
+    locale: CheckoutLocale,
+    idempotencyKey: string,
+    waiverVersion?: string,
+  ) =>
     this.call<CreateCheckoutSessionResponse>(
       'POST',
       '/v1/checkout-sessions',
       true,
-      { package_id: packageId, locale } satisfies CreateCheckoutSessionRequest,
+      {
+        package_id: packageId,
+        locale,
+        ...(waiverVersion ? { withdrawal_waiver: true, withdrawal_waiver_version: waiverVersion } : {}),
+      } satisfies CreateCheckoutSessionRequest,
       idempotencyKey,
     );
 
@@ -61,6 +73,7 @@ export class ApiClient {
     auth = false,
     body?: unknown,
     idempotencyKey?: string,
+    fresh = false,
   ): Promise<T> {
     const headers: Record<string, string> = {};
     if (auth) {
@@ -76,6 +89,7 @@ export class ApiClient {
         method,
         headers,
         body: body ? JSON.stringify(body) : null,
+        cache: fresh ? 'no-cache' : 'default',
       });
     } catch {
       throw new ApiError('network_error', 'The server cannot be reached.');

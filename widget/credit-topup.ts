@@ -48,6 +48,9 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @summary Balance and "Credits aufladen" with embedded Stripe Checkout.
  *
  * @attr recommended - The id of the package to mark as recommended, e.g. `standard`; none if unset.
+ * @attr terms-url - The seller's terms, linked under the packages; replaces the server's (`/v1/config`).
+ * @attr privacy-url - The privacy policy, likewise.
+ * @attr withdrawal-policy-url - The withdrawal policy (Widerrufsbelehrung), likewise.
  *
  * @fires credit-topup-completed - A purchase was credited.
  *   detail: `{ sessionId, packageId, credits, balance }`
@@ -89,6 +92,9 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     locale: { reflect: true },
     publishableKey: { attribute: 'publishable-key' },
     recommended: {},
+    termsUrl: { attribute: 'terms-url' },
+    privacyUrl: { attribute: 'privacy-url' },
+    withdrawalPolicyUrl: { attribute: 'withdrawal-policy-url' },
     accessToken: { attribute: false },
     getAccessToken: { attribute: false },
     supabase: { attribute: false },
@@ -111,6 +117,12 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   declare publishableKey: string | undefined;
   /** The id of the package shown as recommended (`recommended="standard"`); none if unset. */
   declare recommended: string | undefined;
+  /** The seller's terms page; otherwise the server's, if configured. */
+  declare termsUrl: string | undefined;
+  /** The privacy policy; otherwise the server's, if configured. */
+  declare privacyUrl: string | undefined;
+  /** The withdrawal policy; otherwise the server's, if configured. */
+  declare withdrawalPolicyUrl: string | undefined;
   /** The signed-in user's Supabase access token. */
   declare accessToken: string | undefined;
   /** Called for a fresh access token before every request; takes precedence over the others. */
@@ -378,6 +390,11 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
         this.#problem(messages(toLocale(this.locale)), problem, retry, back),
       forgetReturnUrl: () => this.#forgetReturnUrl(),
       recommended: () => this.recommended,
+      legal: () => ({
+        terms_url: this.termsUrl,
+        privacy_url: this.privacyUrl,
+        withdrawal_policy_url: this.withdrawalPolicyUrl,
+      }),
     };
   }
 

@@ -52,6 +52,10 @@ const de = {
     no_tenant: 'Ihr Konto gehört zu keiner aktiven Organisation.',
     not_found: 'Diese Zahlung wurde nicht gefunden.',
     unknown_package: 'Dieses Paket gibt es nicht mehr. Bitte wählen Sie ein anderes.',
+    withdrawal_waiver_required:
+      'Bitte bestätigen Sie zuerst, dass die Credits sofort bereitgestellt werden sollen und Ihr Widerrufsrecht damit erlischt.',
+    withdrawal_waiver_outdated:
+      'Der Hinweis zum Widerrufsrecht wurde geändert. Bitte lesen und bestätigen Sie ihn erneut.',
     idempotency_key_reused:
       'Diese Zahlung wurde schon für ein anderes Paket begonnen. Bitte wählen Sie erneut.',
     checkout_session_closed: 'Diese Zahlung ist bereits abgeschlossen oder abgelaufen.',
@@ -107,6 +111,10 @@ const en: Messages = {
     no_tenant: 'Your account is not a member of an active organisation.',
     not_found: 'This payment was not found.',
     unknown_package: 'This package no longer exists. Please choose another one.',
+    withdrawal_waiver_required:
+      'Please first confirm that the credits are to be provided at once and that you thereby lose your right of withdrawal.',
+    withdrawal_waiver_outdated:
+      'The notice on the right of withdrawal has changed. Please read and confirm it again.',
     idempotency_key_reused: 'This payment was started for another package. Please choose again.',
     checkout_session_closed: 'This payment is already completed or expired.',
     origin_not_allowed: 'Credits cannot be bought on this page.',

@@ -29,6 +29,16 @@ export interface Purchase {
   createdAt: string;
   updatedAt: string;
   creditedAt: string | null;
+  /** The consumer's withdrawal-right waiver (§ 356 Abs. 5 BGB): which text, when, by whom; else null. */
+  withdrawalWaiverVersion: string | null;
+  withdrawalWaiverAt: string | null;
+  withdrawalWaiverUserId: string | null;
+  /** The receipt and the invoice as Stripe reported them, recorded once. */
+  receiptUrl: string | null;
+  stripeInvoiceId: string | null;
+  invoiceNumber: string | null;
+  invoiceUrl: string | null;
+  invoicePdfUrl: string | null;
 }
 
 export interface Balance {
@@ -65,6 +75,27 @@ export interface StripeEventRef {
 export interface OpenPurchaseInput
   extends Pick<Purchase, 'tenantId' | 'userId' | 'packageId' | 'credits' | 'amountCents' | 'currency'> {
   idempotencyKey?: string | null;
+  /** The waiver text the buyer agreed to just now (consumers); recorded with the user and the time. */
+  withdrawalWaiverVersion?: string | null;
+  /** Which mode's Stripe customer of the tenant to answer (test and live have their own). */
+  livemode?: boolean;
+}
+
+export interface OpenedPurchase {
+  created: boolean;
+  purchase: Purchase;
+  /** The tenant's Stripe customer in this mode, once there is one. */
+  stripeCustomerId: string | null;
+}
+
+/** What Stripe reports about a paid purchase's documents; null for what it has not made. */
+export interface PurchaseDocumentsInput {
+  checkoutSessionId: string;
+  receiptUrl: string | null;
+  stripeInvoiceId: string | null;
+  invoiceNumber: string | null;
+  invoiceUrl: string | null;
+  invoicePdfUrl: string | null;
 }
 
 export interface FulfilInput {
@@ -137,11 +168,15 @@ export interface CreditStore {
   getBalance(tenantId: string): Promise<Balance>;
   /** The balance of the user's tenant (found as resolveTenant finds it), or null; one round trip. */
   getBalanceOfUser(userId: string): Promise<Balance | null>;
-  openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
+  openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<OpenedPurchase>>;
   /** openPurchase for the tenant the user works in (resolved as resolveTenant does), in one round trip. */
-  openPurchaseForUser(
-    input: Omit<OpenPurchaseInput, 'tenantId'>,
-  ): Promise<LedgerResult<{ created: boolean; purchase: Purchase }>>;
+  openPurchaseForUser(input: Omit<OpenPurchaseInput, 'tenantId'>): Promise<LedgerResult<OpenedPurchase>>;
+  /** Keeps the tenant's Stripe customer once; answers the one kept (the first, if another came first). */
+  rememberStripeCustomer(tenantId: string, livemode: boolean, stripeCustomerId: string): Promise<string>;
+  /** Records receipt and invoice links once; `recorded` says whether this call added any. */
+  recordPurchaseDocuments(
+    input: PurchaseDocumentsInput,
+  ): Promise<LedgerResult<{ recorded: boolean; purchase: Purchase }>>;
   attachCheckoutSession(
     purchaseId: string,
     checkoutSessionId: string,

@@ -26,7 +26,9 @@ export type LedgerFunction =
   | 'credit_topup_apply_refund'
   | 'credit_topup_apply_dispute'
   | 'credit_topup_take_rate_limit'
-  | 'credit_topup_record_refused_event';
+  | 'credit_topup_record_refused_event'
+  | 'credit_topup_remember_stripe_customer'
+  | 'credit_topup_record_purchase_documents';
 
 export interface PurchaseFilter {
   tenantId: string;
@@ -72,6 +74,31 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
 
     async openPurchaseForUser(input) {
       return mapResult(await call('credit_topup_open_purchase_for_user', openArgs(input)), toOpened);
+    },
+
+    async rememberStripeCustomer(tenantId, livemode, stripeCustomerId) {
+      const result = await call('credit_topup_remember_stripe_customer', {
+        p_tenant_id: tenantId,
+        p_livemode: livemode,
+        p_stripe_customer_id: stripeCustomerId,
+      });
+      if (result.ok !== true) throw new Error(`remembering a Stripe customer failed: ${String(result.code)}`);
+      return String(result.stripe_customer_id);
+    },
+
+    async recordPurchaseDocuments(input) {
+      const result = await call('credit_topup_record_purchase_documents', {
+        p_checkout_session_id: input.checkoutSessionId,
+        p_receipt_url: input.receiptUrl,
+        p_stripe_invoice_id: input.stripeInvoiceId,
+        p_invoice_number: input.invoiceNumber,
+        p_invoice_url: input.invoiceUrl,
+        p_invoice_pdf_url: input.invoicePdfUrl,
+      });
+      return mapResult(result, (ok) => ({
+        recorded: ok.recorded === true,
+        purchase: toPurchase(ok.purchase),
+      }));
     },
 
     async attachCheckoutSession(purchaseId, checkoutSessionId, expiresAt) {
@@ -172,12 +199,15 @@ function openArgs(input: Omit<OpenPurchaseInput, 'tenantId'>) {
     p_amount_cents: input.amountCents,
     p_currency: input.currency,
     p_idempotency_key: input.idempotencyKey ?? null,
+    p_withdrawal_waiver_version: input.withdrawalWaiverVersion ?? null,
+    p_livemode: input.livemode ?? false,
   };
 }
 
 const toOpened = (ok: Record<string, unknown>) => ({
   created: ok.created === true,
   purchase: toPurchase(ok.purchase),
+  stripeCustomerId: text(ok.stripe_customer_id),
 });
 
 function eventArgs(event: StripeEventRef | null | undefined) {
@@ -244,5 +274,13 @@ export function toPurchase(value: unknown): Purchase {
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
     creditedAt: text(row.credited_at),
+    withdrawalWaiverVersion: text(row.withdrawal_waiver_version),
+    withdrawalWaiverAt: text(row.withdrawal_waiver_at),
+    withdrawalWaiverUserId: text(row.withdrawal_waiver_user_id),
+    receiptUrl: text(row.receipt_url),
+    stripeInvoiceId: text(row.stripe_invoice_id),
+    invoiceNumber: text(row.invoice_number),
+    invoiceUrl: text(row.invoice_url),
+    invoicePdfUrl: text(row.invoice_pdf_url),
   };
 }

@@ -13,6 +13,7 @@ import {
   UnappliableEventError,
 } from './event-refusal.ts';
 import { fulfilCheckoutSession, integrationAmountsOf, isSessionPaid } from './fulfil-checkout-session.ts';
+import { recordPurchaseDocuments } from './record-purchase-documents.ts';
 
 export interface EventOutcome {
   /** What happened, for the log: credited, pending, ignored_type, not_ours, refused_amount_mismatch, … */
@@ -47,9 +48,11 @@ export async function applyStripeEvent(
       const amounts = integrationAmountsOf(session);
       if (amounts.subtotal !== null) ledgerCents(amounts.subtotal, 'amount_subtotal');
       if (amounts.total !== null) ledgerCents(amounts.total, 'amount_total');
-      return describe(await fulfilCheckoutSession(store, session, ref), (ok) =>
-        ok.credited ? 'credited' : 'already_credited',
-      );
+      const result = await fulfilCheckoutSession(store, session, ref);
+      // Receipt and invoice links, once Stripe has them; a failure to read them answers 5xx, so
+      // Stripe delivers again and the redelivery (recognised, crediting nothing) records them.
+      if (result.ok) await recordPurchaseDocuments(deps, session, result.purchase);
+      return describe(result, (ok) => (ok.credited ? 'credited' : 'already_credited'));
     }
     case 'checkout.session.async_payment_failed': {
       const result = await store.markCheckoutSession({

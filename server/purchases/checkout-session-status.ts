@@ -3,11 +3,13 @@
 // credited here, through the same exactly-once function as the webhook, as Stripe advises. The ledger is
 // read first on every request: what it knows for good (credited, expired, failed) never asks Stripe.
 
+import type Stripe from 'stripe';
 import type { CheckoutPaymentStatus, CheckoutSessionState } from '../../contract/credit-topup-api.ts';
 import { CreditTopupError } from '../errors.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
 import type { CheckoutSessionReader } from '../stripe/checkout-session-reader.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
+import { lacksDocuments, recordPurchaseDocuments } from './record-purchase-documents.ts';
 
 const SESSION_ID = /^cs_(test|live)_[A-Za-z0-9]{1,250}$/;
 
@@ -20,7 +22,7 @@ export interface CheckoutSessionStatus {
 }
 
 export async function checkoutSessionStatus(
-  deps: { store: CreditStore; sessionReader: CheckoutSessionReader },
+  deps: { store: CreditStore; stripe: Stripe; sessionReader: CheckoutSessionReader },
   input: { tenantId: string; sessionId: string },
 ): Promise<CheckoutSessionStatus> {
   const { store, sessionReader } = deps;
@@ -41,7 +43,13 @@ export async function checkoutSessionStatus(
       // Credited or refused (a mismatch flags it), the purchase as the ledger now has it.
       const result = await fulfilCheckoutSession(store, session);
       if (result.purchase) purchase = result.purchase;
+      purchase = await withDocuments(deps, session, purchase);
     }
+  } else if (purchase.creditedCredits > 0 && (!purchase.receiptUrl || !purchase.invoiceUrl)) {
+    // Credited, but the links are not all there yet (the webhook came first and Stripe had not made
+    // the invoice, say): the session (read at most once per interval) says what is still to come.
+    const session = await sessionReader.retrieve(input.sessionId).catch(() => null);
+    if (session) purchase = await withDocuments(deps, session, purchase);
   }
   const balance = await store.getBalance(input.tenantId);
   return {
@@ -50,6 +58,16 @@ export async function checkoutSessionStatus(
     paymentStatus,
     availableCredits: balance.availableCredits,
   };
+}
+
+// The buyer's answer never fails for a link: without it now, a later look-up records it.
+async function withDocuments(
+  deps: { store: CreditStore; stripe: Stripe },
+  session: Stripe.Checkout.Session,
+  purchase: Purchase,
+): Promise<Purchase> {
+  if (!lacksDocuments(purchase, session)) return purchase;
+  return recordPurchaseDocuments(deps, session, purchase).catch(() => purchase);
 }
 
 // What the ledger knows for good, so that Stripe need not be asked again: credited once means paid and

@@ -10,14 +10,19 @@ import type {
 import { CREDIT_CURRENCY, findCreditPackage } from '../../credit-packages.ts';
 import { CreditTopupError, noTenant } from '../errors.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
+import { acceptedWithdrawalWaiver } from '../selling/withdrawal-waiver.ts';
 import { callStripe, type StripeTiming } from '../stripe/call-stripe.ts';
 import { type CheckoutOptions, checkoutSessionParams } from '../stripe/checkout-session-params.ts';
 import type { PackagePrices } from '../stripe/package-prices.ts';
+import type { TenantCustomers } from '../stripe/tenant-customers.ts';
 
 export interface CreateCheckoutDeps {
   store: CreditStore;
   stripe: Stripe;
   prices: PackagePrices;
+  tenantCustomers: TenantCustomers;
+  /** Live or test mode: each has its own Stripe customer per tenant. */
+  livemode: boolean;
   options: CheckoutOptions;
   now: () => number;
 }
@@ -28,6 +33,9 @@ export interface CreateCheckoutInput {
   packageId: unknown;
   locale: CheckoutLocale;
   idempotencyKey: string | null;
+  /** As the client sent them: the ticked waiver and the version of its text (consumers only). */
+  withdrawalWaiver: unknown;
+  withdrawalWaiverVersion: unknown;
 }
 
 export async function createCheckout(
@@ -40,7 +48,13 @@ export async function createCheckout(
   if (!creditPackage) {
     throw new CreditTopupError('unknown_package', 'Choose one of the packages listed by GET /v1/packages.');
   }
-  // The tenant is resolved inside the same call: one round trip for the hottest write.
+  // A consumer's waiver comes before anything is recorded or sent to Stripe (§ 356 Abs. 5 BGB).
+  const waiverVersion =
+    deps.options.selling.sellTo === 'consumers'
+      ? acceptedWithdrawalWaiver(input.withdrawalWaiver, input.withdrawalWaiverVersion)
+      : null;
+  // The tenant is resolved inside the same call, the waiver recorded by it, and the tenant's Stripe
+  // customer answered: one round trip for the hottest write.
   const opened = await store.openPurchaseForUser({
     userId: input.userId,
     packageId: creditPackage.id,
@@ -48,6 +62,8 @@ export async function createCheckout(
     amountCents: creditPackage.amountCents,
     currency: CREDIT_CURRENCY,
     idempotencyKey: input.idempotencyKey,
+    withdrawalWaiverVersion: waiverVersion,
+    livemode: deps.livemode,
   });
   if (!opened.ok) {
     if (opened.code === 'idempotency_key_reused') {
@@ -62,10 +78,16 @@ export async function createCheckout(
   const attachedBefore = opened.purchase.stripeCheckoutSessionId;
   if (attachedBefore) return existingSession(stripe, attachedBefore, timing);
 
+  const customerId = await deps.tenantCustomers.customerFor(
+    opened.purchase.tenantId,
+    opened.stripeCustomerId,
+    timing,
+  );
   const params = checkoutSessionParams({
     purchase: opened.purchase,
     creditPackage,
     priceId: await deps.prices.priceIdFor(creditPackage),
+    customerId,
     locale: input.locale,
     options: deps.options,
     nowSeconds: Math.floor(deps.now() / 1000),

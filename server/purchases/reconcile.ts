@@ -5,6 +5,7 @@
 import type Stripe from 'stripe';
 import type { CreditStore } from '../ledger/credit-store.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
+import { recordPurchaseDocuments } from './record-purchase-documents.ts';
 
 export type ReconcileAction =
   | 'credited'
@@ -46,6 +47,7 @@ export async function reconcileCheckoutSessions(
     else if (options.dryRun) rows.push(row('would_credit'));
     else {
       const result = await fulfilCheckoutSession(deps.store, session);
+      if (result.ok) await recordPurchaseDocuments(deps, session, result.purchase);
       rows.push(
         row(result.ok ? (result.credited ? 'credited' : 'already_credited') : `refused_${result.code}`),
       );

@@ -54,6 +54,8 @@ export function checkoutSessionRoutes(
               packageId: body.package_id,
               locale: checkoutLocale(body.locale, c.req.header('accept-language')),
               idempotencyKey,
+              withdrawalWaiver: body.withdrawal_waiver,
+              withdrawalWaiverVersion: body.withdrawal_waiver_version,
             },
             timing,
           );
@@ -76,6 +78,9 @@ export function checkoutSessionRoutes(
           credited: purchase.creditedCredits > 0,
           purchase_status: purchase.status,
           balance: availableCredits,
+          receipt_url: purchase.receiptUrl,
+          invoice_url: purchase.invoiceUrl,
+          invoice_pdf_url: purchase.invoicePdfUrl,
         } satisfies CheckoutSessionStatusResponse);
       })
   );

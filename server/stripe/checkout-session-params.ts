@@ -4,7 +4,9 @@
 import type Stripe from 'stripe';
 import type { CheckoutLocale, ReturnSessionParameter } from '../../contract/credit-topup-api.ts';
 import type { CreditPackage } from '../../credit-packages.ts';
+import type { SellingSettings } from '../config.ts';
 import type { Purchase } from '../ledger/credit-store.ts';
+import { checkoutTexts, invoiceDescription } from '../selling/checkout-texts.ts';
 
 export interface CheckoutOptions {
   returnUrl: string;
@@ -13,6 +15,13 @@ export interface CheckoutOptions {
   automaticTax: boolean;
   /** Stripe's Adaptive Pricing (the buyer's own currency); sent on every session either way. */
   adaptivePricing: boolean;
+  /** To whom the portal sells, how its prices relate to VAT, its legal pages and invoice footer. */
+  selling: SellingSettings;
+}
+
+/** How a package's price relates to VAT, said on every price so Stripe Tax never changes what was shown. */
+export function packageTaxBehavior(selling: SellingSettings): 'inclusive' | 'exclusive' {
+  return selling.vat === 'added' ? 'exclusive' : 'inclusive';
 }
 
 /** Checkout Sessions live 30 minutes (Stripe's minimum), so an abandoned one is closed soon. */
@@ -25,11 +34,16 @@ export function checkoutSessionParams(input: {
   purchase: Purchase;
   creditPackage: CreditPackage;
   priceId: string | null;
+  /** The tenant's Stripe customer: invoices, tax IDs and addresses accrue to the organisation. */
+  customerId: string;
   locale: CheckoutLocale;
   options: CheckoutOptions;
   nowSeconds: number;
 }): Stripe.Checkout.SessionCreateParams {
   const { purchase, creditPackage, priceId, locale, options } = input;
+  const { selling } = options;
+  const businesses = selling.sellTo === 'businesses';
+  const texts = checkoutTexts(selling, locale);
   // Stripe maps refunds and disputes back through the payment intent: the same metadata goes on both.
   const metadata = {
     purchase_id: purchase.id,
@@ -45,6 +59,7 @@ export function checkoutSessionParams(input: {
         price_data: {
           currency: purchase.currency,
           unit_amount: purchase.amountCents,
+          tax_behavior: packageTaxBehavior(selling),
           product_data: {
             name: `${creditPackage.credits} Credits (${creditPackage.name})`,
             metadata: { package_id: creditPackage.id },
@@ -63,7 +78,38 @@ export function checkoutSessionParams(input: {
     payment_intent_data: { metadata },
     locale,
     expires_at: input.nowSeconds + CHECKOUT_SESSION_LIFETIME_S,
-    ...(options.invoiceCreation ? { invoice_creation: { enabled: true, invoice_data: { metadata } } } : {}),
+    customer: input.customerId,
+    // Stripe asks for the terms checkbox only where the account has a terms URL in its settings too.
+    ...(selling.legal.termsUrl ? { consent_collection: { terms_of_service: 'required' as const } } : {}),
+    custom_text: {
+      submit: { message: texts.submit },
+      after_submit: { message: texts.afterSubmit },
+      ...(texts.termsAcceptance ? { terms_of_service_acceptance: { message: texts.termsAcceptance } } : {}),
+    },
+    ...(options.invoiceCreation
+      ? {
+          invoice_creation: {
+            enabled: true,
+            invoice_data: {
+              description: invoiceDescription(creditPackage, locale),
+              ...(selling.invoiceFooter ? { footer: selling.invoiceFooter } : {}),
+              metadata,
+            },
+          },
+        }
+      : {}),
+    // A business may enter its VAT ID and must give its billing address: both go on the invoice and
+    // are kept on the tenant's customer (Stripe asks for customer_update.name with tax IDs).
+    ...(businesses
+      ? {
+          tax_id_collection: { enabled: true },
+          billing_address_collection: 'required' as const,
+          customer_update: { name: 'auto' as const, address: 'auto' as const },
+        }
+      : // Stripe Tax needs the buyer's address on the customer: the one the checkout collects.
+        options.automaticTax
+        ? { customer_update: { address: 'auto' as const } }
+        : {}),
     ...(options.allowPromotionCodes ? { allow_promotion_codes: true } : {}),
     ...(options.automaticTax ? { automatic_tax: { enabled: true } } : {}),
     // Said on every session, so the account's dashboard default never decides. With it on, the session

@@ -21,6 +21,8 @@ export interface PackagePrices {
 export function createPackagePrices(
   stripe: Stripe,
   options: {
+    /** The tax behavior every price must say; a synced Price that says another (or none) is not used. */
+    taxBehavior?: 'inclusive' | 'exclusive';
     ttlMs?: number;
     retryAfterFailureMs?: number;
     now?: () => number;
@@ -45,11 +47,13 @@ export function createPackagePrices(
         const creditPackage = creditPackages.find(
           (candidate) => packageLookupKey(candidate) === price.lookup_key,
         );
-        // Use a Price only if it says exactly what the package costs.
+        // Use a Price only if it says exactly what the package costs, VAT included or not: a Price
+        // without tax_behavior would let Stripe Tax change the amount the buyer was shown.
         if (
           creditPackage &&
           price.unit_amount === creditPackage.amountCents &&
-          price.currency === CREDIT_CURRENCY
+          price.currency === CREDIT_CURRENCY &&
+          price.tax_behavior === (options.taxBehavior ?? 'inclusive')
         ) {
           prices.set(creditPackage.id, price.id);
         }

@@ -14,6 +14,7 @@ import { type PostgrestStandIn, startPostgrestStandIn } from '../support/postgre
 import { eventually } from '../support/server-harness.ts';
 import { balanceOf, createTenant } from '../support/tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
+import { WAIVER_GIVEN } from '../support/withdrawal-waiver.ts';
 
 after(stopOwnTestCluster);
 
@@ -114,7 +115,7 @@ for (const store of ['postgres', 'supabase'] as const) {
       const created = await fetch(`${deno.url}/credit-topup/v1/checkout-sessions`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ package_id: 'standard' }),
+        body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
       });
       assert.equal(created.status, 201);
       const session = (await created.json()) as { id: string; client_secret: string };

@@ -74,6 +74,8 @@ describe('npm run demo, end to end in Chromium', () => {
 
   async function choose(packageName: string) {
     await page.getByRole('button', { name: 'Credits aufladen' }).click();
+    // The demo sells to consumers: the withdrawal waiver is ticked first.
+    await page.getByRole('checkbox', { name: /Widerrufsrecht verliere/ }).check();
     await page.getByRole('button', { name: new RegExp(`^${packageName}`) }).click();
     await checkout().getByLabel('Kartennummer').waitFor();
   }

@@ -66,16 +66,27 @@ describe('the built package', () => {
       'credit-topup-completed',
       'credit-topup-error',
     ]);
-    assert.deepEqual(names(element?.attributes), ['api-base', 'locale', 'publishable-key', 'recommended']);
+    assert.deepEqual(names(element?.attributes), [
+      'api-base',
+      'locale',
+      'privacy-url',
+      'publishable-key',
+      'recommended',
+      'terms-url',
+      'withdrawal-policy-url',
+    ]);
     assert.deepEqual(names(element?.members), [
       'accessToken',
       'apiBase',
       'getAccessToken',
       'locale',
+      'privacyUrl',
       'publishableKey',
       'recommended',
       'refresh',
       'supabase',
+      'termsUrl',
+      'withdrawalPolicyUrl',
     ]);
     assert.deepEqual(names(element?.cssParts), [
       'balance',

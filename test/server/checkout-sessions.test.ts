@@ -5,6 +5,7 @@ import { creditPackages } from '../../credit-packages.ts';
 import { packageLookupKey, packageProductId } from '../../server/stripe/package-prices.ts';
 import { payInSandbox, startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
+import { WAIVER_GIVEN } from '../support/withdrawal-waiver.ts';
 
 after(stopOwnTestCluster);
 
@@ -36,6 +37,7 @@ describe('POST /v1/checkout-sessions', () => {
         credits: 100000,
         tenant_id: randomUUID(),
         locale: 'en',
+        ...WAIVER_GIVEN,
       }),
     });
     assert.equal(response.status, 201);
@@ -123,14 +125,14 @@ describe('POST /v1/checkout-sessions', () => {
       method: 'POST',
       token: customer.token,
       headers: { 'Idempotency-Key': key },
-      body: JSON.stringify({ package_id: 'power' }),
+      body: JSON.stringify({ package_id: 'power', ...WAIVER_GIVEN }),
     });
     assert.deepEqual(await errorOf(reused), { status: 409, code: 'idempotency_key_reused' });
     const malformed = await server.api('/v1/checkout-sessions', {
       method: 'POST',
       token: customer.token,
       headers: { 'Idempotency-Key': 'x'.repeat(256) },
-      body: JSON.stringify({ package_id: 'power' }),
+      body: JSON.stringify({ package_id: 'power', ...WAIVER_GIVEN }),
     });
     assert.deepEqual(await errorOf(malformed), { status: 400, code: 'invalid_idempotency_key' });
   });
@@ -144,7 +146,7 @@ describe('POST /v1/checkout-sessions', () => {
       method: 'POST',
       token: customer.token,
       headers: { 'Idempotency-Key': key },
-      body: JSON.stringify({ package_id: 'starter' }),
+      body: JSON.stringify({ package_id: 'starter', ...WAIVER_GIVEN }),
     });
     assert.deepEqual(await errorOf(again), { status: 409, code: 'checkout_session_closed' });
   });
@@ -186,7 +188,7 @@ describe('POST /v1/checkout-sessions', () => {
   test('needs a signed-in member', async () => {
     const anonymous = await server.api('/v1/checkout-sessions', {
       method: 'POST',
-      body: JSON.stringify({ package_id: 'standard' }),
+      body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
     });
     assert.deepEqual(await errorOf(anonymous), { status: 401, code: 'unauthorized' });
   });
@@ -200,7 +202,7 @@ describe('POST /v1/checkout-sessions', () => {
       method: 'POST',
       token: customer.token,
       headers: { 'Idempotency-Key': key },
-      body: JSON.stringify({ package_id: 'standard' }),
+      body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
     });
     assert.deepEqual(await errorOf(failed), { status: 502, code: 'stripe_unavailable' });
     const retried = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
@@ -224,7 +226,7 @@ describe('checkout with Stripe down or slow', () => {
       const hanging = await server.api('/v1/checkout-sessions', {
         method: 'POST',
         token: customer.token,
-        body: JSON.stringify({ package_id: 'standard' }),
+        body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
       });
       assert.deepEqual(await errorOf(hanging), { status: 502, code: 'stripe_unavailable' });
       assert.ok(Date.now() - started < 5000, 'bounded by timeout × (1 + retries)');
@@ -238,7 +240,7 @@ describe('checkout with Stripe down or slow', () => {
       const response = await down.api('/v1/checkout-sessions', {
         method: 'POST',
         token: customer.token,
-        body: JSON.stringify({ package_id: 'standard' }),
+        body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
       });
       assert.deepEqual(await errorOf(response), { status: 502, code: 'stripe_unavailable' });
     } finally {
@@ -258,7 +260,7 @@ describe('checkout with Stripe down or slow', () => {
       const limited = await server.api('/v1/checkout-sessions', {
         method: 'POST',
         token: customer.token,
-        body: JSON.stringify({ package_id: 'starter' }),
+        body: JSON.stringify({ package_id: 'starter', ...WAIVER_GIVEN }),
       });
       assert.deepEqual(await errorOf(limited), { status: 429, code: 'rate_limited' });
       assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
@@ -290,6 +292,9 @@ describe('GET /v1/checkout-sessions/:id', () => {
       credited: false,
       purchase_status: 'pending',
       balance: 100,
+      receipt_url: null,
+      invoice_url: null,
+      invoice_pdf_url: null,
     });
   });
 
@@ -302,6 +307,11 @@ describe('GET /v1/checkout-sessions/:id', () => {
         server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token }),
       ),
     );
+    // The receipt and the invoice as Stripe made them (invoices are on by default).
+    const paid = server.sandbox.account.checkoutSessions.retrieve(session.id);
+    const invoice = server.sandbox.account.invoices.retrieve(paid.invoice as string);
+    const receiptUrl = server.sandbox.account.payments.chargeOfSession(paid).receipt_url;
+    assert.ok(receiptUrl && invoice.hosted_invoice_url && invoice.invoice_pdf);
     for (const answer of answers) {
       assert.deepEqual(await answer.json(), {
         id: session.id,
@@ -312,6 +322,9 @@ describe('GET /v1/checkout-sessions/:id', () => {
         credited: true,
         purchase_status: 'credited',
         balance: 200,
+        receipt_url: receiptUrl,
+        invoice_url: invoice.hosted_invoice_url,
+        invoice_pdf_url: invoice.invoice_pdf,
       });
     }
     const { count } = (

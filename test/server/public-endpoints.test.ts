@@ -4,6 +4,7 @@ import { createAppFromConfig } from '../../server/app-from-config.ts';
 import { silentLogger } from '../../server/http/logger.ts';
 import { findFreePort } from '../../server/ledger/embedded-postgres.ts';
 import { openCreditStore } from '../../server/ledger/open-credit-store.ts';
+import { CURRENT_WITHDRAWAL_WAIVER } from '../../server/selling/withdrawal-waiver.ts';
 import { eventually, startTestServer, TEST_ORIGIN, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 import { testServerConfig } from '../support/test-server-env.ts';
@@ -58,6 +59,11 @@ describe('public endpoints', () => {
       currency: 'eur',
       stripe_mode: 'sandbox',
       stripe_js_url: `${server.sandbox.url}/stripe-js-stand-in.js`,
+      // By default the portal sells to consumers, at prices including VAT, and asks for the waiver.
+      sell_to: 'consumers',
+      vat: 'included',
+      withdrawal_waiver: { ...CURRENT_WITHDRAWAL_WAIVER },
+      legal: { terms_url: null, privacy_url: null, withdrawal_policy_url: null },
     });
   });
 

@@ -54,11 +54,15 @@ describe('GET /v1/checkout-sessions/:id and Stripe', () => {
 
       // Paid: the webhook credits the ledger, and the ledger answers the next look-up, not Stripe's copy.
       await payInSandbox(server, session.id);
-      await eventually(
-        'credited by the webhook',
-        async () => (await purchaseStatus(server, session.id)) === 'credited',
-      );
+      // The webhook credits, then records the receipt and invoice links it read from Stripe.
+      await eventually('credited by the webhook, with its invoice', async () => {
+        const [row] = await server.database.sql<{ status: string; invoice_url: string | null }[]>`
+          select status, invoice_url from public.credit_purchases where stripe_checkout_session_id = ${session.id}`;
+        return row?.status === 'credited' && row.invoice_url !== null;
+      });
       const afterPayment = await lookUp();
+      const paid = server.sandbox.account.checkoutSessions.retrieve(session.id);
+      const invoice = server.sandbox.account.invoices.retrieve(paid.invoice as string);
       assert.deepEqual(await afterPayment.json(), {
         id: session.id,
         status: 'complete',
@@ -68,8 +72,15 @@ describe('GET /v1/checkout-sessions/:id and Stripe', () => {
         credited: true,
         purchase_status: 'credited',
         balance: 150,
+        receipt_url: server.sandbox.account.payments.chargeOfSession(paid).receipt_url,
+        invoice_url: invoice.hosted_invoice_url,
+        invoice_pdf_url: invoice.invoice_pdf,
       });
-      assert.equal(stripeLookUps(server, session.id), 1, 'a credited session is not asked again');
+      assert.equal(
+        stripeLookUps(server, session.id),
+        1,
+        'a credited session with its receipt and invoice is not asked again',
+      );
     } finally {
       await server.close();
     }

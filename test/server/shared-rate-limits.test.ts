@@ -8,6 +8,7 @@ import { createJsonLogger } from '../../server/http/logger.ts';
 import { type RunningServer, startNodeServer } from '../../server/start-node-server.ts';
 import { startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
+import { WAIVER_GIVEN } from '../support/withdrawal-waiver.ts';
 
 after(stopOwnTestCluster);
 
@@ -24,7 +25,7 @@ function post(url: string, token: string) {
   return fetch(`${url}/v1/checkout-sessions`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ package_id: 'starter' }),
+    body: JSON.stringify({ package_id: 'starter', ...WAIVER_GIVEN }),
   });
 }
 

@@ -696,5 +696,89 @@ export function defineLedgerScenarios(
       assert.equal(await store.findPurchaseBySession(other.tenantId, first.sessionId), null);
       assert.deepEqual(await store.listPurchases(other.tenantId, 10), []);
     });
+
+    test('opening a purchase records the waiver (version, user, time) and answers the tenant’s Stripe customer', async () => {
+      const tenant = await createTenant(database.sql);
+      const withWaiver = await store.openPurchaseForUser({
+        ...purchaseInput(tenant, standard),
+        withdrawalWaiverVersion: '2026-11-26',
+      });
+      assert.ok(withWaiver.ok);
+      assert.equal(withWaiver.purchase.withdrawalWaiverVersion, '2026-11-26');
+      assert.equal(withWaiver.purchase.withdrawalWaiverUserId, tenant.userId);
+      assert.ok(withWaiver.purchase.withdrawalWaiverAt);
+      assert.equal(withWaiver.stripeCustomerId, null, 'no customer yet');
+
+      const kept = await store.rememberStripeCustomer(tenant.tenantId, false, 'cus_First0000000001');
+      assert.equal(kept, 'cus_First0000000001');
+      // Another customer for the same tenant and mode comes second: the first one stays and is answered.
+      assert.equal(
+        await store.rememberStripeCustomer(tenant.tenantId, false, 'cus_Second000000002'),
+        'cus_First0000000001',
+      );
+      // Live mode keeps a customer of its own.
+      assert.equal(
+        await store.rememberStripeCustomer(tenant.tenantId, true, 'cus_Live00000000003'),
+        'cus_Live00000000003',
+      );
+
+      const business = await store.openPurchase(purchaseInput(tenant, power));
+      assert.ok(business.ok);
+      assert.equal(business.purchase.withdrawalWaiverVersion, null, 'none asked, none recorded');
+      assert.equal(business.purchase.withdrawalWaiverUserId, null);
+      assert.equal(business.stripeCustomerId, 'cus_First0000000001');
+      const live = await store.openPurchase({ ...purchaseInput(tenant, power), livemode: true });
+      assert.ok(live.ok);
+      assert.equal(live.stripeCustomerId, 'cus_Live00000000003');
+    });
+
+    test('receipt and invoice links are recorded once: a later or concurrent report never replaces them', async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId } = await openSession(tenant);
+      await fulfil(sessionId);
+      const documents = (suffix: string) => ({
+        checkoutSessionId: sessionId,
+        receiptUrl: `https://pay.example.test/receipts/${suffix}`,
+        stripeInvoiceId: `in_${suffix}`,
+        invoiceNumber: `NR-${suffix}`,
+        invoiceUrl: `https://invoice.example.test/i/${suffix}`,
+        invoicePdfUrl: `https://invoice.example.test/i/${suffix}/pdf`,
+      });
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, index) => store.recordPurchaseDocuments(documents(`r${index}`))),
+      );
+      const recorded = results.filter((result) => result.ok && result.recorded);
+      assert.equal(recorded.length, 1, 'one call recorded them');
+      const winner = recorded[0]!.ok ? recorded[0]!.purchase : null;
+      for (const result of results) {
+        assert.ok(result.ok);
+        assert.equal(result.purchase.receiptUrl, winner?.receiptUrl);
+        assert.equal(result.purchase.invoicePdfUrl, winner?.invoicePdfUrl);
+      }
+      const found = await store.findPurchaseBySession(tenant.tenantId, sessionId);
+      assert.deepEqual(
+        [
+          found?.receiptUrl,
+          found?.stripeInvoiceId,
+          found?.invoiceNumber,
+          found?.invoiceUrl,
+          found?.invoicePdfUrl,
+        ],
+        [
+          winner?.receiptUrl,
+          winner?.stripeInvoiceId,
+          winner?.invoiceNumber,
+          winner?.invoiceUrl,
+          winner?.invoicePdfUrl,
+        ],
+      );
+      assert.deepEqual(
+        await store.recordPurchaseDocuments({ ...documents('x'), checkoutSessionId: 'cs_test_none' }),
+        {
+          ok: false,
+          code: 'unknown_checkout_session',
+        },
+      );
+    });
   });
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { creditPackages } from '../../credit-packages.ts';
 import { accessToken } from './access-tokens.ts';
 import type { TestTenant } from './tenants.ts';
+import { WAIVER_GIVEN } from './withdrawal-waiver.ts';
 
 export const FULL = process.env.RELIABILITY_SIZE === 'full';
 
@@ -46,7 +47,7 @@ export async function startCheckoutsOverHttp(url: string, tenants: TestTenant[],
         Authorization: `Bearer ${await accessToken(tenant.userId)}`,
         'Content-Type': 'application/json',
       },
-      body: JSON.stringify({ package_id: creditPackage.id }),
+      body: JSON.stringify({ package_id: creditPackage.id, ...WAIVER_GIVEN }),
     });
     assert.equal(response.status, 201);
     sessions.push({

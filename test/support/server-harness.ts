@@ -8,6 +8,7 @@ import { createJsonLogger } from '../../server/http/logger.ts';
 import type { CreditStore } from '../../server/ledger/credit-store.ts';
 import { startNodeServer } from '../../server/start-node-server.ts';
 import { createStripeClient } from '../../server/stripe/stripe-client.ts';
+import type { CheckoutBuyerInput } from '../../stripe-sandbox/checkout-collection.ts';
 import {
   type StripeSandbox,
   type StripeSandboxOptions,
@@ -20,6 +21,7 @@ import { createTenant, type TestTenant } from './tenants.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { testServerConfig } from './test-server-env.ts';
 import { until } from './until.ts';
+import { WAIVER_GIVEN } from './withdrawal-waiver.ts';
 
 export { TEST_ORIGIN } from './test-server-env.ts';
 
@@ -126,7 +128,7 @@ export async function startCheckout(
     method: 'POST',
     token: customer.token,
     headers,
-    body: JSON.stringify({ package_id: packageId }),
+    body: JSON.stringify({ package_id: packageId, ...WAIVER_GIVEN }),
   });
   if (response.status !== 201)
     throw new Error(`checkout failed: ${response.status} ${await response.text()}`);
@@ -136,7 +138,7 @@ export async function startCheckout(
 export async function payInSandbox(
   server: TestServer,
   sessionId: string,
-  payment: { card_number?: string; iban?: string; currency?: string } = {
+  payment: { card_number?: string; iban?: string; currency?: string } & CheckoutBuyerInput = {
     card_number: '4242 4242 4242 4242',
   },
 ) {

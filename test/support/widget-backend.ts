@@ -35,16 +35,16 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   const database: TestDatabase = await createTestDatabase();
   const sandbox = await startStripeSandbox({ webhookRetryBaseMs: 200, asyncPaymentDelayMs: 1500 });
   const verifier = createAccessTokenVerifier({ jwtSecret: TEST_JWT_SECRET });
-  let config = testServerConfig({
-    databaseUrl: database.url,
-    sandbox,
-    env: {
-      DATABASE_CALL_TIMEOUT_MS: '3000',
-      STRIPE_TIMEOUT_MS: '3000',
-      ALLOWED_ORIGINS: allowedOrigins.join(','),
-      PUBLIC_RETURN_URL: `${allowedOrigins[0]}/`,
-    },
-  });
+  const env = {
+    DATABASE_CALL_TIMEOUT_MS: '3000',
+    STRIPE_TIMEOUT_MS: '3000',
+    ALLOWED_ORIGINS: allowedOrigins.join(','),
+    PUBLIC_RETURN_URL: `${allowedOrigins[0]}/`,
+    // The seller's pages the element links (a terms URL would add Stripe's terms checkbox to every checkout).
+    LEGAL_PRIVACY_URL: 'https://seller.example/datenschutz',
+    LEGAL_WITHDRAWAL_POLICY_URL: 'https://seller.example/widerruf',
+  };
+  let config = testServerConfig({ databaseUrl: database.url, sandbox, env });
 
   // The API can be stopped and started again on the same port (outage tests).
   let server: RunningServer | null = null;
@@ -66,6 +66,25 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     { logger: silentLogger },
   );
   const foreignApiBase = `http://127.0.0.1:${foreignServer.port}`;
+  // The same API for a portal that sells to businesses: no waiver, net prices (Stripe Tax adds the VAT).
+  const businessServer = await startNodeServer(
+    {
+      ...testServerConfig({
+        databaseUrl: database.url,
+        sandbox,
+        env: {
+          ...env,
+          CREDIT_TOPUP_SELL_TO: 'businesses',
+          // Net prices, Stripe Tax adds the VAT: the element says "zzgl. MwSt.".
+          CREDIT_TOPUP_VAT: 'added',
+          STRIPE_AUTOMATIC_TAX: 'true',
+        },
+      }),
+      port: 0,
+    },
+    { logger: silentLogger },
+  );
+  const businessApiBase = `http://127.0.0.1:${businessServer.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
 
   const readJson = (context: KoaContext) =>
@@ -76,7 +95,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     });
 
   const routes: Record<string, (context: KoaContext) => Promise<unknown>> = {
-    'GET /__test/env': async () => ({ apiBase, foreignApiBase, sandboxUrl: sandbox.url }),
+    'GET /__test/env': async () => ({ apiBase, foreignApiBase, businessApiBase, sandboxUrl: sandbox.url }),
     'POST /__test/customer': async (context) => {
       const { expired } = await readJson(context);
       const tenant = await createTenant(database.sql);
@@ -93,7 +112,8 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       balance: await balanceOf(database.sql, String(context.query.tenant)),
     }),
     'GET /__test/purchases': async (context) =>
-      database.sql`select package_id, status, credited_credits, stripe_checkout_session_id as session_id
+      database.sql`select package_id, status, credited_credits, stripe_checkout_session_id as session_id,
+                          withdrawal_waiver_version, withdrawal_waiver_user_id
                      from public.credit_purchases where tenant_id = ${String(context.query.tenant)} order by created_at`,
     'POST /__test/api/stop': async () => {
       await stopApi();
@@ -102,6 +122,17 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     'POST /__test/api/start': async () => {
       await startApi();
       return { started: true };
+    },
+    // The API started again selling to consumers or businesses (the portal's setting changed).
+    'POST /__test/api/sell-to': async (context) => {
+      const { sellTo } = await readJson(context);
+      await stopApi();
+      config = {
+        ...config,
+        selling: { ...config.selling, sellTo: sellTo === 'businesses' ? 'businesses' : 'consumers' },
+      };
+      await startApi();
+      return { sellTo: config.selling.sellTo };
     },
     'POST /__test/sandbox': async (context) => {
       const { path, body } = await readJson(context);
@@ -162,6 +193,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     async close() {
       await stopApi();
       await foreignServer.close();
+      await businessServer.close();
       await sandbox.close();
       await database.drop();
       await stopOwnTestCluster();

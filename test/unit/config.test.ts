@@ -116,4 +116,62 @@ describe('configuration', () => {
     for (const name of ['RATE_LIMIT_STORE', 'SESSION_STATUS_RATE_LIMIT', 'SESSION_STATUS_STRIPE_INTERVAL_MS'])
       assert.match(problems, new RegExp(name), name);
   });
+
+  test('selling: consumers at prices including VAT with invoices by default; net prices only for businesses with Stripe Tax', () => {
+    const config = readConfig(valid, defaults);
+    assert.deepEqual(config.selling, {
+      sellTo: 'consumers',
+      vat: 'included',
+      legal: { termsUrl: null, privacyUrl: null, withdrawalPolicyUrl: null },
+      invoiceFooter: null,
+    });
+    assert.equal(config.stripe.invoiceCreation, true);
+    assert.equal(
+      readConfig({ ...valid, STRIPE_INVOICE_CREATION: 'false' }, defaults).stripe.invoiceCreation,
+      false,
+    );
+
+    const business = readConfig(
+      {
+        ...valid,
+        CREDIT_TOPUP_SELL_TO: 'businesses',
+        CREDIT_TOPUP_VAT: 'added',
+        STRIPE_AUTOMATIC_TAX: 'true',
+        LEGAL_TERMS_URL: 'https://portal.example.test/agb',
+        LEGAL_PRIVACY_URL: 'https://portal.example.test/datenschutz',
+        LEGAL_WITHDRAWAL_POLICY_URL: 'https://portal.example.test/widerruf',
+        INVOICE_FOOTER: 'Muster GmbH · Musterstr. 1 · 10115 Berlin · USt-IdNr. DE123456789',
+      },
+      defaults,
+    );
+    assert.deepEqual(business.selling, {
+      sellTo: 'businesses',
+      vat: 'added',
+      legal: {
+        termsUrl: 'https://portal.example.test/agb',
+        privacyUrl: 'https://portal.example.test/datenschutz',
+        withdrawalPolicyUrl: 'https://portal.example.test/widerruf',
+      },
+      invoiceFooter: 'Muster GmbH · Musterstr. 1 · 10115 Berlin · USt-IdNr. DE123456789',
+    });
+
+    // Each refusal says why, naming its variable.
+    assert.match(
+      problemsOf({ ...valid, CREDIT_TOPUP_VAT: 'added', STRIPE_AUTOMATIC_TAX: 'true' }).join(),
+      /CREDIT_TOPUP_VAT=added needs CREDIT_TOPUP_SELL_TO=businesses.*PAngV/,
+    );
+    assert.match(
+      problemsOf({ ...valid, CREDIT_TOPUP_SELL_TO: 'businesses', CREDIT_TOPUP_VAT: 'added' }).join(),
+      /CREDIT_TOPUP_VAT=added needs STRIPE_AUTOMATIC_TAX=true/,
+    );
+    const problems = problemsOf({
+      ...valid,
+      CREDIT_TOPUP_SELL_TO: 'everyone',
+      CREDIT_TOPUP_VAT: 'maybe',
+      LEGAL_TERMS_URL: 'http://portal.example.test/agb',
+      LEGAL_PRIVACY_URL: 'datenschutz',
+    }).join('\n');
+    for (const name of ['CREDIT_TOPUP_SELL_TO', 'CREDIT_TOPUP_VAT', 'LEGAL_TERMS_URL', 'LEGAL_PRIVACY_URL'])
+      assert.match(problems, new RegExp(name), name);
+  });
 });

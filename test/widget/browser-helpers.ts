@@ -2,6 +2,7 @@
 // act like a person (keyboard into the checkout iframe, which is another origin like Stripe's).
 
 import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import type { PublicConfigResponse } from '../../contract/credit-topup-api.ts';
 import type { CreditTopup } from '../../widget/credit-topup.ts';
 import { until as pollUntil } from '../support/until.ts';
 import '../../widget/credit-topup.ts';
@@ -39,8 +40,11 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return response.json() as Promise<T>;
 }
 
-/** `foreignApiBase`: the same API, whose ALLOWED_ORIGINS does not include the test page's origin. */
-type TestEnv = { apiBase: string; foreignApiBase: string; sandboxUrl: string };
+/**
+ * `foreignApiBase`: the same API, whose ALLOWED_ORIGINS does not include the test page's origin;
+ * `businessApiBase`: the same API selling to businesses (`apiBase` sells to consumers, the default).
+ */
+type TestEnv = { apiBase: string; foreignApiBase: string; businessApiBase: string; sandboxUrl: string };
 let cachedEnv: TestEnv | undefined;
 export async function env() {
   cachedEnv ??= await call<TestEnv>('GET', '/__test/env');
@@ -54,12 +58,26 @@ export const tokenFor = (userId: string, expired = false) =>
 export const balanceOf = async (tenantId: string) =>
   (await call<{ balance: number }>('GET', `/__test/balance?tenant=${tenantId}`)).balance;
 export const purchasesOf = (tenantId: string) =>
-  call<{ package_id: string; status: string; credited_credits: number; session_id: string }[]>(
-    'GET',
-    `/__test/purchases?tenant=${tenantId}`,
-  );
+  call<
+    {
+      package_id: string;
+      status: string;
+      credited_credits: number;
+      session_id: string;
+      withdrawal_waiver_version: string | null;
+      withdrawal_waiver_user_id: string | null;
+    }[]
+  >('GET', `/__test/purchases?tenant=${tenantId}`);
 export const stopApi = () => call('POST', '/__test/api/stop');
 export const startApi = () => call('POST', '/__test/api/start');
+/**
+ * Starts the API again selling to consumers (its default) or to businesses, and puts its new
+ * configuration into the browser's cache (the server lets it keep /v1/config for minutes).
+ */
+export async function apiSellsTo(sellTo: 'consumers' | 'businesses') {
+  await call('POST', '/__test/api/sell-to', { sellTo });
+  await fetch(`${(await env()).apiBase}/v1/config`, { cache: 'reload' });
+}
 export const sandbox = (path: string, body: unknown = {}) =>
   call<Record<string, unknown>>('POST', '/__test/sandbox', { path, body });
 
@@ -117,12 +135,28 @@ export async function balanceShown(element: CreditTopup) {
   return until('balance shown', () => amountOf(element));
 }
 
-/** A Checkout Session for the user, created through the API as the element would. */
+/** The checkbox of the withdrawal waiver (selling to consumers), or null. */
+export const waiverBox = (element: CreditTopup) =>
+  root(element).querySelector<HTMLInputElement>('dialog input[type="checkbox"]');
+
+/** Ticks the withdrawal waiver, as a consumer must before choosing a package; nothing where none is asked. */
+export function tickWaiver(element: CreditTopup) {
+  const box = waiverBox(element);
+  if (box && !box.checked) box.click();
+}
+
+/** A Checkout Session for the user, created through the API as the element would (with the waiver ticked). */
 export async function createSession(token: string, packageId: string) {
-  const response = await fetch(`${(await env()).apiBase}/v1/checkout-sessions`, {
+  const { apiBase } = await env();
+  const config = (await (await fetch(`${apiBase}/v1/config`)).json()) as PublicConfigResponse;
+  const waiver = config.withdrawal_waiver;
+  const response = await fetch(`${apiBase}/v1/checkout-sessions`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ package_id: packageId }),
+    body: JSON.stringify({
+      package_id: packageId,
+      ...(waiver ? { withdrawal_waiver: true, withdrawal_waiver_version: waiver.version } : {}),
+    }),
   });
   return (await response.json()) as { id: string; client_secret: string };
 }
@@ -154,6 +188,7 @@ export async function openCheckout(element: CreditTopup, index: number) {
   const rendered = nextCheckoutRendered();
   buyButton(element).click();
   const button = await until('packages painted', () => packageButtons(element)[index]);
+  tickWaiver(element);
   button.click();
   const frame = await until('checkout mounted', () => checkoutFrame(element));
   await rendered;

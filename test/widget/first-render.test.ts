@@ -27,9 +27,9 @@ describe('<credit-topup> first render', () => {
       () => packageButtons(element).length === 3 && packageButtons(element),
     );
     expect(buttons.map((button) => button.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal([
-      'Starter 12,50 € 50 Credits',
-      'Standard 25,00 € 100 Credits',
-      'Power 125,00 € 500 Credits',
+      'Starter 12,50 € inkl. MwSt. 50 Credits',
+      'Standard 25,00 € inkl. MwSt. 100 Credits',
+      'Power 125,00 € inkl. MwSt. 500 Credits',
     ]);
     expect(text(element)).to.contain('0,25 € pro Credit in jedem Paket');
   });

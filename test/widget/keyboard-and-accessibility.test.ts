@@ -15,6 +15,7 @@ import {
   root,
   text,
   until,
+  waiverBox,
 } from './browser-helpers.ts';
 
 /** The element inside the shadow root (or the document) that has focus. */
@@ -48,6 +49,18 @@ describe('<credit-topup> by keyboard', () => {
       root(element).querySelector('[part="close"]'),
       ...packageButtons(element).slice(0, 2),
     ]);
+    // Selling to consumers: Enter on a package with the withdrawal waiver unticked leads to its checkbox,
+    // not to a checkout; Space ticks it, and Shift+Tab leads back past the last package to the chosen one.
+    await sendKeys({ press: 'Enter' });
+    await until('refused at the waiver', () => focused(element) === waiverBox(element));
+    expect(checkoutFrame(element), 'no checkout without the waiver').to.equal(null);
+    await sendKeys({ press: 'Space' });
+    expect(waiverBox(element)!.checked, 'ticked by Space').to.equal(true);
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
+    expect(focused(element)).to.equal(packageButtons(element)[1]);
     const rendered = nextCheckoutRendered();
     await sendKeys({ press: 'Enter' });
     await until('checkout', () => checkoutFrame(element));

@@ -167,9 +167,9 @@ describe('<credit-topup> packages like a pricing table', () => {
     const element = await mount();
     const buttons = await openPackages(element);
     expect(buttons.map((button) => plain(button.textContent))).to.deep.equal([
-      'Starter 12,50 € 50 Credits',
-      'Standard 25,00 € 100 Credits',
-      'Power 125,00 € 500 Credits',
+      'Starter 12,50 € inkl. MwSt. 50 Credits',
+      'Standard 25,00 € inkl. MwSt. 100 Credits',
+      'Power 125,00 € inkl. MwSt. 500 Credits',
     ]);
     expect(plain(dialogOf(element).textContent).split('0,25 € pro Credit')).to.have.length(2);
   });
@@ -226,8 +226,8 @@ describe('<credit-topup> texts of the checkout, success and SEPA views', () => {
   afterEach(cleanup);
 
   for (const [locale, summary] of [
-    ['de', 'Standard · 100 Credits · 25,00 €'],
-    ['en', 'Standard · 100 credits · €25.00'],
+    ['de', 'Standard · 100 Credits · 25,00 € inkl. MwSt.'],
+    ['en', 'Standard · 100 credits · €25.00 incl. VAT'],
   ] as const) {
     it(`the checkout says what is being bought, in ${locale}`, async () => {
       const element = await mount({ customer: await newCustomer(), locale });

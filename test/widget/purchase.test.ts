@@ -14,6 +14,7 @@ import {
   purchasesOf,
   root,
   text,
+  tickWaiver,
   until,
 } from './browser-helpers.ts';
 
@@ -92,6 +93,7 @@ describe('<credit-topup> buying credits through the embedded checkout', () => {
     await balanceShown(element);
     root(element).querySelector<HTMLButtonElement>('button[part="button"]')!.click();
     const button = await until('packages', () => packageButtons(element)[2]);
+    tickWaiver(element);
     button.click();
     button.click();
     await until('checkout mounted', () => checkoutFrame(element));

@@ -23,6 +23,7 @@ import {
   root,
   sandbox,
   text,
+  tickWaiver,
   until,
 } from './browser-helpers.ts';
 
@@ -204,7 +205,9 @@ describe('<credit-topup> moved, several times on a page, in several tabs', () =>
       const errors = eventsOf(element, 'credit-topup-error');
       await balanceShown(element);
       buyButton(element).click();
-      (await until('packages', () => packageButtons(element)[1])).click();
+      const standard = await until('packages', () => packageButtons(element)[1]);
+      tickWaiver(element);
+      standard.click();
       await until('error in the dialog', () => root(element).querySelector('dialog [part="error"]'));
       expect(text(element)).to.contain('Auf dieser Seite ist bereits eine andere Zahlung geöffnet.');
       expect(errors.map((event) => event.detail.code)).to.include('checkout_already_open');

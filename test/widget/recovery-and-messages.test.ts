@@ -20,6 +20,7 @@ import {
   startApi,
   stopApi,
   text,
+  tickWaiver,
   until,
 } from './browser-helpers.ts';
 
@@ -110,6 +111,7 @@ describe('<credit-topup> messages and recovery', () => {
     await balanceShown(element);
     buyButton(element).click();
     const standard = await until('packages', () => packageButtons(element)[1]);
+    tickWaiver(element);
     await stopApi();
     standard.click();
     await until('error in dialog', () => root(element).querySelector('dialog [part="error"]'));

@@ -13,6 +13,7 @@ import {
   startApi,
   stopApi,
   text,
+  tickWaiver,
   tokenFor,
   until,
 } from './browser-helpers.ts';
@@ -46,9 +47,12 @@ describe('<credit-topup> return URL, expiry, outages', () => {
     await balanceShown(element);
     await sandbox('faults', { faults: [{ kind: 'error', status: 400 }] });
     buyButton(element).click();
-    (
-      await until('packages', () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[0])
-    ).click();
+    const starter = await until(
+      'packages',
+      () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[0],
+    );
+    tickWaiver(element);
+    starter.click();
     await until('error in dialog', () => root(element).querySelector('dialog [part="error"]'));
     expect(text(element)).to.contain('Der Zahlungsanbieter hat die Anfrage abgelehnt.');
     expect(errors.map((event) => event.detail.code)).to.include('stripe_error');
@@ -123,6 +127,7 @@ describe('<credit-topup> return URL, expiry, outages', () => {
       'packages',
       () => root(element).querySelectorAll<HTMLButtonElement>('[part="package"]')[1],
     );
+    tickWaiver(element);
     await stopApi();
     standard.click();
     const retry = await until('error in dialog', () =>

@@ -10,6 +10,7 @@ import {
   buyButton,
   cleanup,
   dialogOf,
+  env,
   mount,
   newCustomer,
   openCheckout,
@@ -21,6 +22,7 @@ import {
   startApi,
   stopApi,
   text,
+  tickWaiver,
   until,
 } from './browser-helpers.ts';
 
@@ -66,6 +68,10 @@ describe('<credit-topup> screenshots of every state', () => {
 
       await opened(element);
       taken.push(...(await shoot(locale, '03-packages')));
+      // A consumer who chooses a package without ticking the withdrawal waiver is stopped at its checkbox.
+      packageButtons(element)[1]!.click();
+      await until('waiver refusal', () => root(element).querySelector('.waiver [role="alert"]'));
+      taken.push(...(await shoot(locale, '03-packages-waiver-refused')));
       dialogOf(element).close();
 
       element.setAttribute('recommended', 'standard');
@@ -76,10 +82,17 @@ describe('<credit-topup> screenshots of every state', () => {
       const frame = await openCheckout(element, 1);
       taken.push(...(await shoot(locale, '05-checkout')));
       await payByKeyboard(frame, { card: '4242424242424242' });
-      await until('success', () => root(element).querySelector('.success'));
+      await until('success with the invoice', () => root(element).querySelector('.documents a'));
       taken.push(...(await shoot(locale, '06-success')));
+      element.remove();
 
-      expect(taken).to.have.length(12);
+      // A portal selling to businesses: no waiver, the VAT note as charged.
+      const business = await mount({ customer, locale, apiBase: (await env()).businessApiBase });
+      await balanceShown(business);
+      await opened(business);
+      taken.push(...(await shoot(locale, '04-packages-business')));
+
+      expect(taken).to.have.length(16);
       expect(
         taken.every((file) => file.startsWith('test-output/screenshots/') && file.endsWith('.png')),
       ).to.equal(true);
@@ -99,6 +112,7 @@ describe('<credit-topup> screenshots of every state', () => {
 
       await sandbox('faults', { faults: [{ kind: 'error', status: 400 }] });
       await opened(element);
+      tickWaiver(element);
       packageButtons(element)[0]!.click();
       await until('error', () => root(element).querySelector('dialog [part="error"]'));
       taken.push(...(await shoot(locale, '08-checkout-error')));

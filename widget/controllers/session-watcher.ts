@@ -17,6 +17,12 @@ export const LONGEST_WAIT_FOR_DEBIT_MS = 10_000;
 export const SLOW_CREDIT_AFTER_MS = 20_000;
 /** The element stops asking after this long; the webhook still credits, and the balance follows. */
 export const GIVE_UP_AFTER_MS = 30 * 60_000;
+/**
+ * Credited, the receipt and (invoices on) the invoice may still be on their way from Stripe: the element
+ * looks again for them this often at most, then leaves the success state as it is. The server says no
+ * more whether invoices are on, so this also bounds the looks when they are off.
+ */
+export const DOCUMENT_LOOKS = 6;
 
 export type WatchOutcome =
   /** The credits are on the balance. */
@@ -37,6 +43,8 @@ export interface WatchHandlers {
   onState(state: CheckoutSessionStatusResponse): void;
   onProgress(progress: WatchProgress): void;
   onOutcome(outcome: WatchOutcome, state: CheckoutSessionStatusResponse): void;
+  /** After 'credited': a later answer that brought a receipt or invoice link the earlier ones lacked. */
+  onDocuments?(state: CheckoutSessionStatusResponse): void;
   /** A failed look; return true to stop watching. */
   onProblem(error: unknown): boolean;
 }
@@ -63,7 +71,10 @@ export class SessionWatcher implements ReactiveController {
         const state = await this.lookUp(sessionId);
         if (run !== this.#run) return;
         handlers.onState(state);
-        if (state.credited) return handlers.onOutcome('credited', state);
+        if (state.credited) {
+          handlers.onOutcome('credited', state);
+          return await this.#followDocuments(run, sessionId, state, handlers);
+        }
         if (state.purchase_status === 'failed' || state.status === 'expired') {
           return handlers.onOutcome('failed', state);
         }
@@ -77,6 +88,33 @@ export class SessionWatcher implements ReactiveController {
       await sleep(wait);
       if (run !== this.#run) return;
       wait = Math.min(wait * BACKOFF_FACTOR, debit ? LONGEST_WAIT_FOR_DEBIT_MS : LONGEST_WAIT_MS);
+    }
+  }
+
+  /** Looks again, a bounded number of times, until both the receipt and the invoice links are there. */
+  async #followDocuments(
+    run: number,
+    sessionId: string,
+    credited: CheckoutSessionStatusResponse,
+    handlers: WatchHandlers,
+  ) {
+    const complete = (state: CheckoutSessionStatusResponse) =>
+      Boolean(state.receipt_url && (state.invoice_pdf_url || state.invoice_url));
+    const links = (state: CheckoutSessionStatusResponse) =>
+      [state.receipt_url, state.invoice_url, state.invoice_pdf_url].join(' ');
+    let known = credited;
+    for (let look = 0, wait = FIRST_WAIT_MS; look < DOCUMENT_LOOKS && !complete(known); look++) {
+      await sleep(wait);
+      if (run !== this.#run) return;
+      wait = Math.min(wait * BACKOFF_FACTOR, LONGEST_WAIT_MS);
+      try {
+        const state = await this.lookUp(sessionId);
+        if (run !== this.#run) return;
+        if (links(state) !== links(known)) handlers.onDocuments?.(state);
+        known = state;
+      } catch {
+        // The credits are there; a missing link is no reason to tell the buyer of a failure.
+      }
     }
   }
 

@@ -6,6 +6,9 @@ import { css } from 'lit';
 //   a pricing table, the price under the name. The price is the largest text; the recommended package
 //   has an accent border and a badge on its edge.
 // - The checkout names what is bought above Stripe's form, each part unbroken.
+// - Every price has its VAT note right under it, small and muted (in the checkout's summary, beside it).
+// - Selling to consumers, the waiver's checkbox sits under the packages, its text beside it; the legal
+//   links close the view, small, on one line where they fit.
 // - An outcome: a tick (or an exclamation mark in the error colour), what happened, the new balance large, and the way out below.
 export const purchaseFlowStyles = css`
   .summary {
@@ -43,15 +46,28 @@ export const purchaseFlowStyles = css`
     font-weight: 600;
   }
   .price {
-    grid-area: 1 / 2 / span 2;
-    align-self: center;
+    grid-area: 1 / 2;
+    align-self: end;
+    text-align: end;
     font-size: 1.375rem;
     font-weight: 700;
   }
+  .package .vat {
+    grid-area: 2 / 2;
+    text-align: end;
+  }
+  .vat {
+    white-space: nowrap;
+    font-weight: 400;
+  }
   .credits,
   .note,
+  .waiver,
   small {
     font-size: 0.875rem;
+  }
+  .legal {
+    font-size: 0.8125rem;
   }
   .credits {
     color: var(--_muted);
@@ -71,6 +87,41 @@ export const purchaseFlowStyles = css`
   .note {
     margin-top: 12px;
   }
+  .waiver {
+    margin-top: 16px;
+  }
+  .waiver label {
+    display: flex;
+    align-items: start;
+    gap: 10px;
+  }
+  .waiver input {
+    flex: none;
+    width: 20px;
+    height: 20px;
+    margin: 1px 0 0;
+    accent-color: var(--_accent);
+  }
+  .waiver [part='error'] {
+    margin: 8px 0 0 30px;
+  }
+  .legal {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px 16px;
+    margin: 16px 0 0;
+  }
+  .legal a,
+  .documents a {
+    color: inherit;
+    white-space: nowrap;
+  }
+  .documents {
+    display: flex;
+    gap: 16px;
+    justify-content: center;
+    margin: 4px 0 0;
+  }
   @media (min-width: 600px) {
     ul {
       grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
@@ -80,8 +131,12 @@ export const purchaseFlowStyles = css`
       gap: 4px;
       padding: 20px 16px 16px;
     }
-    .price {
+    .price,
+    .package .vat {
       grid-area: auto;
+      text-align: start;
+    }
+    .price {
       font-size: 1.5rem;
     }
     li .skeleton {

@@ -2,6 +2,10 @@
 // the element first needs it (after its first paint), so the balance and the button paint without it.
 // Views: the packages → a session is being created → Stripe's embedded Checkout → the payment is being
 // confirmed → credited, or failed, or (SEPA) waiting for the debit to settle.
+// Selling lawfully in Germany (the server's GET /v1/config says how): every price carries its VAT note; a
+// consumer ticks the withdrawal-right waiver (§ 356 Abs. 5 BGB) before a checkout is created, since Stripe
+// Checkout has only its terms checkbox; the seller's legal pages are linked under the packages; the success
+// state links the receipt and the invoice once Stripe has them.
 
 import type { StripeEmbeddedCheckout } from '@stripe/stripe-js';
 import {
@@ -12,13 +16,20 @@ import {
   type ReactiveControllerHost,
   type TemplateResult,
 } from 'lit';
-import type { CreditPackageView, PackageListResponse } from '../../contract/credit-topup-api.ts';
+import type {
+  CheckoutSessionStatusResponse,
+  CreditPackageView,
+  LegalLinks,
+  PackageListResponse,
+  PublicConfigResponse,
+} from '../../contract/credit-topup-api.ts';
 import { type ApiClient, ApiError } from '../api-client.ts';
 import { CheckoutMount } from '../controllers/checkout-mount.ts';
 import { SessionWatcher } from '../controllers/session-watcher.ts';
-import { formatCredits, formatMoney, type Locale, type Messages, messages } from '../i18n.ts';
+import { errorText, formatCredits, formatMoney, type Locale, type Messages, messages } from '../i18n.ts';
 import { type EmbeddedCheckoutFactory, loadStripeFor } from '../stripe-loader.ts';
 import { purchaseFlowStyles } from './purchase-flow.styles.ts';
+import { type SellingMessages, sellingMessages } from './selling-messages.ts';
 
 export interface Problem {
   code: string;
@@ -57,13 +68,28 @@ export interface PurchaseFlowContext {
   forgetReturnUrl(): void;
   /** The id of the package to mark as recommended (the element's `recommended` attribute). */
   recommended(): string | undefined;
+  /** Legal pages the page sets by attribute; each one set replaces the server's. */
+  legal(): Partial<Record<keyof LegalLinks, string | undefined>>;
 }
+
+/** The refusals that mean: ask the buyer for the withdrawal waiver (again) before any checkout. */
+const WAIVER_CODES = ['withdrawal_waiver_required', 'withdrawal_waiver_outdated'];
 
 export class PurchaseFlow implements ReactiveController {
   #view: View = 'packages';
   #renderedView?: View;
   #problem?: Problem;
   #result?: { credits: number; balance: number };
+  /** The purchase's receipt and invoice links, as the session status last reported them. */
+  #documents?: CheckoutSessionStatusResponse;
+  /** The server's selling rules (mode, VAT, the waiver text and version, legal pages), loaded once. */
+  #config?: PublicConfigResponse;
+  #configLoad?: Promise<PublicConfigResponse>;
+  #configProblem?: Problem;
+  /** Whether the buyer ticked the withdrawal waiver in this opening of the dialog. */
+  #waiverTicked = false;
+  /** Why a package was not taken: the waiver is not ticked, or its text changed (an error code). */
+  #waiverProblem?: string;
   #chosen?: CreditPackageView;
   /** The session whose payment is being watched, until it has an outcome. */
   #watching?: string;
@@ -86,6 +112,38 @@ export class PurchaseFlow implements ReactiveController {
     if (root) adoptStyles(root, [...root.adoptedStyleSheets, purchaseFlowStyles]);
     this.#checkout = new CheckoutMount(host, () => this.#loadStripe());
     this.#watcher = new SessionWatcher(host, (sessionId) => context.client().session(sessionId));
+    // Loaded with the dialog's code, so that the packages show with their VAT note at once.
+    void this.#loadConfig().catch(() => {});
+  }
+
+  /** The configuration, asked for once (again after a failure, or `fresh` when the waiver changed). */
+  #loadConfig(fresh = false): Promise<PublicConfigResponse> {
+    if (this.#configLoad && !fresh) return this.#configLoad;
+    const load = Promise.resolve()
+      .then(() => this.context.client().config(fresh))
+      .then(
+        (config) => {
+          this.#config = config;
+          this.#configProblem = undefined;
+          this.host.requestUpdate();
+          return config;
+        },
+        (error: unknown) => {
+          if (this.#configLoad === load) this.#configLoad = undefined;
+          throw error;
+        },
+      );
+    this.#configLoad = load;
+    return load;
+  }
+
+  #reloadConfig() {
+    this.#configProblem = undefined;
+    this.host.requestUpdate();
+    this.#loadConfig(true).catch((error: unknown) => {
+      this.#configProblem = this.context.report(error);
+      this.host.requestUpdate();
+    });
   }
 
   /** A new opening of the dialog, on `view`. Stripe.js starts loading now, not with the page. */
@@ -93,6 +151,16 @@ export class PurchaseFlow implements ReactiveController {
     this.#renderedView = undefined; // a new opening places the focus again
     this.#idempotencyKeys.clear();
     this.#problem = undefined;
+    // Every purchase is agreed to anew: the waiver starts unticked in each opening.
+    this.#waiverTicked = false;
+    this.#waiverProblem = undefined;
+    if (!this.#config) {
+      this.#configProblem = undefined;
+      this.#loadConfig().catch((error: unknown) => {
+        this.#configProblem = this.context.report(error);
+        this.host.requestUpdate();
+      });
+    }
     this.#show(view);
     void this.#checkout.stripe().catch(() => {});
   }
@@ -147,9 +215,7 @@ export class PurchaseFlow implements ReactiveController {
 
   #loadStripe(): Promise<EmbeddedCheckoutFactory> {
     const { context } = this;
-    return context
-      .client()
-      .config()
+    return this.#loadConfig()
       .then((config) =>
         loadStripeFor(config, context.publishableKey() || config.publishable_key, context.locale()),
       )
@@ -163,6 +229,8 @@ export class PurchaseFlow implements ReactiveController {
 
   async #choose(creditPackage: CreditPackageView) {
     if (this.#view === 'creating') return;
+    const waiver = this.#config?.withdrawal_waiver;
+    if (waiver && !this.#waiverTicked) return this.#askForWaiver('withdrawal_waiver_required');
     this.#checkout.destroy();
     this.#chosen = creditPackage;
     this.#problem = undefined;
@@ -173,7 +241,9 @@ export class PurchaseFlow implements ReactiveController {
       this.#idempotencyKeys.set(creditPackage.id, key);
     }
     try {
-      const session = await this.context.client().createSession(creditPackage.id, this.context.locale(), key);
+      const session = await this.context
+        .client()
+        .createSession(creditPackage.id, this.context.locale(), key, waiver?.version);
       const checkout: StripeEmbeddedCheckout = await this.#checkout.create(session.client_secret, () =>
         this.#paid(session.id),
       );
@@ -190,8 +260,30 @@ export class PurchaseFlow implements ReactiveController {
       await this.host.updateComplete;
       this.#checkout.mount(checkout);
     } catch (error) {
+      if (error instanceof ApiError && WAIVER_CODES.includes(error.code)) {
+        // The server's waiver changed (or it sells to consumers now): its new text is asked for anew.
+        this.context.report(error);
+        this.#idempotencyKeys.clear();
+        await this.#loadConfig(true).catch(() => {});
+        return this.#askForWaiver(error.code);
+      }
       this.#fail(error);
     }
+  }
+
+  /** No checkout without the waiver: the package view says why, at the unticked checkbox, which gets the focus. */
+  async #askForWaiver(code: string) {
+    this.#waiverTicked = false;
+    this.#waiverProblem = code;
+    this.#show('packages');
+    await this.host.updateComplete;
+    this.host.shadowRoot?.querySelector<HTMLInputElement>('#waiver')?.focus();
+  }
+
+  #onWaiverChange(event: Event) {
+    this.#waiverTicked = (event.target as HTMLInputElement).checked;
+    if (this.#waiverTicked) this.#waiverProblem = undefined;
+    this.host.requestUpdate();
   }
 
   #back() {
@@ -239,6 +331,7 @@ export class PurchaseFlow implements ReactiveController {
         context.forgetReturnUrl();
         if (outcome === 'credited') {
           this.#result = { credits: state.credits, balance: state.balance };
+          this.#documents = state;
           this.#show('success');
           context.emit('credit-topup-completed', {
             sessionId,
@@ -255,6 +348,10 @@ export class PurchaseFlow implements ReactiveController {
           this.#show('packages');
         }
       },
+      onDocuments: (state) => {
+        this.#documents = state;
+        this.host.requestUpdate();
+      },
       onProblem: (error) => {
         const problem = context.report(error);
         const final = problem.code === 'unauthorized' || problem.code === 'not_found';
@@ -270,6 +367,7 @@ export class PurchaseFlow implements ReactiveController {
   render(): TemplateResult {
     const locale = this.context.locale();
     const t = messages(locale);
+    const selling = sellingMessages(locale);
     const close = () => this.context.dialog().close();
     const status = (text: string) =>
       html`<div class="status" role="status"><span class="spinner" aria-hidden="true"></span>${text}</div>`;
@@ -294,7 +392,7 @@ export class PurchaseFlow implements ReactiveController {
       case 'creating':
         return status(t.creating);
       case 'checkout':
-        return html`${this.#summary(locale, t)}<slot name="checkout"></slot>
+        return html`${this.#summary(locale, t, selling)}<slot name="checkout"></slot>
           <div class="row"><button @click=${() => this.#back()}>${t.back}</button></div>`;
       case 'confirming':
         return status(t.confirming);
@@ -307,7 +405,8 @@ export class PurchaseFlow implements ReactiveController {
         return done(
           t.success(formatCredits(locale, result.credits)),
           html`<p class="muted">${t.newBalance}</p>
-            <p class="new-balance">${t.credits(formatCredits(locale, result.balance))}</p>`,
+            <p class="new-balance">${t.credits(formatCredits(locale, result.balance))}</p>
+            ${this.#documentLinks(selling)}`,
         );
       }
       case 'failed':
@@ -327,25 +426,53 @@ export class PurchaseFlow implements ReactiveController {
           () => this.#back(),
         );
       default:
-        return this.#packageList(locale, t);
+        return this.#packageList(locale, t, selling);
     }
   }
 
+  /** The purchase's invoice (its PDF, else its page) and receipt, each in a new tab, once Stripe has them. */
+  #documentLinks(selling: SellingMessages) {
+    const documents = this.#documents;
+    const invoice = documents?.invoice_pdf_url
+      ? { href: documents.invoice_pdf_url, label: selling.invoicePdf }
+      : documents?.invoice_url
+        ? { href: documents.invoice_url, label: selling.invoice }
+        : undefined;
+    const links = [
+      invoice,
+      documents?.receipt_url ? { href: documents.receipt_url, label: selling.receipt } : undefined,
+    ].filter((link): link is { href: string; label: string } => link !== undefined);
+    if (!links.length) return nothing;
+    return html`<p class="documents">
+      ${links.map(({ href, label }) => html`<a href=${href} target="_blank" rel="noopener">${label}</a>`)}
+    </p>`;
+  }
+
+  /** The price with its VAT note, one phrase each: "25,00 € inkl. MwSt.". */
+  #vatNote(selling: SellingMessages) {
+    return this.#config ? selling.vat[this.#config.vat] : '';
+  }
+
   /** What is being bought, above the checkout: "Standard · 100 Credits · 25,00 €", each part unbroken. */
-  #summary(locale: Locale, t: Messages) {
+  #summary(locale: Locale, t: Messages, selling: SellingMessages) {
     const chosen = this.#chosen;
     const currency = this.context.packages()?.currency;
     if (!chosen || !currency) return nothing;
     return html`<h3 class="summary">
       <span>${chosen.name}</span> · <span>${t.credits(formatCredits(locale, chosen.credits))}</span> ·
-      <span>${formatMoney(locale, chosen.amount, currency)}</span>
+      <span>${formatMoney(locale, chosen.amount, currency)} ${this.#vatNote(selling)}</span>
     </h3>`;
   }
 
-  #packageList(locale: Locale, t: Messages) {
+  #packageList(locale: Locale, t: Messages, selling: SellingMessages) {
     const problem = this.context.packagesProblem();
     if (problem) return this.context.renderProblem(problem, () => this.context.reloadPackages());
-    const list = this.context.packages();
+    if (this.#configProblem)
+      return this.context.renderProblem(this.#configProblem, () => this.#reloadConfig());
+    // No price without its VAT note: the packages wait for the configuration too.
+    const config = this.#config;
+    const list = config && this.context.packages();
+    const vat = this.#vatNote(selling);
     const recommended = this.context.recommended();
     const perCredit = (creditPackage: CreditPackageView) =>
       t.perCredit(formatMoney(locale, creditPackage.amount / creditPackage.credits, list?.currency ?? ''));
@@ -370,14 +497,55 @@ export class PurchaseFlow implements ReactiveController {
                     <span class="name">${creditPackage.name}</span>
                     ${isRecommended ? html`<span class="badge">${t.recommended}</span>` : nothing}
                     <span class="price">${formatMoney(locale, creditPackage.amount, list.currency)}</span>
+                    <small class="vat">${vat}</small>
                     <span class="credits">${t.credits(formatCredits(locale, creditPackage.credits))}</span>
-                    ${sharedPerCredit ? nothing : html`<small>${perCredit(creditPackage)}</small>`}
+                    ${sharedPerCredit ? nothing : html`<small>${perCredit(creditPackage)} ${vat}</small>`}
                   </button>
                 </li>`;
               })
             : [1, 2, 3].map(() => html`<li><span class="skeleton"></span></li>`)
         }
       </ul>
-      ${sharedPerCredit ? html`<p class="muted note">${t.everyPackage(sharedPerCredit)}</p>` : nothing}`;
+      ${sharedPerCredit ? html`<p class="muted note">${t.everyPackage(sharedPerCredit)}, ${vat}</p>` : nothing}
+      ${config ? this.#waiver(locale, t, config) : nothing}
+      ${config ? this.#legalLinks(selling, config) : nothing}`;
+  }
+
+  /**
+   * Selling to consumers: the server's waiver text beside its own checkbox, unticked, apart from Stripe's
+   * terms checkbox. A package chosen without the tick says why here, for screen readers too.
+   */
+  #waiver(locale: Locale, t: Messages, config: PublicConfigResponse) {
+    const waiver = config.withdrawal_waiver;
+    if (!waiver) return nothing;
+    const problem = this.#waiverProblem;
+    return html`<div class="waiver">
+      <label>
+        <input
+          id="waiver"
+          type="checkbox"
+          .checked=${this.#waiverTicked}
+          aria-invalid=${problem ? 'true' : 'false'}
+          aria-describedby=${problem ? 'waiver-problem' : nothing}
+          @change=${(event: Event) => this.#onWaiverChange(event)}
+        />
+        <span>${waiver[locale]}</span>
+      </label>
+      ${problem ? html`<p id="waiver-problem" part="error" role="alert">${errorText(t, problem)}</p>` : nothing}
+    </div>`;
+  }
+
+  /** The seller's terms, privacy and withdrawal pages (attributes before the server's), each in a new tab. */
+  #legalLinks(selling: SellingMessages, config: PublicConfigResponse) {
+    const own = this.context.legal();
+    const links = [
+      [own.terms_url || config.legal?.terms_url, selling.terms],
+      [own.privacy_url || config.legal?.privacy_url, selling.privacy],
+      [own.withdrawal_policy_url || config.legal?.withdrawal_policy_url, selling.withdrawalPolicy],
+    ].filter((link): link is [string, string] => Boolean(link[0]));
+    if (!links.length) return nothing;
+    return html`<p class="legal">
+      ${links.map(([href, label]) => html`<a href=${href} target="_blank" rel="noopener">${label}</a>`)}
+    </p>`;
   }
 }

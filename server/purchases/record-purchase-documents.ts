@@ -1,0 +1,64 @@
+// The receipt and the invoice of a paid purchase, as Stripe reports them, recorded on the purchase so
+// the buyer's page (GET /v1/checkout-sessions/:id) can link them and the books can find them. Called
+// after fulfilment from the webhook, the return path and the reconciliation; the ledger keeps the first
+// links it is given, so duplicate and concurrent deliveries record them exactly once. Stripe is asked
+// only for what the purchase still lacks.
+
+import type Stripe from 'stripe';
+import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
+import { callStripe } from '../stripe/call-stripe.ts';
+import { paymentIntentIdOf } from './fulfil-checkout-session.ts';
+
+export interface PurchaseDocumentsDeps {
+  store: CreditStore;
+  stripe: Stripe;
+}
+
+/** True while a credited purchase lacks a document its session will have (receipt; invoice if made). */
+export function lacksDocuments(purchase: Purchase, session: Stripe.Checkout.Session): boolean {
+  if (!(purchase.creditedCredits > 0)) return false;
+  return !purchase.receiptUrl || (session.invoice !== null && !purchase.invoiceUrl);
+}
+
+/** The purchase with its documents recorded, or as it was when Stripe has none for it yet. */
+export async function recordPurchaseDocuments(
+  deps: PurchaseDocumentsDeps,
+  session: Stripe.Checkout.Session,
+  purchase: Purchase,
+): Promise<Purchase> {
+  if (!lacksDocuments(purchase, session)) return purchase;
+  const receiptUrl = purchase.receiptUrl ?? (await receiptUrlOf(deps.stripe, session));
+  const invoiceId = idOf(session.invoice);
+  const invoice =
+    invoiceId && !purchase.invoiceUrl
+      ? await callStripe(() => deps.stripe.invoices.retrieve(invoiceId))
+      : null;
+  // A draft invoice has no hosted page yet: it is recorded once Stripe has finalised it.
+  const finalised = invoice?.hosted_invoice_url ? invoice : null;
+  if (!receiptUrl && !finalised) return purchase;
+  const result = await deps.store.recordPurchaseDocuments({
+    checkoutSessionId: session.id,
+    receiptUrl,
+    stripeInvoiceId: finalised?.id ?? null,
+    invoiceNumber: finalised?.number ?? null,
+    invoiceUrl: finalised?.hosted_invoice_url ?? null,
+    invoicePdfUrl: finalised?.invoice_pdf ?? null,
+  });
+  return result.ok ? result.purchase : purchase;
+}
+
+// The receipt belongs to the payment's charge: the payment intent names its latest charge.
+async function receiptUrlOf(stripe: Stripe, session: Stripe.Checkout.Session): Promise<string | null> {
+  const paymentIntentId = paymentIntentIdOf(session);
+  if (!paymentIntentId) return null;
+  const paymentIntent = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
+  const chargeId = idOf(paymentIntent.latest_charge);
+  if (!chargeId) return null;
+  const charge = await callStripe(() => stripe.charges.retrieve(chargeId));
+  return charge.receipt_url ?? null;
+}
+
+function idOf(value: string | { id?: string } | null | undefined): string | null {
+  if (!value) return null;
+  return typeof value === 'string' ? value : (value.id ?? null);
+}
