@@ -107,10 +107,14 @@ test('Stripe trouble on session creation: 500s, slow answers and hangs give 502 
       const kind = (['error', 'delay', 'hang', 'none'] as const)[attempt % 4]!;
       faults[kind]++;
       // The SDK retries once with the same Stripe idempotency key: Stripe replays a kept 500 to that retry,
-      // and answers 409 idempotency_key_in_use while the request that timed out is still being answered.
+      // while a request that timed out has kept nothing, so its retry meets the next fault.
       if (kind === 'error') server.sandbox.injectFaults({ kind: 'error', status: 500 });
-      if (kind === 'delay') server.sandbox.injectFaults({ kind: 'delay', ms: timeoutMs * 3 });
-      if (kind === 'hang') server.sandbox.injectFaults({ kind: 'hang' });
+      if (kind === 'delay')
+        server.sandbox.injectFaults(
+          { kind: 'delay', ms: timeoutMs * 3 },
+          { kind: 'delay', ms: timeoutMs * 3 },
+        );
+      if (kind === 'hang') server.sandbox.injectFaults({ kind: 'hang' }, { kind: 'hang' });
       const key = `trouble-${randomUUID()}`;
       const started = Date.now();
       const response = await server.api('/v1/checkout-sessions', {

@@ -54,7 +54,10 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const [recorded] = await server.database.sql`
       select event_type, outcome from public.stripe_webhook_events where event_id = ${eventsOf(server, session.id, 'checkout.session.completed')[0]!.id}`;
     assert.deepEqual({ ...recorded }, { event_type: 'checkout.session.completed', outcome: 'credited' });
-    assert.ok(server.logs.some((line) => line.includes('"outcome":"credited"')));
+    // Logged with the answer, which comes after the receipt and invoice links are recorded too.
+    await eventually('the outcome logged', async () =>
+      server.logs.some((line) => line.includes('"outcome":"credited"')),
+    );
   });
 
   test('SEPA: completed unpaid keeps the purchase pending; async_payment_succeeded credits it', async () => {
