@@ -250,8 +250,10 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
       server.sandbox.webhookSecret,
       '_secret_',
       'eyJ',
-      '4242',
-      'DE89',
+      // Long enough that a random id (a UUID's hex, a Stripe id) cannot hold it by chance, as '4242' could.
+      '42424242',
+      '4242 4242',
+      'DE8937040044',
     ]) {
       assert.ok(!logs.includes(secret), `logs contain ${secret}`);
     }
