@@ -49,6 +49,9 @@ async function start() {
   const sql = postgres(database.url, { max: 4, onnotice: () => {} });
   stops.push(() => sql.end({ timeout: 2 }));
   await seedDemo(sql);
+  // The offline sandbox starts empty on every run: the Stripe customers an earlier run made are gone, so
+  // the tenants get new ones on their next purchase (with real Stripe they stay).
+  if (!process.env.STRIPE_SECRET_KEY) await sql`delete from public.credit_topup_stripe_customers`;
   say(`PostgreSQL ${postgresPort} (data in ${path.relative(root, dataDir) || '.'}/postgres)`);
 
   // 2. Secrets of this demo installation, kept so that restarts keep sessions valid.
@@ -94,6 +97,12 @@ async function start() {
         .filter(Boolean)
         .join(','),
       PUBLIC_RETURN_URL: process.env.PUBLIC_RETURN_URL || `${pageOrigin}/`,
+      // The demo seller's pages (terms, privacy, withdrawal policy): the element links them, and the terms
+      // make the checkout ask for their acceptance, as a portal's own https pages would.
+      LEGAL_TERMS_URL: process.env.LEGAL_TERMS_URL ?? `${pageOrigin}/legal.html#agb`,
+      LEGAL_PRIVACY_URL: process.env.LEGAL_PRIVACY_URL ?? `${pageOrigin}/legal.html#datenschutz`,
+      LEGAL_WITHDRAWAL_POLICY_URL:
+        process.env.LEGAL_WITHDRAWAL_POLICY_URL ?? `${pageOrigin}/legal.html#widerruf`,
       // The demo seller's details at the foot of its invoices (a portal sets its own).
       INVOICE_FOOTER:
         process.env.INVOICE_FOOTER ??

@@ -231,12 +231,15 @@ function sellingSettings(
     problems.push(
       'CREDIT_TOPUP_VAT=added needs STRIPE_AUTOMATIC_TAX=true: without Stripe Tax nobody adds the VAT to the net price',
     );
+  // https, or http on this machine (the demo's own pages), as browsers trust localhost too.
   const httpsUrl = (name: string, raw: string | null) => {
     if (raw === null) return null;
     try {
-      if (new URL(raw).protocol === 'https:') return raw;
+      const url = new URL(raw);
+      const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+      if (url.protocol === 'https:' || (url.protocol === 'http:' && local)) return raw;
     } catch {}
-    problems.push(`${name} must be an https URL (or empty)`);
+    problems.push(`${name} must be an https URL (http only on localhost), or empty`);
     return null;
   };
   const invoiceFooter = value('INVOICE_FOOTER');

@@ -2,7 +2,7 @@
 // sandbox, the demo page), driven in Chromium (from npm) by playwright-core like a person would.
 
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -72,12 +72,17 @@ describe('npm run demo, end to end in Chromium', () => {
   const balance = () => page.locator('credit-topup .amount');
   const checkout = () => page.frameLocator('credit-topup iframe');
 
-  async function choose(packageName: string) {
+  async function choose(packageName: string, screenshot?: string) {
     await page.getByRole('button', { name: 'Credits aufladen' }).click();
     // The demo sells to consumers: the withdrawal waiver is ticked first.
     await page.getByRole('checkbox', { name: /Widerrufsrecht verliere/ }).check();
+    if (screenshot) await page.screenshot({ path: `${SCREENSHOTS}/${screenshot}` });
     await page.getByRole('button', { name: new RegExp(`^${packageName}`) }).click();
     await checkout().getByLabel('Kartennummer').waitFor();
+    // The demo has terms (LEGAL_TERMS_URL): Stripe's checkout asks for their acceptance.
+    await checkout()
+      .getByRole('checkbox', { name: /Allgemeinen Geschäftsbedingungen/ })
+      .check();
   }
 
   test('the page shows the demo tenant with its 100 free credits, in German', async () => {
@@ -87,13 +92,17 @@ describe('npm run demo, end to end in Chromium', () => {
   });
 
   test('buying Standard with card 4242 adds 100 credits on screen', async () => {
-    await choose('Standard');
-    await page.screenshot({ path: `${SCREENSHOTS}/02-checkout.png` });
+    await choose('Standard', '02a-packages-vat-waiver.png');
+    await checkout()
+      .getByText(/zahlungspflichtig/)
+      .waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/02-checkout.png`, fullPage: true });
     await checkout().getByLabel('Kartennummer').fill('4242 4242 4242 4242');
     await checkout()
       .getByRole('button', { name: /Bezahlen/ })
       .click();
     await page.getByText('100 Credits wurden gutgeschrieben.').waitFor();
+    await page.getByRole('link', { name: /Rechnung/ }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/03-success.png` });
     await page.getByRole('button', { name: 'Fertig' }).click();
     await balance().filter({ hasText: /^200$/ }).waitFor();
@@ -204,5 +213,91 @@ describe('npm run demo, end to end in Chromium', () => {
     await page.getByLabel('Sprache').selectOption('en');
     await page.getByText('Available credits').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/07-after-restart-en.png`, fullPage: true });
+  });
+
+  test('in English: the waiver, the terms and the payment text in the checkout, the invoice on success', async () => {
+    await page.getByRole('button', { name: 'Buy credits' }).click();
+    await page.getByRole('checkbox', { name: /lose my right of withdrawal/ }).check();
+    await page.screenshot({ path: `${SCREENSHOTS}/08-packages-vat-waiver-en.png` });
+    await page.getByRole('button', { name: /^Starter/ }).click();
+    await checkout().getByLabel('Card number').fill('4242 4242 4242 4242');
+    await checkout()
+      .getByRole('checkbox', { name: /terms and conditions/ })
+      .check();
+    await page.screenshot({ path: `${SCREENSHOTS}/09-checkout-en.png`, fullPage: true });
+    await checkout().getByRole('button', { name: /^Pay/ }).click();
+    await page.getByText('50 credits were added.').waitFor();
+    const invoice = page.getByRole('link', { name: /Invoice/ });
+    await invoice.waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/10-success-invoice-en.png` });
+    const pdf = await fetch((await invoice.getAttribute('href'))!);
+    assert.equal(pdf.headers.get('content-type'), 'application/pdf');
+    assert.match(Buffer.from(await pdf.arrayBuffer()).toString('latin1'), /^%PDF-1\.4[\s\S]*50 Credits/);
+  });
+});
+
+describe('npm run demo selling to businesses: net prices plus VAT, a VAT ID, an invoice', () => {
+  let dataDir: string;
+  let demo: RunningChild;
+  let browser: Browser;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'credit-topup-demo-b2b-'));
+    await chmod(dataDir, 0o755);
+    demo = await startDemo({
+      DEMO_DATA_DIR: dataDir,
+      DEMO_PORT: String(await findFreePort()),
+      DEMO_API_PORT: String(await findFreePort()),
+      DEMO_SANDBOX_PORT: String(await findFreePort()),
+      DEMO_POSTGRES_PORT: String(await findFreePort()),
+      STRIPE_SECRET_KEY: '',
+      CREDIT_TOPUP_SELL_TO: 'businesses',
+      CREDIT_TOPUP_VAT: 'added',
+      STRIPE_AUTOMATIC_TAX: 'true',
+    });
+    browser = await chromium.launch({ executablePath: await chromiumExecutable(), args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.stop({ signal: 'SIGINT', graceMs: 15_000 });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a company buys with its VAT ID; the invoice names it and adds 19 % VAT', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'de-DE' });
+    const page = await context.newPage();
+    const checkout = page.frameLocator('credit-topup iframe');
+    await page.goto(demoUrl(demo)!);
+    await page.getByRole('button', { name: 'Credits aufladen' }).click();
+    await page.getByText('zzgl. MwSt.').first().waitFor();
+    assert.equal(await page.getByRole('checkbox', { name: /Widerrufsrecht/ }).count(), 0, 'no waiver');
+    await page.screenshot({ path: `${SCREENSHOTS}/11-business-packages.png` });
+    await page.getByRole('button', { name: /^Standard/ }).click();
+    await checkout.getByLabel('Kartennummer').fill('4242 4242 4242 4242');
+    await checkout.getByLabel('Name', { exact: true }).fill('Erika Mustermann');
+    await checkout.getByLabel('Straße und Hausnummer').fill('Domkloster 4');
+    await checkout.getByLabel('Postleitzahl').fill('50667');
+    await checkout.getByLabel('Ort').fill('Köln');
+    await checkout.getByLabel('Kauf als Unternehmen').check();
+    await checkout.getByLabel(/Name des Unternehmens/).fill('Muster Immobilien GmbH');
+    await checkout.getByLabel(/USt-IdNr/).fill('DE123456789');
+    await checkout.getByRole('checkbox', { name: /Allgemeinen Geschäftsbedingungen/ }).check();
+    await page.screenshot({ path: `${SCREENSHOTS}/12-business-checkout.png`, fullPage: true });
+    await checkout.getByRole('button', { name: /^Bezahlen/ }).click();
+    await page.getByText('100 Credits wurden gutgeschrieben.').waitFor();
+    const invoiceLink = page.getByRole('link', { name: /Rechnung/ });
+    await invoiceLink.waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/13-business-success.png` });
+    const pdf = Buffer.from(await (await fetch((await invoiceLink.getAttribute('href'))!)).arrayBuffer());
+    const text = pdf.toString('latin1');
+    assert.match(text, /^%PDF-1\.4/);
+    for (const expected of ['DE123456789', 'Muster Immobilien GmbH', '29,75', '4,75'])
+      assert.ok(text.includes(expected), `the invoice PDF names ${expected}`);
+    await writeFile(`${SCREENSHOTS}/13-business-invoice.pdf`, pdf);
+    // The invoice's hosted page, as the buyer opens it.
+    const hosted = await page.context().newPage();
+    await hosted.goto((await invoiceLink.getAttribute('href'))!.replace(/\/pdf$/, ''));
+    await hosted.screenshot({ path: `${SCREENSHOTS}/14-business-invoice-page.png`, fullPage: true });
   });
 });

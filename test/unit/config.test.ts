@@ -173,5 +173,14 @@ describe('configuration', () => {
     }).join('\n');
     for (const name of ['CREDIT_TOPUP_SELL_TO', 'CREDIT_TOPUP_VAT', 'LEGAL_TERMS_URL', 'LEGAL_PRIVACY_URL'])
       assert.match(problems, new RegExp(name), name);
+    // A page on this machine (the demo's) may be plain http, as browsers trust localhost.
+    assert.deepEqual(
+      problemsOf({
+        ...valid,
+        LEGAL_TERMS_URL: 'http://localhost:5173/legal.html#agb',
+        LEGAL_PRIVACY_URL: 'http://127.0.0.1:5173/legal.html#datenschutz',
+      }),
+      [],
+    );
   });
 });
