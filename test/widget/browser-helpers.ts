@@ -258,3 +258,19 @@ export async function axeProblems(context: Element, locale = 'de') {
 export function cleanup() {
   for (const element of document.querySelectorAll('credit-topup')) element.remove();
 }
+
+/**
+ * Shift+Tab. Playwright and Puppeteer hold a key between `down` and `up`; WebDriver (WebKit here) knows
+ * only `press`, and holds a modifier until the end of one key sequence: Shift and Tab go in one, as
+ * WebDriver's key codes (U+E008 Shift, U+E004 Tab).
+ */
+export async function shiftTab(times = 1) {
+  try {
+    await sendKeys({ down: 'Shift' });
+  } catch {
+    for (let index = 0; index < times; index++) await sendKeys({ press: '\uE008\uE004' });
+    return;
+  }
+  for (let index = 0; index < times; index++) await sendKeys({ press: 'Tab' });
+  await sendKeys({ up: 'Shift' });
+}

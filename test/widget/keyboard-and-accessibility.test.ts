@@ -13,6 +13,7 @@ import {
   openCheckout,
   packageButtons,
   root,
+  shiftTab,
   text,
   until,
   waiverBox,
@@ -54,12 +55,9 @@ describe('<credit-topup> by keyboard', () => {
     await sendKeys({ press: 'Enter' });
     await until('refused at the waiver', () => focused(element) === waiverBox(element));
     expect(checkoutFrame(element), 'no checkout without the waiver').to.equal(null);
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' });
     expect(waiverBox(element)!.checked, 'ticked by Space').to.equal(true);
-    await sendKeys({ down: 'Shift' });
-    await sendKeys({ press: 'Tab' });
-    await sendKeys({ press: 'Tab' });
-    await sendKeys({ up: 'Shift' });
+    await shiftTab(2);
     expect(focused(element)).to.equal(packageButtons(element)[1]);
     const rendered = nextCheckoutRendered();
     await sendKeys({ press: 'Enter' });
