@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import { CREDIT_CURRENCY } from '../../credit-packages.ts';
 import type { CreditStore, LedgerResult, StripeEventRef } from '../ledger/credit-store.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
+import { idOf } from '../stripe/expandable-id.ts';
 import {
   type EventRefusalReason,
   isStripeRefusalOfTheObject,
@@ -187,11 +188,6 @@ async function retrieveOrRefuse<T>(retrieve: () => Promise<T>, reason: EventRefu
     }
     throw error;
   }
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | null {
-  if (!value) return null;
-  return typeof value === 'string' ? value : value.id;
 }
 
 function validPurchaseId(value: unknown): string | null {

@@ -3,6 +3,7 @@
 
 import type Stripe from 'stripe';
 import type { CreditStore, StripeEventRef } from '../ledger/credit-store.ts';
+import { idOf } from '../stripe/expandable-id.ts';
 
 /** Paid now: card payments at completion, delayed methods (SEPA) only at async_payment_succeeded. */
 export function isSessionPaid(session: Stripe.Checkout.Session): boolean {
@@ -10,9 +11,7 @@ export function isSessionPaid(session: Stripe.Checkout.Session): boolean {
 }
 
 export function paymentIntentIdOf(session: Stripe.Checkout.Session): string | null {
-  const paymentIntent = session.payment_intent;
-  if (!paymentIntent) return null;
-  return typeof paymentIntent === 'string' ? paymentIntent : paymentIntent.id;
+  return idOf(session.payment_intent);
 }
 
 /**

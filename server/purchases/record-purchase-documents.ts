@@ -7,6 +7,7 @@
 import type Stripe from 'stripe';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
+import { idOf } from '../stripe/expandable-id.ts';
 import { paymentIntentIdOf } from './fulfil-checkout-session.ts';
 
 export interface PurchaseDocumentsDeps {
@@ -56,9 +57,4 @@ async function receiptUrlOf(stripe: Stripe, session: Stripe.Checkout.Session): P
   if (!chargeId) return null;
   const charge = await callStripe(() => stripe.charges.retrieve(chargeId));
   return charge.receipt_url ?? null;
-}
-
-function idOf(value: string | { id?: string } | null | undefined): string | null {
-  if (!value) return null;
-  return typeof value === 'string' ? value : (value.id ?? null);
 }
