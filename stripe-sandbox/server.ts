@@ -230,7 +230,17 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.get('/v1/customers/:id', (c) => c.json(account.customers.retrieve(c.req.param('id'), form(c).expand)));
   app.post('/v1/customers/:id', (c) => c.json(account.customers.update(c.req.param('id'), form(c))));
   app.get('/v1/invoices/:id', (c) => c.json(account.invoices.retrieve(c.req.param('id'))));
-  app.get('/v1/payment_intents/:id', (c) => c.json(account.payments.paymentIntent(c.req.param('id'))));
+  app.get('/v1/payment_intents/:id', (c) => {
+    const paymentIntent = account.payments.paymentIntent(c.req.param('id'));
+    const { expand } = form(c);
+    const charge = paymentIntent.latest_charge;
+    // As Stripe does: `expand[]=latest_charge` gives the charge itself in place of its id.
+    const expanded =
+      Array.isArray(expand) && expand.includes('latest_charge') && typeof charge === 'string'
+        ? { ...paymentIntent, latest_charge: account.payments.charge(charge) }
+        : paymentIntent;
+    return c.json(expanded as object as Record<string, unknown>);
+  });
   app.get('/v1/charges/:id', (c) => c.json(account.payments.charge(c.req.param('id'))));
   app.get('/v1/disputes/:id', (c) => c.json(account.disputes.retrieve(c.req.param('id'))));
   app.post('/v1/refunds', (c) => {

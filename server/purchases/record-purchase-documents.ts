@@ -48,13 +48,13 @@ export async function recordPurchaseDocuments(
   return result.ok ? result.purchase : purchase;
 }
 
-// The receipt belongs to the payment's charge: the payment intent names its latest charge.
+// The receipt belongs to the payment's charge: the payment intent with its latest charge, in one call.
 async function receiptUrlOf(stripe: Stripe, session: Stripe.Checkout.Session): Promise<string | null> {
   const paymentIntentId = paymentIntentIdOf(session);
   if (!paymentIntentId) return null;
-  const paymentIntent = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
-  const chargeId = idOf(paymentIntent.latest_charge);
-  if (!chargeId) return null;
-  const charge = await callStripe(() => stripe.charges.retrieve(chargeId));
-  return charge.receipt_url ?? null;
+  const paymentIntent = await callStripe(() =>
+    stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }),
+  );
+  const charge = paymentIntent.latest_charge;
+  return charge && typeof charge === 'object' ? (charge.receipt_url ?? null) : null;
 }
