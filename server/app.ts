@@ -3,19 +3,20 @@
 // entry point builds it from a configuration through createAppFromConfig.
 
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import type Stripe from 'stripe';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { StripeMode } from './config.ts';
 import { CreditTopupError } from './errors.ts';
+import { completeAnswerHeaders, jsonAnswer, startAnswerHeaders } from './http/answer-headers.ts';
 import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
+import { limitBody } from './http/body-limit.ts';
 import { requireTenant, requireUser } from './http/caller.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { createDatabaseRateLimiter } from './http/database-rate-limiter.ts';
-import type { Logger } from './http/logger.ts';
+import { type Logger, RequestLogger } from './http/logger.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimitStore } from './http/rate-limiter.ts';
+import { requestHeader } from './http/request-header.ts';
 import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
@@ -71,39 +72,36 @@ export function createApp(deps: AppDeps) {
       : createMemoryRateLimiter(limit, now);
   const app = new Hono<AppEnv>();
 
+  // One middleware for what every request gets: an id, the security headers, Server-Timing and one log
+  // line. Each is made cheaply (see answer-headers.ts and logger.ts): they run for every request.
   app.use('*', async (c, next) => {
-    const incoming = c.req.header('x-request-id');
+    const incoming = requestHeader(c, 'x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set('requestId', requestId);
-    c.set('logger', {
-      info: (message, fields) => logger.info(message, { request_id: requestId, ...fields }),
-      warn: (message, fields) => logger.warn(message, { request_id: requestId, ...fields }),
-      error: (message, fields) => logger.error(message, { request_id: requestId, ...fields }),
-    });
-    const started = performance.now();
+    c.set('logger', new RequestLogger(logger, requestId));
+    startAnswerHeaders(c, requestId);
     await next();
-    const duration = performance.now() - started;
-    c.res.headers.set('X-Request-Id', requestId);
-    c.res.headers.append('Server-Timing', `app;dur=${duration.toFixed(2)}`);
+    // An answer not made by jsonAnswer (a CORS preflight, a middleware's own): the same headers, added.
+    if (!c.get('answeredWithHeaders')) completeAnswerHeaders(c, c.res);
+    const duration = performance.now() - c.get('startedAt');
     logger.info('request', {
       request_id: requestId,
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       duration_ms: Math.round(duration * 10) / 10,
+      ...c.get('logFields'),
     });
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
 
   const tooLarge = (limit: number) =>
-    bodyLimit({
-      maxSize: limit,
-      onError: (c) =>
-        c.json(
-          errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`),
-          STATUS_OF_CODE.payload_too_large,
-        ),
-    });
+    limitBody(limit, (c) =>
+      jsonAnswer(
+        c,
+        errorBody('payload_too_large', `The request body is larger than ${limit / 1024} KB.`),
+        STATUS_OF_CODE.payload_too_large,
+      ),
+    );
   // Browsers call /v1/* (CORS, small bodies); Stripe calls the webhook (no Origin, larger events).
   const isWebhook = (path: string) => path === '/v1/stripe/webhook';
   const cors = corsForOrigins(deps.allowedOrigins);
@@ -155,12 +153,13 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.notFound((c) => c.json(errorBody('not_found', 'No such endpoint.'), STATUS_OF_CODE.not_found));
+  app.notFound((c) => jsonAnswer(c, errorBody('not_found', 'No such endpoint.'), STATUS_OF_CODE.not_found));
   app.onError((error, c) => {
     const log = c.get('logger') ?? logger;
     if (error instanceof LedgerUnavailableError) {
       log.error('database unavailable', { error });
-      return c.json(
+      return jsonAnswer(
+        c,
         errorBody('database_unavailable', 'The database is not reachable right now. Please try again.'),
         STATUS_OF_CODE.database_unavailable,
       );
@@ -170,10 +169,11 @@ export function createApp(deps: AppDeps) {
       // Refusals of a request are the client's business; failures on our side (or Stripe's) are logged.
       if (status >= 500) log.error(error.message, { code: error.code, error: error.cause ?? error });
       const headers = error instanceof ApiError ? error.headers : {};
-      return c.json(errorBody(error.code, error.message), status, headers);
+      return jsonAnswer(c, errorBody(error.code, error.message), status, headers);
     }
     log.error('unhandled error', { error });
-    return c.json(
+    return jsonAnswer(
+      c,
       errorBody('internal_error', 'Something went wrong on our side.'),
       STATUS_OF_CODE.internal_error,
     );

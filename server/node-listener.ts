@@ -10,7 +10,7 @@
 // - A request whose connection closes before its answer was sent leaves a log line.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server';
 import type { Logger } from './http/logger.ts';
 
@@ -47,12 +47,32 @@ export async function listenOnNode(
   const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
   let closing = false;
   const { logger } = options;
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    // Once stopping, a kept-alive connection is closed as soon as its answer is out.
-    response.once('finish', () => {
-      if (closing) setImmediate(() => http.closeIdleConnections());
+  // Watched per connection, not per request: a listener added and removed on every request cost more
+  // than a balance request's own work. The connection remembers its latest answer; when it closes, that
+  // answer shows whether a request was left unanswered.
+  const connections = new Set<Socket>();
+  const closeWhenAnswered = (response: ServerResponse) =>
+    response.once('finish', () => setImmediate(() => http.closeIdleConnections()));
+  server.on('connection', (socket: Socket) => {
+    const watched = socket as WatchedSocket;
+    connections.add(socket);
+    // The client's FIN or RST arriving first means the client gave up; otherwise we closed it.
+    const clientGone = () => {
+      watched[CLIENT_HUNG_UP] = true;
+    };
+    socket.once('end', clientGone);
+    socket.once('error', clientGone);
+    socket.once('close', () => {
+      connections.delete(socket);
+      const response = watched[LATEST_ANSWER];
+      if (logger && response && !response.writableFinished) logUnanswered(response, watched, logger);
     });
-    if (logger) logUnanswered(request, response, logger);
+  });
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    const socket = response.socket as WatchedSocket | null;
+    if (socket) socket[LATEST_ANSWER] = response;
+    // Once stopping, a kept-alive connection is closed as soon as its answer is out.
+    if (closing) closeWhenAnswered(response);
   });
   const { port } = server.address() as AddressInfo;
   return {
@@ -73,10 +93,18 @@ export async function listenOnNode(
         closing = true;
         // A kept-alive connection whose request has been answered is idle: closed now, and every other
         // one as soon as its answer is out.
+        for (const socket of connections) {
+          const response = (socket as WatchedSocket)[LATEST_ANSWER];
+          if (response && !response.writableFinished) closeWhenAnswered(response);
+        }
         http.closeIdleConnections();
       }),
   };
 }
+
+const LATEST_ANSWER = Symbol('latest answer on this connection');
+const CLIENT_HUNG_UP = Symbol('the client closed this connection');
+type WatchedSocket = Socket & { [LATEST_ANSWER]?: ServerResponse; [CLIENT_HUNG_UP]?: boolean };
 
 /** The request came with a body that nobody read to its end: what is left of it is still on the wire. */
 function bodyLeftUnread(incoming: IncomingMessage): boolean {
@@ -98,25 +126,13 @@ function closingConnection(response: Response): Response {
   }
 }
 
-function logUnanswered(request: IncomingMessage, response: ServerResponse, logger: Logger) {
-  const socket = request.socket;
-  // The client's FIN or RST arriving first means the client gave up; otherwise we closed it.
-  let clientHungUp = false;
-  const onClientGone = () => {
-    clientHungUp = true;
-  };
-  socket.once('end', onClientGone);
-  socket.once('error', onClientGone);
-  response.once('close', () => {
-    socket.off('end', onClientGone);
-    socket.off('error', onClientGone);
-    if (response.writableFinished) return;
-    logger.warn('connection closed before the answer was sent', {
-      method: request.method,
-      // The path only: a query string could carry something that does not belong in a log.
-      path: (request.url ?? '').split('?')[0],
-      closed_by: clientHungUp ? 'client' : 'server',
-      headers_sent: response.headersSent,
-    });
+function logUnanswered(response: ServerResponse, socket: WatchedSocket, logger: Logger) {
+  const request = response.req;
+  logger.warn('connection closed before the answer was sent', {
+    method: request.method,
+    // The path only: a query string could carry something that does not belong in a log.
+    path: (request.url ?? '').split('?')[0],
+    closed_by: socket[CLIENT_HUNG_UP] ? 'client' : 'server',
+    headers_sent: response.headersSent,
   });
 }

@@ -5,16 +5,18 @@ import type { MiddlewareHandler } from 'hono';
 import { type AccessTokenVerifier, InvalidAccessTokenError } from '../auth/access-token-verifier.ts';
 import { noTenant } from '../errors.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
+import { setAnswerHeader } from './answer-headers.ts';
 import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
+import { requestHeader } from './request-header.ts';
 
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
 
 /** A verified user; the tenant is left to the route (GET /v1/balance resolves it in the same query). */
 export function requireUser(verifier: AccessTokenVerifier): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set('userId', await verifiedUserId(verifier, c.req.header('authorization')));
-    c.header('Cache-Control', 'no-store');
+    c.set('userId', await verifiedUserId(verifier, requestHeader(c, 'authorization')));
+    setAnswerHeader(c, 'Cache-Control', 'no-store');
     await next();
   };
 }

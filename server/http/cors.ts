@@ -5,14 +5,17 @@
 // Allow-Headers, so a browser never sends that page's token or JSON body to us.
 
 import type { MiddlewareHandler } from 'hono';
+import { setAnswerHeader } from './answer-headers.ts';
 import { ApiError } from './api-error.ts';
+import type { AppEnv } from './app-env.ts';
+import { requestHeader } from './request-header.ts';
 
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-Request-Id';
 
-export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHandler {
+export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHandler<AppEnv> {
   const allowed = new Set(allowedOrigins);
   return async (c, next) => {
-    const origin = c.req.header('origin');
+    const origin = requestHeader(c, 'origin');
     if (!origin) return next();
     if (!allowed.has(origin)) {
       throw new ApiError('origin_not_allowed', 'This page is not allowed to use the credit top-up API.', {
@@ -32,9 +35,10 @@ export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHan
         },
       });
     }
+    // Set before the answer is made, so that an error answer carries them too.
+    setAnswerHeader(c, 'Access-Control-Allow-Origin', origin);
+    setAnswerHeader(c, 'Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, Server-Timing');
+    setAnswerHeader(c, 'Vary', 'Origin', { append: true });
     await next();
-    c.header('Access-Control-Allow-Origin', origin);
-    c.header('Access-Control-Expose-Headers', 'X-Request-Id, Retry-After, Server-Timing');
-    c.header('Vary', 'Origin', { append: true });
   };
 }

@@ -30,7 +30,8 @@ export function redact(text: string): string {
 }
 
 function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return redact(value);
+  // Numbers, booleans and null are written as they are: most fields of a log line are one of those.
+  if (typeof value !== 'object' || value === null) return typeof value === 'string' ? redact(value) : value;
   if (value instanceof Error) {
     return {
       name: value.name,
@@ -38,12 +39,12 @@ function scrub(value: unknown, depth = 0): unknown {
       ...(value.cause ? { cause: scrub(value.cause, depth + 1) } : {}),
     };
   }
-  if (Array.isArray(value)) return depth > 4 ? '[…]' : value.map((item) => scrub(item, depth + 1));
-  if (value && typeof value === 'object') {
-    if (depth > 4) return '[…]';
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrub(item, depth + 1)]));
-  }
-  return value;
+  if (depth > 4) return '[…]';
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const scrubbed: Record<string, unknown> = {};
+  for (const key of Object.keys(value))
+    scrubbed[key] = scrub((value as Record<string, unknown>)[key], depth + 1);
+  return scrubbed;
 }
 
 /**
@@ -67,16 +68,29 @@ export function createJsonLogger(write: (line: string) => void = batchedStdout()
   const log =
     (level: string) =>
     (message: string, fields: LogFields = {}) => {
-      write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level,
-          message: redact(message),
-          ...(scrub(fields) as LogFields),
-        }),
-      );
+      // Built field by field: one object per line, no spreads, every string scrubbed on the way.
+      const line: LogFields = { time: new Date().toISOString(), level, message: redact(message) };
+      for (const key in fields) line[key] = scrub(fields[key], 1);
+      write(JSON.stringify(line));
     };
   return { info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** A logger whose every line carries the request's id (and is built only when a line is written). */
+export class RequestLogger implements Logger {
+  constructor(
+    private readonly logger: Logger,
+    private readonly requestId: string,
+  ) {}
+  info(message: string, fields?: LogFields) {
+    this.logger.info(message, { request_id: this.requestId, ...fields });
+  }
+  warn(message: string, fields?: LogFields) {
+    this.logger.warn(message, { request_id: this.requestId, ...fields });
+  }
+  error(message: string, fields?: LogFields) {
+    this.logger.error(message, { request_id: this.requestId, ...fields });
+  }
 }
 
 /** For tests and tools that want no output. */

@@ -1,9 +1,10 @@
 import type { Context } from 'hono';
 import { ApiError } from './api-error.ts';
+import { requestHeader } from './request-header.ts';
 
 /** The request body as a JSON object, or a 4xx that says what is wrong with it. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
-  const contentType = c.req.header('content-type') ?? '';
+  const contentType = requestHeader(c, 'content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
     throw new ApiError('unsupported_media_type', 'Send the request body as application/json.');
   }

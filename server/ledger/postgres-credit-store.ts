@@ -49,6 +49,14 @@ export function createPostgresCreditStore(
       return rows[0]?.result ?? null;
     },
 
+    async selectMemberBalance(userId) {
+      const rows = await withAvailability(
+        () => sql`select tenant_id, balance_credits, reserved_credits
+                    from public.credit_topup_member_balances where user_id = ${userId}`,
+      );
+      return rows[0] ?? null;
+    },
+
     async selectPurchases({ tenantId, checkoutSessionId, limit }) {
       const rows = await withAvailability(() =>
         checkoutSessionId

@@ -17,7 +17,6 @@ import type {
 export type LedgerFunction =
   | 'credit_topup_resolve_tenant'
   | 'credit_topup_get_balance'
-  | 'credit_topup_balance_of_user'
   | 'credit_topup_open_purchase'
   | 'credit_topup_open_purchase_for_user'
   | 'credit_topup_attach_checkout_session'
@@ -39,6 +38,11 @@ export interface PurchaseFilter {
 export interface LedgerTransport {
   /** Calls `public.<name>` with named arguments, in a transaction of its own, and returns its result. */
   callFunction(name: LedgerFunction, args: Record<string, unknown>): Promise<unknown>;
+  /**
+   * The user's row of credit_topup_member_balances (tenant_id, balance_credits, reserved_credits; the
+   * credits null while the tenant has no balance row), or null without an active tenant.
+   */
+  selectMemberBalance(userId: string): Promise<Record<string, unknown> | null>;
   /** Rows of credit_purchases, newest first, as the table's column names. */
   selectPurchases(filter: PurchaseFilter): Promise<Record<string, unknown>[]>;
   ping(): Promise<void>;
@@ -60,8 +64,20 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
     },
 
     async getBalanceOfUser(userId) {
-      const balance = await call('credit_topup_balance_of_user', { p_user_id: userId });
-      return balance ? toBalance(balance) : null;
+      const member = await transport.selectMemberBalance(userId);
+      if (!member) return null;
+      // A tenant's first look: the function creates its balance row (and the portal's free credits).
+      if (member.balance_credits === null || member.balance_credits === undefined) {
+        return toBalance(await call('credit_topup_get_balance', { p_tenant_id: member.tenant_id }));
+      }
+      const balanceCredits = Number(member.balance_credits);
+      const reservedCredits = Number(member.reserved_credits);
+      return {
+        tenantId: String(member.tenant_id),
+        balanceCredits,
+        reservedCredits,
+        availableCredits: balanceCredits - reservedCredits,
+      };
     },
 
     async openPurchase(input) {

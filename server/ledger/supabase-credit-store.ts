@@ -35,6 +35,16 @@ export function createSupabaseCreditStore(
       return data;
     },
 
+    async selectMemberBalance(userId) {
+      const { data, error, status } = await client
+        .from('credit_topup_member_balances')
+        .select('tenant_id,balance_credits,reserved_credits')
+        .eq('user_id', userId)
+        .limit(1);
+      if (error) throw restError('select credit_topup_member_balances', error, status);
+      return (data?.[0] as Record<string, unknown> | undefined) ?? null;
+    },
+
     async selectPurchases({ tenantId, checkoutSessionId, limit }) {
       let query = client.from('credit_purchases').select('*').eq('tenant_id', tenantId);
       if (checkoutSessionId) query = query.eq('stripe_checkout_session_id', checkoutSessionId);

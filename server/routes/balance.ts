@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { BalanceResponse } from '../../contract/credit-topup-api.ts';
 import { noTenant } from '../errors.ts';
+import { jsonAnswer } from '../http/answer-headers.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 
@@ -8,7 +9,7 @@ export function balanceRoutes(store: CreditStore, requireUser: MiddlewareHandler
   return new Hono<AppEnv>().get('/v1/balance', requireUser, async (c) => {
     const balance = await store.getBalanceOfUser(c.get('userId'));
     if (!balance) throw noTenant();
-    return c.json({
+    return jsonAnswer(c, {
       tenant_id: balance.tenantId,
       balance_credits: balance.balanceCredits,
       reserved_credits: balance.reservedCredits,

@@ -3,12 +3,14 @@ import type {
   CheckoutSessionStatusResponse,
   CreateCheckoutSessionResponse,
 } from '../../contract/credit-topup-api.ts';
+import { jsonAnswer, setAnswerHeader } from '../http/answer-headers.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { checkoutLocale } from '../http/checkout-locale.ts';
 import { limitPerUser } from '../http/limit-per-user.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import { readJsonObject } from '../http/read-json-body.ts';
+import { requestHeader } from '../http/request-header.ts';
 import { checkoutSessionStatus } from '../purchases/checkout-session-status.ts';
 import { type CreateCheckoutDeps, createCheckout } from '../purchases/create-checkout.ts';
 import type { CheckoutSessionReader } from '../stripe/checkout-session-reader.ts';
@@ -38,7 +40,7 @@ export function checkoutSessionRoutes(
       .post('/v1/checkout-sessions', auth.requireUser, limitCheckouts, async (c) => {
         const userId = c.get('userId');
         const body = await readJsonObject(c);
-        const idempotencyKey = c.req.header('idempotency-key') ?? null;
+        const idempotencyKey = requestHeader(c, 'idempotency-key') ?? null;
         if (idempotencyKey !== null && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
           throw new ApiError(
             'invalid_idempotency_key',
@@ -46,30 +48,32 @@ export function checkoutSessionRoutes(
           );
         }
         const timing = { stripeMs: 0 };
+        let created: CreateCheckoutSessionResponse;
         try {
-          const created = await createCheckout(
+          created = await createCheckout(
             deps,
             {
               userId,
               packageId: body.package_id,
-              locale: checkoutLocale(body.locale, c.req.header('accept-language')),
+              locale: checkoutLocale(body.locale, requestHeader(c, 'accept-language')),
               idempotencyKey,
               withdrawalWaiver: body.withdrawal_waiver,
               withdrawalWaiverVersion: body.withdrawal_waiver_version,
             },
             timing,
           );
-          return c.json(created satisfies CreateCheckoutSessionResponse, 201);
         } finally {
-          c.header('Server-Timing', `stripe;dur=${timing.stripeMs.toFixed(2)}`, { append: true });
+          // Also on a failure: how long Stripe took is half of what a slow or failed checkout means.
+          setAnswerHeader(c, 'Server-Timing', `stripe;dur=${timing.stripeMs.toFixed(2)}`, { append: true });
         }
+        return jsonAnswer(c, created, 201);
       })
       .get('/v1/checkout-sessions/:id', auth.requireUser, limitLookUps, auth.requireTenant, async (c) => {
         const { purchase, status, paymentStatus, availableCredits } = await checkoutSessionStatus(deps, {
           tenantId: c.get('caller').tenantId,
           sessionId: c.req.param('id'),
         });
-        return c.json({
+        return jsonAnswer(c, {
           id: c.req.param('id'),
           status,
           payment_status: paymentStatus,

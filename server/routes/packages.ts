@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { PackageListResponse } from '../../contract/credit-topup-api.ts';
 import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
+import { jsonAnswer, setAnswerHeader } from '../http/answer-headers.ts';
 import type { AppEnv } from '../http/app-env.ts';
 
 export function packageRoutes() {
@@ -14,7 +15,7 @@ export function packageRoutes() {
     })),
   };
   return new Hono<AppEnv>().get('/v1/packages', (c) => {
-    c.header('Cache-Control', 'public, max-age=300');
-    return c.json(body);
+    setAnswerHeader(c, 'Cache-Control', 'public, max-age=300');
+    return jsonAnswer(c, body);
   });
 }

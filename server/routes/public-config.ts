@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { PublicConfigResponse, StripeMode } from '../../contract/credit-topup-api.ts';
 import { CREDIT_CURRENCY } from '../../credit-packages.ts';
 import type { SellingSettings } from '../config.ts';
+import { jsonAnswer, setAnswerHeader } from '../http/answer-headers.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { CURRENT_WITHDRAWAL_WAIVER } from '../selling/withdrawal-waiver.ts';
 
@@ -30,7 +31,7 @@ export function publicConfigRoutes(config: PublicConfig) {
     },
   };
   return new Hono<AppEnv>().get('/v1/config', (c) => {
-    c.header('Cache-Control', 'public, max-age=300');
-    return c.json(body);
+    setAnswerHeader(c, 'Cache-Control', 'public, max-age=300');
+    return jsonAnswer(c, body);
   });
 }

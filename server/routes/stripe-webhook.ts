@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import type Stripe from 'stripe';
 import type { StripeWebhookResponse } from '../../contract/credit-topup-api.ts';
+import { jsonAnswer } from '../http/answer-headers.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import { requestHeader } from '../http/request-header.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 import { receiveStripeEvent } from '../purchases/receive-stripe-event.ts';
 import { verifyWebhookEvent } from '../stripe/verify-webhook.ts';
@@ -21,7 +23,7 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
     const event = await verifyWebhookEvent(
       deps.stripe,
       rawBody,
-      c.req.header('stripe-signature'),
+      requestHeader(c, 'stripe-signature'),
       deps.webhookSecrets,
     );
     if (!event) {
@@ -35,7 +37,8 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
     const { outcome, purchaseId, refusal, refusedForTheFirstTime } = await receiveStripeEvent(event, deps);
     const fields = { event_id: event.id, type: event.type, outcome, purchase_id: purchaseId };
     if (refusedForTheFirstTime) c.get('logger').warn('stripe event refused', { ...fields, reason: refusal });
-    else c.get('logger').info('stripe event', fields);
-    return c.json({ received: true } satisfies StripeWebhookResponse);
+    // Everything else about the event goes on the request's own log line: one line per delivery.
+    c.set('logFields', fields);
+    return jsonAnswer(c, { received: true } satisfies StripeWebhookResponse);
   });
 }
