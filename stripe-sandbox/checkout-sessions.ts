@@ -273,8 +273,11 @@ export class CheckoutSessions {
     session.status = 'complete';
     session.payment_status = settled ? 'paid' : 'unpaid';
     session.payment_intent = paymentIntent.id;
-    if (settled) this.invoiceIfAsked(session);
+    // Stripe's order: the charge succeeds, the session completes, then its invoice is finalised and paid.
+    if (settled) this.events.emit('charge.succeeded', charge);
+    const invoice = settled ? this.invoiceIfAsked(session) : null;
     this.events.emit('checkout.session.completed', session);
+    this.announceInvoice(invoice);
     if (method.type === 'sepa_debit') {
       const succeeds = normalisedIban(method.iban) === TEST_IBANS.succeeds;
       this.events.later(() => {
@@ -284,8 +287,10 @@ export class CheckoutSessions {
           paymentIntent.status = 'succeeded';
           paymentIntent.amount_received = amount;
           session.payment_status = 'paid';
-          this.invoiceIfAsked(session);
+          this.events.emit('charge.succeeded', charge);
+          const settledInvoice = this.invoiceIfAsked(session);
           this.events.emit('checkout.session.async_payment_succeeded', session);
+          this.announceInvoice(settledInvoice);
         } else {
           charge.status = 'failed';
           charge.failure_code = 'insufficient_funds';
@@ -298,9 +303,27 @@ export class CheckoutSessions {
   }
 
   /** Checkout makes the invoice once the payment succeeded: at once for cards, on settling for SEPA. */
-  private invoiceIfAsked(session: Stripe.Checkout.Session) {
-    if (!session.invoice_creation?.enabled || session.invoice) return;
-    session.invoice = this.invoices.createForSession(session, this.lines.get(session.id) ?? []).id;
+  private invoiceIfAsked(session: Stripe.Checkout.Session): Stripe.Invoice | null {
+    if (!session.invoice_creation?.enabled || session.invoice) return null;
+    const invoice = this.invoices.createForSession(session, this.lines.get(session.id) ?? []);
+    session.invoice = invoice.id;
+    return invoice;
+  }
+
+  /**
+   * The invoice's events, as Stripe sends them for a Checkout invoice: `invoice.finalized` (open, with its
+   * number, hosted page and PDF, nothing paid yet), then `invoice.paid` by the session's payment.
+   */
+  private announceInvoice(invoice: Stripe.Invoice | null) {
+    if (!invoice) return;
+    this.events.emit('invoice.finalized', {
+      ...invoice,
+      status: 'open',
+      amount_paid: 0,
+      amount_remaining: invoice.amount_due,
+      status_transitions: { ...invoice.status_transitions, paid_at: null },
+    } satisfies Stripe.Invoice);
+    this.events.emit('invoice.paid', invoice);
   }
 
   /** What Checkout writes back to the session's customer: name and address when allowed, the tax ID. */

@@ -91,7 +91,8 @@ export class Payments {
       refunded: false,
       disputed: false,
       status: input.settled ? 'succeeded' : 'pending',
-      metadata: {},
+      // Stripe copies the payment intent's metadata onto the charge it creates (once, when confirmed).
+      metadata: { ...input.metadata },
       livemode: false,
       // Like Stripe's, the receipt exists from the charge on; Stripe e-mails it once the payment succeeded.
       receipt_url: `${this.address.url}/receipts/${receiptToken}`,

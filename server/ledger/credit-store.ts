@@ -89,13 +89,17 @@ export interface OpenedPurchase {
 }
 
 /** What Stripe reports about a paid purchase's documents; null for what it has not made. */
-export interface PurchaseDocumentsInput {
-  checkoutSessionId: string;
+export interface PurchaseDocuments {
   receiptUrl: string | null;
   stripeInvoiceId: string | null;
   invoiceNumber: string | null;
   invoiceUrl: string | null;
   invoicePdfUrl: string | null;
+}
+
+/** The documents of the purchase a Checkout Session paid for (return path, reconciliation). */
+export interface PurchaseDocumentsInput extends PurchaseDocuments {
+  checkoutSessionId: string;
 }
 
 export interface FulfilInput {
@@ -121,6 +125,9 @@ export interface ChargeRef {
   purchaseId?: string | null;
   paymentIntentId?: string | null;
 }
+
+/** The documents a charge or invoice event carries, for the purchase its metadata or payment intent names. */
+export interface DocumentsOfPurchaseInput extends ChargeRef, PurchaseDocuments {}
 
 export interface RefundInput extends ChargeRef {
   chargeAmountCents: number;
@@ -176,6 +183,10 @@ export interface CreditStore {
   /** Records receipt and invoice links once; `recorded` says whether this call added any. */
   recordPurchaseDocuments(
     input: PurchaseDocumentsInput,
+  ): Promise<LedgerResult<{ recorded: boolean; purchase: Purchase }>>;
+  /** The same, for the purchase a charge or invoice names (Stripe's events), found as refunds find it. */
+  recordDocumentsOfPurchase(
+    input: DocumentsOfPurchaseInput,
   ): Promise<LedgerResult<{ recorded: boolean; purchase: Purchase }>>;
   attachCheckoutSession(
     purchaseId: string,

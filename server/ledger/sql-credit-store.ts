@@ -9,6 +9,7 @@ import type {
   OpenPurchaseInput,
   Purchase,
   PurchaseChange,
+  PurchaseDocuments,
   PurchaseStatus,
   StripeEventRef,
 } from './credit-store.ts';
@@ -27,7 +28,8 @@ export type LedgerFunction =
   | 'credit_topup_take_rate_limit'
   | 'credit_topup_record_refused_event'
   | 'credit_topup_remember_stripe_customer'
-  | 'credit_topup_record_purchase_documents';
+  | 'credit_topup_record_purchase_documents'
+  | 'credit_topup_record_documents_of_purchase';
 
 export interface PurchaseFilter {
   tenantId: string;
@@ -105,16 +107,18 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
     async recordPurchaseDocuments(input) {
       const result = await call('credit_topup_record_purchase_documents', {
         p_checkout_session_id: input.checkoutSessionId,
-        p_receipt_url: input.receiptUrl,
-        p_stripe_invoice_id: input.stripeInvoiceId,
-        p_invoice_number: input.invoiceNumber,
-        p_invoice_url: input.invoiceUrl,
-        p_invoice_pdf_url: input.invoicePdfUrl,
+        ...documentArgs(input),
       });
-      return mapResult(result, (ok) => ({
-        recorded: ok.recorded === true,
-        purchase: toPurchase(ok.purchase),
-      }));
+      return mapResult(result, toRecordedDocuments);
+    },
+
+    async recordDocumentsOfPurchase(input) {
+      const result = await call('credit_topup_record_documents_of_purchase', {
+        p_purchase_id: input.purchaseId ?? null,
+        p_payment_intent_id: input.paymentIntentId ?? null,
+        ...documentArgs(input),
+      });
+      return mapResult(result, toRecordedDocuments);
     },
 
     async attachCheckoutSession(purchaseId, checkoutSessionId, expiresAt) {
@@ -224,6 +228,21 @@ const toOpened = (ok: Record<string, unknown>) => ({
   created: ok.created === true,
   purchase: toPurchase(ok.purchase),
   stripeCustomerId: text(ok.stripe_customer_id),
+});
+
+function documentArgs(documents: PurchaseDocuments) {
+  return {
+    p_receipt_url: documents.receiptUrl,
+    p_stripe_invoice_id: documents.stripeInvoiceId,
+    p_invoice_number: documents.invoiceNumber,
+    p_invoice_url: documents.invoiceUrl,
+    p_invoice_pdf_url: documents.invoicePdfUrl,
+  };
+}
+
+const toRecordedDocuments = (ok: Record<string, unknown>) => ({
+  recorded: ok.recorded === true,
+  purchase: toPurchase(ok.purchase),
 });
 
 function eventArgs(event: StripeEventRef | null | undefined) {

@@ -1,12 +1,19 @@
 // Turns one verified Stripe event into at most one ledger change. Events arrive at least once, in any
-// order: every change is keyed on the Checkout Session or the charge's payment intent (never on the
-// event alone), and the ledger decides from recorded state, so duplicates and reordering are harmless.
+// order: every change is keyed on the Checkout Session, the charge's payment intent or the purchase the
+// metadata names (never on the event alone), and the ledger decides from recorded state, so duplicates
+// and reordering are harmless. Only refunds and disputes may read Stripe, and only in rare cases.
 
 import type Stripe from 'stripe';
 import { CREDIT_CURRENCY } from '../../credit-packages.ts';
-import type { CreditStore, LedgerResult, StripeEventRef } from '../ledger/credit-store.ts';
+import type {
+  CreditStore,
+  DocumentsOfPurchaseInput,
+  LedgerResult,
+  StripeEventRef,
+} from '../ledger/credit-store.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
 import { idOf } from '../stripe/expandable-id.ts';
+import { documentsOfInvoice, purchaseIdOf, receiptOfCharge } from './documents-from-events.ts';
 import {
   type EventRefusalReason,
   isStripeRefusalOfTheObject,
@@ -14,7 +21,6 @@ import {
   UnappliableEventError,
 } from './event-refusal.ts';
 import { fulfilCheckoutSession, integrationAmountsOf, isSessionPaid } from './fulfil-checkout-session.ts';
-import { recordPurchaseDocuments } from './record-purchase-documents.ts';
 
 export interface EventOutcome {
   /** What happened, for the log: credited, pending, ignored_type, not_ours, refused_amount_mismatch, … */
@@ -30,8 +36,6 @@ export interface ApplyStripeEventDeps {
   /** Only events of our own mode count: a test event never credits a live ledger and vice versa. */
   livemode: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function applyStripeEvent(
   event: Stripe.Event,
@@ -49,12 +53,15 @@ export async function applyStripeEvent(
       const amounts = integrationAmountsOf(session);
       if (amounts.subtotal !== null) ledgerCents(amounts.subtotal, 'amount_subtotal');
       if (amounts.total !== null) ledgerCents(amounts.total, 'amount_total');
+      // Only the crediting: the receipt and invoice links come with Stripe's charge and invoice events.
       const result = await fulfilCheckoutSession(store, session, ref);
-      // Receipt and invoice links, once Stripe has them; a failure to read them answers 5xx, so
-      // Stripe delivers again and the redelivery (recognised, crediting nothing) records them.
-      if (result.ok) await recordPurchaseDocuments(deps, session, result.purchase);
       return describe(result, (ok) => (ok.credited ? 'credited' : 'already_credited'));
     }
+    case 'charge.succeeded':
+      return recordDocuments(store, receiptOfCharge(event.data.object));
+    case 'invoice.finalized':
+    case 'invoice.paid':
+      return recordDocuments(store, documentsOfInvoice(event.data.object));
     case 'checkout.session.async_payment_failed': {
       const result = await store.markCheckoutSession({
         checkoutSessionId: event.data.object.id,
@@ -147,7 +154,7 @@ async function applyToCharge(
   metadata: Stripe.Metadata | null | undefined,
   apply: (purchaseId: string | null) => Promise<LedgerResult<{ purchase: { id: string } }>>,
 ): Promise<EventOutcome> {
-  const fromMetadata = validPurchaseId(metadata?.purchase_id);
+  const fromMetadata = purchaseIdOf(metadata);
   const first = await apply(fromMetadata);
   if (first.ok || first.code !== 'unknown_purchase' || fromMetadata || !paymentIntentId) {
     return describe(first, () => 'applied');
@@ -156,9 +163,21 @@ async function applyToCharge(
     () => deps.stripe.paymentIntents.retrieve(paymentIntentId),
     'unknown_payment_intent',
   );
-  const purchaseId = validPurchaseId(paymentIntent.metadata?.purchase_id);
+  const purchaseId = purchaseIdOf(paymentIntent.metadata);
   if (!purchaseId) return { outcome: 'not_ours' };
   return describe(await apply(purchaseId), () => 'applied');
+}
+
+// Links only fill what is still empty, so duplicates, reordering and concurrency record each once; an
+// event may come before the session's completion, as the purchase exists from the checkout's creation.
+async function recordDocuments(
+  store: CreditStore,
+  documents: DocumentsOfPurchaseInput | null,
+): Promise<EventOutcome> {
+  if (!documents) return { outcome: 'no_documents' };
+  if (!documents.purchaseId && !documents.paymentIntentId) return { outcome: 'not_ours' };
+  const result = await store.recordDocumentsOfPurchase(documents);
+  return describe(result, (ok) => (ok.recorded ? 'documents_recorded' : 'documents_unchanged'));
 }
 
 function describe<T extends { purchase: { id: string } }>(
@@ -188,8 +207,4 @@ async function retrieveOrRefuse<T>(retrieve: () => Promise<T>, reason: EventRefu
     }
     throw error;
   }
-}
-
-function validPurchaseId(value: unknown): string | null {
-  return typeof value === 'string' && UUID.test(value) ? value : null;
 }

@@ -1,8 +1,9 @@
 // The receipt and the invoice of a paid purchase, as Stripe reports them, recorded on the purchase so
-// the buyer's page (GET /v1/checkout-sessions/:id) can link them and the books can find them. Called
-// after fulfilment from the webhook, the return path and the reconciliation; the ledger keeps the first
-// links it is given, so duplicate and concurrent deliveries record them exactly once. Stripe is asked
-// only for what the purchase still lacks.
+// the buyer's page (GET /v1/checkout-sessions/:id) can link them and the books can find them. The
+// webhook records them from Stripe's charge and invoice events (documents-from-events.ts) without asking
+// Stripe; this reads them from Stripe for the rare paths that find a credited purchase still without
+// them: the return path and the reconciliation. The ledger keeps the first links it is given, so
+// duplicate and concurrent calls record them exactly once. Stripe is asked only for what is lacking.
 
 import type Stripe from 'stripe';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';

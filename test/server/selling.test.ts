@@ -3,6 +3,7 @@
 // receipt and invoice links recorded once, and the business mode with VAT added by Stripe Tax.
 
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createAppFromConfig } from '../../server/app-from-config.ts';
 import { silentLogger } from '../../server/http/logger.ts';
@@ -150,40 +151,126 @@ describe('selling to consumers (the default)', () => {
     );
   });
 
-  test('receipt and invoice links are recorded once under 20 concurrent duplicate deliveries, and the billing line stays one', async () => {
+  /** A paid card checkout, with the events the sandbox sent for it (none delivered yet). */
+  async function paidWithEvents(packageId = 'standard') {
     const customer = await server.newCustomer();
-    const session = await startCheckout(server, customer, 'standard');
+    const session = await startCheckout(server, customer, packageId);
     await payInSandbox(server, session.id);
-    const completed = server.sandbox.account.events.find(
-      (event) =>
-        event.type === 'checkout.session.completed' &&
-        (event.data.object as { id: string }).id === session.id,
-    )!;
-    const deliveries = await Promise.all(Array.from({ length: 20 }, () => server.deliver(completed)));
+    const paid = server.sandbox.account.checkoutSessions.retrieve(session.id);
+    const charge = server.sandbox.account.payments.chargeOfSession(paid);
+    const invoice = server.sandbox.account.invoices.retrieve(paid.invoice as string);
+    const eventOf = (type: string, id: string) =>
+      server.sandbox.account.events.find(
+        (event) => event.type === type && (event.data.object as { id: string }).id === id,
+      )!;
+    return {
+      customer,
+      session,
+      charge,
+      invoice,
+      completed: eventOf('checkout.session.completed', session.id),
+      chargeSucceeded: eventOf('charge.succeeded', charge.id),
+      invoicePaid: eventOf('invoice.paid', invoice.id),
+    };
+  }
+
+  const documentsOf = async (sessionId: string) => {
+    const [row] = await server.database.sql`
+      select status, receipt_url, stripe_invoice_id, invoice_number, invoice_url, invoice_pdf_url, updated_at
+        from public.credit_purchases where stripe_checkout_session_id = ${sessionId}`;
+    return { ...row };
+  };
+
+  const outcomesOf = (eventId: string) =>
+    server.logs
+      .filter((line) => line.includes(`"event_id":"${eventId}"`))
+      .map((line) => (JSON.parse(line) as { outcome: string }).outcome);
+
+  test("the sandbox sends the charge and invoice events in Stripe's order, each naming our purchase", async () => {
+    const { session, charge, invoice } = await paidWithEvents();
+    const events = server.sandbox.account.events.filter((event) => {
+      const object = event.data.object as { id: string };
+      return [session.id, charge.id, invoice.id].includes(object.id);
+    });
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['charge.succeeded', 'checkout.session.completed', 'invoice.finalized', 'invoice.paid'],
+    );
+    const [purchase] = await server.database.sql`
+      select id from public.credit_purchases where stripe_checkout_session_id = ${session.id}`;
+    const [chargeEvent, , finalized, paid] = events.map((event) => event.data.object) as [
+      { metadata: Record<string, string>; receipt_url: string },
+      unknown,
+      { metadata: Record<string, string>; status: string; hosted_invoice_url: string },
+      { metadata: Record<string, string>; status: string },
+    ];
+    assert.equal(
+      chargeEvent.metadata.purchase_id,
+      purchase!.id,
+      'the charge carries the payment intent metadata',
+    );
+    assert.match(chargeEvent.receipt_url, /^http/);
+    assert.equal(
+      finalized.metadata.purchase_id,
+      purchase!.id,
+      'the invoice carries its invoice_data metadata',
+    );
+    assert.deepEqual([finalized.status, paid.status], ['open', 'paid']);
+    assert.equal(finalized.hosted_invoice_url, invoice.hosted_invoice_url);
+  });
+
+  test("charge.succeeded delivered before the session's completion still leaves the receipt recorded", async () => {
+    const { customer, session, charge, completed, chargeSucceeded } = await paidWithEvents();
+    assert.equal((await server.deliver(chargeSucceeded)).status, 200);
+    const early = await documentsOf(session.id);
+    assert.deepEqual(
+      { status: early.status, receipt_url: early.receipt_url },
+      { status: 'pending', receipt_url: charge.receipt_url },
+      'recorded on the purchase before it is credited',
+    );
+    assert.equal((await server.deliver(completed)).status, 200);
+    const credited = await documentsOf(session.id);
+    assert.deepEqual(
+      { status: credited.status, receipt_url: credited.receipt_url },
+      { status: 'credited', receipt_url: charge.receipt_url },
+    );
+    const [balance] = await server.database.sql`
+      select balance_credits from public.tenant_credit_balance where tenant_id = ${customer.tenantId}`;
+    assert.equal(balance!.balance_credits, 200);
+  });
+
+  test('20 concurrent duplicate deliveries of invoice.paid record the links once; the billing line stays one', async () => {
+    const { customer, session, invoice, completed, invoicePaid } = await paidWithEvents();
+    assert.equal((await server.deliver(completed)).status, 200);
+    const deliveries = await Promise.all(Array.from({ length: 20 }, () => server.deliver(invoicePaid)));
     assert.deepEqual(
       deliveries.map((response) => response.status),
       Array(20).fill(200),
     );
-
-    const paid = server.sandbox.account.checkoutSessions.retrieve(session.id);
-    const invoice = server.sandbox.account.invoices.retrieve(paid.invoice as string);
-    const receiptUrl = server.sandbox.account.payments.chargeOfSession(paid).receipt_url;
-    assert.equal(invoice.status, 'paid');
-    const expected = {
-      receipt_url: receiptUrl,
+    const outcomes = outcomesOf(invoicePaid.id);
+    assert.deepEqual(
+      [outcomes.filter((outcome) => outcome === 'documents_recorded').length, outcomes.length],
+      [1, 20],
+      'one delivery recorded them, the other 19 changed nothing',
+    );
+    const { updated_at: updatedAt, status, ...links } = await documentsOf(session.id);
+    assert.equal(status, 'credited');
+    assert.deepEqual(links, {
+      receipt_url: null,
       stripe_invoice_id: invoice.id,
       invoice_number: invoice.number,
       invoice_url: invoice.hosted_invoice_url,
       invoice_pdf_url: invoice.invoice_pdf,
-    };
-    const [recorded] = await server.database.sql`
-      select receipt_url, stripe_invoice_id, invoice_number, invoice_url, invoice_pdf_url, updated_at
-        from public.credit_purchases where stripe_checkout_session_id = ${session.id}`;
-    const { updated_at: updatedAt, ...links } = recorded!;
-    assert.deepEqual(links, expected);
-    assert.ok(
-      expected.receipt_url && expected.invoice_url && expected.invoice_pdf_url && expected.invoice_number,
-    );
+    });
+    assert.ok(invoice.number && invoice.hosted_invoice_url && invoice.invoice_pdf);
+
+    // Later duplicates, and invoice.finalized with the same links, leave the row as it was.
+    const finalized = server.sandbox.account.events.find(
+      (event) =>
+        event.type === 'invoice.finalized' && (event.data.object as { id: string }).id === invoice.id,
+    )!;
+    for (const event of [invoicePaid, finalized]) assert.equal((await server.deliver(event)).status, 200);
+    assert.deepEqual(await documentsOf(session.id), { ...links, status, updated_at: updatedAt });
 
     // The portal's cost log has one receipt line for the payment, whatever the number of deliveries.
     const billing = await server.database.sql`
@@ -193,31 +280,58 @@ describe('selling to consumers (the default)', () => {
       billing.map((row) => ({ ...row })),
       [{ action_code: 'credit_topup', cost_cents: 2500, credits_charged: 0 }],
     );
+  });
 
-    // Once recorded, a redelivery asks Stripe nothing and changes nothing.
-    const invoiceReadsBefore = stripeCalls(server, 'GET', /^\/v1\/(invoices|payment_intents|charges)\//);
-    assert.equal((await server.deliver(completed)).status, 200);
-    assert.equal(
-      stripeCalls(server, 'GET', /^\/v1\/(invoices|payment_intents|charges)\//),
-      invoiceReadsBefore,
+  test('an invoice of a purchase that is not ours, or a draft, is answered 200 and records nothing', async () => {
+    const { session, invoicePaid } = await paidWithEvents();
+    const variant = (id: string, fields: Record<string, unknown>) => {
+      const event = structuredClone(invoicePaid);
+      event.id = `evt_${id}_${Date.now()}`;
+      Object.assign(event.data.object, { id: `in_${id}_${Date.now()}`, ...fields });
+      return event;
+    };
+    const someoneElses = variant('someone_elses', { metadata: { purchase_id: randomUUID() } });
+    const noMetadata = variant('no_metadata', { metadata: {} });
+    const draft = variant('draft', { status: 'draft', hosted_invoice_url: null, invoice_pdf: null });
+    for (const [event, outcome] of [
+      [someoneElses, 'not_ours'],
+      [noMetadata, 'not_ours'],
+      [draft, 'no_documents'],
+    ] as const) {
+      assert.deepEqual(
+        { status: (await server.deliver(event)).status, outcomes: outcomesOf(event.id) },
+        { status: 200, outcomes: [outcome] },
+        event.id,
+      );
+    }
+    const invoiceIds = [someoneElses, noMetadata, draft].map(
+      (event) => (event.data.object as { id: string }).id,
     );
-    const [again] = await server.database.sql`
-      select receipt_url, stripe_invoice_id, invoice_number, invoice_url, invoice_pdf_url, updated_at
-        from public.credit_purchases where stripe_checkout_session_id = ${session.id}`;
-    assert.deepEqual({ ...again }, { ...links, updated_at: updatedAt });
+    const recorded = await server.database.sql`
+      select id from public.credit_purchases where stripe_invoice_id in ${server.database.sql(invoiceIds)}`;
+    assert.equal(recorded.length, 0, 'no purchase has these invoices');
+    const own = await documentsOf(session.id);
+    assert.deepEqual([own.invoice_url, own.invoice_pdf_url, own.stripe_invoice_id], [null, null, null]);
+  });
 
-    // And the buyer's page gets them.
+  test("the buyer's page gets the links the events recorded", async () => {
+    const { customer, session, charge, invoice, completed, chargeSucceeded, invoicePaid } =
+      await paidWithEvents();
+    for (const event of [invoicePaid, completed, chargeSucceeded])
+      assert.equal((await server.deliver(event)).status, 200);
     const status = (await (
       await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token })
     ).json()) as Record<string, unknown>;
     assert.deepEqual(
       {
+        credited: status.credited,
         receipt_url: status.receipt_url,
         invoice_url: status.invoice_url,
         invoice_pdf_url: status.invoice_pdf_url,
       },
       {
-        receipt_url: receiptUrl,
+        credited: true,
+        receipt_url: charge.receipt_url,
         invoice_url: invoice.hosted_invoice_url,
         invoice_pdf_url: invoice.invoice_pdf,
       },

@@ -54,7 +54,7 @@ describe('GET /v1/checkout-sessions/:id and Stripe', () => {
 
       // Paid: the webhook credits the ledger, and the ledger answers the next look-up, not Stripe's copy.
       await payInSandbox(server, session.id);
-      // The webhook credits, then records the receipt and invoice links it read from Stripe.
+      // The webhook credits; Stripe's charge and invoice events record the receipt and invoice links.
       await eventually('credited by the webhook, with its invoice', async () => {
         const [row] = await server.database.sql<{ status: string; invoice_url: string | null }[]>`
           select status, invoice_url from public.credit_purchases where stripe_checkout_session_id = ${session.id}`;

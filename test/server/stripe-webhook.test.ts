@@ -54,9 +54,46 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const [recorded] = await server.database.sql`
       select event_type, outcome from public.stripe_webhook_events where event_id = ${eventsOf(server, session.id, 'checkout.session.completed')[0]!.id}`;
     assert.deepEqual({ ...recorded }, { event_type: 'checkout.session.completed', outcome: 'credited' });
-    // Logged with the answer, which comes after the receipt and invoice links are recorded too.
+    // Logged with the answer, which comes after the ledger committed.
     await eventually('the outcome logged', async () =>
       server.logs.some((line) => line.includes('"outcome":"credited"')),
+    );
+  });
+
+  test('the paid flow ends with receipt and invoice links in the session status, and the webhook read nothing from Stripe', async () => {
+    const customer = await server.newCustomer();
+    const session = await startCheckout(server, customer, 'standard');
+    const requestsBefore = server.sandbox.apiRequests.length;
+    await payInSandbox(server, session.id);
+    await eventually('credited, with receipt and invoice', async () => {
+      const [row] = await server.database.sql`
+        select status, receipt_url, invoice_url, invoice_pdf_url from public.credit_purchases
+         where stripe_checkout_session_id = ${session.id}`;
+      return row?.status === 'credited' && row.receipt_url && row.invoice_url && row.invoice_pdf_url;
+    });
+    const paid = server.sandbox.account.checkoutSessions.retrieve(session.id);
+    const invoice = server.sandbox.account.invoices.retrieve(paid.invoice as string);
+    const status = (await (
+      await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token })
+    ).json()) as Record<string, unknown>;
+    assert.deepEqual(
+      {
+        credited: status.credited,
+        receipt_url: status.receipt_url,
+        invoice_url: status.invoice_url,
+        invoice_pdf_url: status.invoice_pdf_url,
+      },
+      {
+        credited: true,
+        receipt_url: server.sandbox.account.payments.chargeOfSession(paid).receipt_url,
+        invoice_url: invoice.hosted_invoice_url,
+        invoice_pdf_url: invoice.invoice_pdf,
+      },
+    );
+    assert.deepEqual(
+      server.sandbox.apiRequests.slice(requestsBefore).map((request) => `${request.method} ${request.path}`),
+      [],
+      'neither the webhook nor the look-up asked Stripe',
     );
   });
 
@@ -332,6 +369,19 @@ describe('POST /v1/stripe/webhook with deliveries the test controls', () => {
       body: { received: true },
     });
     assert.equal(await balanceOf(server.database.sql, customer.tenantId), 200);
+  });
+
+  test('a checkout.session.completed delivery credits and makes 0 Stripe API requests', async () => {
+    const { customer, completed } = await paidSession('standard');
+    const requestsBefore = server.sandbox.apiRequests.length;
+    const response = await server.deliver(completed);
+    assert.equal(response.status, 200);
+    assert.equal(await balanceOf(server.database.sql, customer.tenantId), 200);
+    assert.deepEqual(
+      server.sandbox.apiRequests.slice(requestsBefore).map((request) => `${request.method} ${request.path}`),
+      [],
+      'no request reached Stripe',
+    );
   });
 
   test('20 concurrent duplicate deliveries credit once', async () => {

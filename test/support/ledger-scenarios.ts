@@ -780,5 +780,100 @@ export function defineLedgerScenarios(
         },
       );
     });
+
+    test("links from Stripe's charge and invoice events: by purchase id before the payment news, by payment intent after, each once", async () => {
+      const tenant = await createTenant(database.sql);
+      const { sessionId, purchase, paymentIntentId } = await openSession(tenant);
+      const none = { receiptUrl: null, stripeInvoiceId: null, invoiceNumber: null, invoiceUrl: null };
+      const receipt = {
+        ...none,
+        invoicePdfUrl: null,
+        purchaseId: purchase.id,
+        paymentIntentId,
+        receiptUrl: 'https://pay.example.test/receipts/first',
+      };
+      // The charge's event before the session is credited: the purchase is found by its id.
+      const early = await store.recordDocumentsOfPurchase(receipt);
+      assert.ok(early.ok && early.recorded, 'recorded before the payment news');
+      assert.equal(early.purchase.receiptUrl, receipt.receiptUrl);
+      assert.equal(early.purchase.creditedCredits, 0);
+      const credited = await fulfil(sessionId, standard, { paymentIntentId });
+      assert.ok(credited.ok && credited.credited, 'crediting is untouched by the links');
+
+      // The invoice, 20 times at once: one call records it, updated_at moves once.
+      const invoice = (suffix: string) => ({
+        ...none,
+        purchaseId: purchase.id,
+        paymentIntentId: null,
+        stripeInvoiceId: `in_${suffix}`,
+        invoiceNumber: `NR-${suffix}`,
+        invoiceUrl: `https://invoice.example.test/i/${suffix}`,
+        invoicePdfUrl: `https://invoice.example.test/i/${suffix}/pdf`,
+      });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => store.recordDocumentsOfPurchase(invoice(`i${index}`))),
+      );
+      const recorded = results.filter((result) => result.ok && result.recorded);
+      assert.equal(recorded.length, 1, 'one call recorded the invoice');
+      const winner = recorded[0]!.ok ? recorded[0]!.purchase : null;
+      const updatedAt = winner?.updatedAt;
+      for (const result of results) {
+        assert.ok(result.ok);
+        assert.equal(result.purchase.invoiceUrl, winner?.invoiceUrl);
+        assert.equal(result.purchase.receiptUrl, receipt.receiptUrl, 'the receipt stays');
+      }
+
+      // A later charge report, found by the payment intent alone, replaces nothing and moves nothing.
+      const later = await store.recordDocumentsOfPurchase({
+        ...receipt,
+        purchaseId: null,
+        receiptUrl: 'https://pay.example.test/receipts/second',
+      });
+      assert.ok(later.ok && !later.recorded);
+      const found = await store.findPurchaseBySession(tenant.tenantId, sessionId);
+      assert.deepEqual(
+        [
+          found?.receiptUrl,
+          found?.stripeInvoiceId,
+          found?.invoiceNumber,
+          found?.invoicePdfUrl,
+          found?.updatedAt,
+        ],
+        [
+          receipt.receiptUrl,
+          winner?.stripeInvoiceId,
+          winner?.invoiceNumber,
+          winner?.invoicePdfUrl,
+          updatedAt,
+        ],
+      );
+
+      // Not ours, and a charge of another payment naming this purchase: nothing recorded.
+      assert.deepEqual(await store.recordDocumentsOfPurchase({ ...receipt, purchaseId: randomUUID() }), {
+        ok: false,
+        code: 'unknown_purchase',
+      });
+      assert.deepEqual(
+        await store.recordDocumentsOfPurchase({
+          ...receipt,
+          purchaseId: null,
+          paymentIntentId: 'pi_unknown',
+        }),
+        { ok: false, code: 'unknown_purchase' },
+      );
+      const other = await openSession(tenant);
+      const mismatch = await store.recordDocumentsOfPurchase({
+        ...receipt,
+        purchaseId: other.purchase.id,
+        paymentIntentId: 'pi_of_another_payment',
+      });
+      assert.equal(mismatch.ok, true, 'a purchase without a payment intent yet takes the receipt');
+      const mismatched = await store.recordDocumentsOfPurchase({
+        ...receipt,
+        paymentIntentId: 'pi_of_another_payment',
+        receiptUrl: 'https://pay.example.test/receipts/other',
+      });
+      assert.deepEqual(mismatched.ok ? null : mismatched.code, 'payment_intent_mismatch');
+    });
   });
 }

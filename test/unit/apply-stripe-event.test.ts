@@ -14,6 +14,7 @@ import {
   checkoutSessionObject,
   disputeObject,
   eventObject,
+  invoiceObject,
 } from '../../stripe-sandbox/stripe-objects.ts';
 import { fakeCreditStore } from '../support/fake-credit-store.ts';
 import { sandboxStripeClient } from '../support/sandbox-stripe-client.ts';
@@ -93,11 +94,94 @@ describe('applying Stripe events to the ledger', () => {
     assert.deepEqual(await applyStripeEvent(live, { store, stripe, livemode: false }), {
       outcome: 'ignored_livemode',
     });
-    const other = eventObject('invoice.paid', {});
+    const other = eventObject('customer.created', {});
     assert.deepEqual(await applyStripeEvent(other, { store, stripe, livemode: false }), {
       outcome: 'ignored_type',
     });
     assert.deepEqual(store.calls, []);
+  });
+
+  test("receipt and invoice links come from Stripe's charge and invoice events, with no Stripe request", async () => {
+    const store = fakeCreditStore({
+      recordDocumentsOfPurchase: async (input) =>
+        input.purchaseId === purchase.id || input.paymentIntentId === 'pi_paid'
+          ? { ok: true as const, recorded: true, purchase }
+          : { ok: false as const, code: 'unknown_purchase' as const },
+    });
+    const requestsBefore = sandbox.apiRequests.length;
+    const apply = (type: string, object: unknown) =>
+      applyStripeEvent(eventObject(type, object), { store, stripe, livemode: false });
+    const receiptUrl = 'https://pay.example.test/receipts/r1';
+    const charge = (fields: Partial<Stripe.Charge>) =>
+      chargeObject({ payment_intent: 'pi_paid', receipt_url: receiptUrl, metadata: {}, ...fields });
+    const invoice = (fields: Partial<Stripe.Invoice>) =>
+      invoiceObject({
+        id: 'in_paid',
+        number: 'NR-0001',
+        currency: 'eur',
+        customer: null,
+        subtotal: 2500,
+        total: 2500,
+        amount_paid: 2500,
+        lines: { object: 'list', data: [], has_more: false, url: '/v1/invoices/in_paid/lines' },
+        hosted_invoice_url: 'https://invoice.example.test/i/1',
+        invoice_pdf: 'https://invoice.example.test/i/1/pdf',
+        metadata: { purchase_id: purchase.id },
+        ...fields,
+      });
+
+    const outcomes = [
+      await apply('charge.succeeded', charge({ metadata: { purchase_id: purchase.id } })),
+      // A charge without the metadata is found by its payment intent, recorded at fulfilment.
+      await apply('charge.succeeded', charge({})),
+      await apply('charge.succeeded', charge({ payment_intent: 'pi_someone_elses' })),
+      await apply('charge.succeeded', charge({ payment_intent: null })),
+      await apply('charge.succeeded', charge({ receipt_url: null, metadata: { purchase_id: purchase.id } })),
+      await apply('invoice.finalized', invoice({})),
+      await apply('invoice.paid', invoice({})),
+      await apply('invoice.paid', invoice({ metadata: {} })),
+      await apply('invoice.paid', invoice({ metadata: { purchase_id: randomUUID() } })),
+      await apply(
+        'invoice.finalized',
+        invoice({ status: 'draft', hosted_invoice_url: null, invoice_pdf: null }),
+      ),
+    ].map((outcome) => outcome.outcome);
+    assert.deepEqual(outcomes, [
+      'documents_recorded',
+      'documents_recorded',
+      'not_ours',
+      'not_ours',
+      'no_documents',
+      'documents_recorded',
+      'documents_recorded',
+      'not_ours',
+      'not_ours',
+      'no_documents',
+    ]);
+    const noInvoice = { stripeInvoiceId: null, invoiceNumber: null, invoiceUrl: null, invoicePdfUrl: null };
+    assert.deepEqual(store.calls[0]?.args[0], {
+      purchaseId: purchase.id,
+      paymentIntentId: 'pi_paid',
+      receiptUrl,
+      ...noInvoice,
+    });
+    assert.deepEqual(store.calls[1]?.args[0], {
+      purchaseId: null,
+      paymentIntentId: 'pi_paid',
+      receiptUrl,
+      ...noInvoice,
+    });
+    assert.deepEqual(store.calls[3]?.args[0], {
+      purchaseId: purchase.id,
+      paymentIntentId: null,
+      receiptUrl: null,
+      stripeInvoiceId: 'in_paid',
+      invoiceNumber: 'NR-0001',
+      invoiceUrl: 'https://invoice.example.test/i/1',
+      invoicePdfUrl: 'https://invoice.example.test/i/1/pdf',
+    });
+    assert.equal(store.calls.length, 6, 'nothing asked of the ledger for drafts and strangers without ids');
+    assert.equal(sandbox.apiRequests.length, requestsBefore, 'nothing asked of Stripe');
   });
 
   test('a failed debit and an expiry mark the session; a session we do not know is not ours', async () => {
