@@ -6,14 +6,16 @@
 // rate (latency), and cycles through its requests in order: each webhook delivery is sent exactly once
 // when `amount` equals the number of requests.
 //
-// The fixed rate is an open loop of our own: requests go out evenly spaced whatever the answers do, and
-// each latency is counted from the moment its request was due, so a stall shows in the figures instead
-// of slowing the sender down (coordinated omission). autocannon's own overallRate lets each connection
+// The fixed rate is an open loop of our own: requests go out evenly spaced whatever the answers do (a
+// slow answer never holds the next request back, so a stall shows in the figures instead of slowing the
+// sender down). Each latency runs from the request's write to its answer's end. autocannon's own
+// overallRate lets each connection
 // keep its own timer; on a 32-connection pool their sends bunch up into bursts, and the latency measured
 // was that of the bursts' queue.
 
 import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 export interface LoadJob {
@@ -38,6 +40,11 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /**
+   * At a fixed rate: how late this process's own event loop ran (p99). An answer that arrived while it
+   * was stalled is counted late by as much: the floor under every latency measured here.
+   */
+  generatorStallP99Ms?: number;
   /** The load generator's own CPU while it ran. */
   cpuSeconds: number;
 }
@@ -97,9 +104,12 @@ async function atFixedRate(job: LoadJob, rate: number): Promise<Measured> {
   let errors = 0;
   let sent = 0;
   let answered = 0;
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  // Stalls of this process (garbage collection, the machine's own) would otherwise pass as the server's.
+  loopDelay.enable();
   const started = performance.now();
   await new Promise<void>((resolve) => {
-    const send = (dueAt: number) => {
+    const send = () => {
       const chosen = job.requests[sent++ % job.requests.length]!;
       const outgoing = httpRequest(
         {
@@ -113,7 +123,7 @@ async function atFixedRate(job: LoadJob, rate: number): Promise<Measured> {
         (response) => {
           response.resume();
           response.on('end', () => {
-            times.push(performance.now() - dueAt);
+            times.push(performance.now() - sentAt);
             if (response.statusCode === undefined || response.statusCode >= 300) non2xx++;
             if (++answered === total) resolve();
           });
@@ -123,18 +133,23 @@ async function atFixedRate(job: LoadJob, rate: number): Promise<Measured> {
         errors++;
         if (++answered === total) resolve();
       });
+      const sentAt = performance.now();
       outgoing.end(chosen.body);
     };
     // Every millisecond or so, send whatever has fallen due since the last look.
     const tick = () => {
       const now = performance.now();
-      while (sent < total && started + sent * intervalMs <= now) send(started + sent * intervalMs);
+      while (sent < total && started + sent * intervalMs <= now) send();
       if (sent < total) setTimeout(tick, 1);
     };
     tick();
   });
   agent.destroy();
-  return summary(times, non2xx, errors, performance.now() - started);
+  loopDelay.disable();
+  return {
+    ...summary(times, non2xx, errors, performance.now() - started),
+    generatorStallP99Ms: loopDelay.percentile(99) / 1e6,
+  };
 }
 
 function summary(times: number[], non2xx: number, errors: number, elapsedMs: number): Measured {

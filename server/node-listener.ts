@@ -34,11 +34,14 @@ export async function listenOnNode(
   } = {},
 ): Promise<NodeListener> {
   const hostname = options.hostname ?? '127.0.0.1';
-  const answer = async (request: Request, bindings: HttpBindings | Http2Bindings) => {
-    const response = await fetch(request, bindings as HttpBindings);
-    return 'incoming' in bindings && bodyLeftUnread(bindings.incoming as IncomingMessage)
-      ? closingConnection(response)
-      : response;
+  // Not an async function: one promise less per request (the answer is handed on as it came).
+  const answer = (request: Request, bindings: HttpBindings | Http2Bindings) => {
+    const response = fetch(request, bindings as HttpBindings);
+    const incoming = 'incoming' in bindings ? (bindings.incoming as IncomingMessage) : null;
+    if (!incoming || !mayHaveBody(incoming)) return response;
+    const closeIfBodyUnread = (answered: Response) =>
+      bodyLeftUnread(incoming) ? closingConnection(answered) : answered;
+    return response instanceof Promise ? response.then(closeIfBodyUnread) : closeIfBodyUnread(response);
   };
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: answer, port: options.port ?? 0, hostname }, () => resolve(started));
@@ -106,12 +109,14 @@ const LATEST_ANSWER = Symbol('latest answer on this connection');
 const CLIENT_HUNG_UP = Symbol('the client closed this connection');
 type WatchedSocket = Socket & { [LATEST_ANSWER]?: ServerResponse; [CLIENT_HUNG_UP]?: boolean };
 
+function mayHaveBody(incoming: IncomingMessage): boolean {
+  const length = incoming.headers['content-length'];
+  return (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
+}
+
 /** The request came with a body that nobody read to its end: what is left of it is still on the wire. */
 function bodyLeftUnread(incoming: IncomingMessage): boolean {
-  const length = incoming.headers['content-length'];
-  const hasBody =
-    (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
-  return hasBody && !incoming.readableEnded;
+  return mayHaveBody(incoming) && !incoming.readableEnded;
 }
 
 function closingConnection(response: Response): Response {
