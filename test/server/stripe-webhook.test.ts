@@ -54,9 +54,33 @@ describe('POST /v1/stripe/webhook with live deliveries from the sandbox', () => 
     const [recorded] = await server.database.sql`
       select event_type, outcome from public.stripe_webhook_events where event_id = ${eventsOf(server, session.id, 'checkout.session.completed')[0]!.id}`;
     assert.deepEqual({ ...recorded }, { event_type: 'checkout.session.completed', outcome: 'credited' });
-    // Logged with the answer, which comes after the ledger committed.
+    // Logged with the answer, which comes after the ledger committed: on the delivery's one log line.
+    const eventId = eventsOf(server, session.id, 'checkout.session.completed')[0]!.id;
     await eventually('the outcome logged', async () =>
-      server.logs.some((line) => line.includes('"outcome":"credited"')),
+      server.logs.some((line) => line.includes(eventId) && line.includes('"outcome":"credited"')),
+    );
+    const linesOfTheEvent = server.logs
+      .filter((line) => line.includes(eventId))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      linesOfTheEvent.map(({ message, method, path, status, type, outcome }) => ({
+        message,
+        method,
+        path,
+        status,
+        type,
+        outcome,
+      })),
+      [
+        {
+          message: 'request',
+          method: 'POST',
+          path: '/v1/stripe/webhook',
+          status: 200,
+          type: 'checkout.session.completed',
+          outcome: 'credited',
+        },
+      ],
     );
   });
 

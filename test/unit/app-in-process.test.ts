@@ -157,4 +157,70 @@ describe('the app in-process', () => {
     const random = await app.request('/healthz', { headers: { 'X-Request-Id': 'not ok\n' } });
     assert.match(random.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
+
+  test('every kind of answer carries all the security headers, its request id and Server-Timing', async () => {
+    const { app } = appWith({
+      getBalanceOfUser: () => Promise.reject(new Error('a bug')),
+    });
+    const token = await accessToken(USER);
+    const answers: Record<string, Response> = {
+      'a JSON answer': await app.request('/v1/packages'),
+      'not found': await app.request('/v1/nothing-here'),
+      'a refusal (401)': await app.request('/v1/balance'),
+      'too large (413)': await app.request('/v1/checkout-sessions', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(20 * 1024) },
+        body: 'x'.repeat(20 * 1024),
+      }),
+      'a server error (500)': await app.request('/v1/balance', {
+        headers: { Authorization: `Bearer ${token}` },
+      }),
+      'a CORS preflight (204)': await app.request('/v1/balance', {
+        method: 'OPTIONS',
+        headers: { Origin: TEST_ORIGIN, 'Access-Control-Request-Method': 'GET' },
+      }),
+      'an origin refused (403)': await app.request('/v1/packages', {
+        headers: { Origin: 'https://elsewhere.example' },
+      }),
+    };
+    for (const [kind, response] of Object.entries(answers)) {
+      const headers = Object.fromEntries(response.headers);
+      assert.deepEqual(
+        {
+          'cross-origin-resource-policy': headers['cross-origin-resource-policy'],
+          'cross-origin-opener-policy': headers['cross-origin-opener-policy'],
+          'origin-agent-cluster': headers['origin-agent-cluster'],
+          'referrer-policy': headers['referrer-policy'],
+          'strict-transport-security': headers['strict-transport-security'],
+          'x-content-type-options': headers['x-content-type-options'],
+          'x-dns-prefetch-control': headers['x-dns-prefetch-control'],
+          'x-download-options': headers['x-download-options'],
+          'x-frame-options': headers['x-frame-options'],
+          'x-permitted-cross-domain-policies': headers['x-permitted-cross-domain-policies'],
+          'x-xss-protection': headers['x-xss-protection'],
+        },
+        {
+          'cross-origin-resource-policy': 'cross-origin',
+          'cross-origin-opener-policy': 'same-origin',
+          'origin-agent-cluster': '?1',
+          'referrer-policy': 'no-referrer',
+          'strict-transport-security': 'max-age=15552000; includeSubDomains',
+          'x-content-type-options': 'nosniff',
+          'x-dns-prefetch-control': 'off',
+          'x-download-options': 'noopen',
+          'x-frame-options': 'SAMEORIGIN',
+          'x-permitted-cross-domain-policies': 'none',
+          'x-xss-protection': '0',
+        },
+        kind,
+      );
+      assert.match(headers['x-request-id'] ?? '', /^[0-9a-f-]{36}$/, kind);
+      assert.match(headers['server-timing'] ?? '', /^app;dur=\d+\.\d{2}/, kind);
+    }
+    assert.deepEqual(
+      [answers['a CORS preflight (204)']!.status, answers['an origin refused (403)']!.status],
+      [204, 403],
+    );
+    assert.equal(answers['too large (413)']!.status, 413);
+  });
 });
