@@ -37,6 +37,11 @@ export function setAnswerHeader(
   options: { append?: boolean } = {},
 ): void {
   const headers = c.get('answerHeaders');
+  // Used by a middleware in front of some other app (the demo's own routes): Hono's way then.
+  if (!headers) {
+    c.header(name, value, options);
+    return;
+  }
   const key = name.toLowerCase();
   const existing = headers[key];
   headers[key] = options.append && existing ? `${existing}, ${value}` : value;
