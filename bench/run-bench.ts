@@ -504,7 +504,7 @@ function signedDeliveries(sessions: { id: string; tenant: { tenantId: string } }
         currency: CREDIT_CURRENCY,
         payment_status: 'paid',
         status: 'complete',
-        payment_intent: process.env.BENCH_BEFORE ? null : `pi_${session.id}`,
+        payment_intent: `pi_${session.id}`,
         metadata: { tenant_id: session.tenant.tenantId },
       }),
     );
