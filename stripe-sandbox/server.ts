@@ -214,6 +214,9 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.json(account.checkoutSessions.create(form(c)));
   });
   app.get('/v1/checkout/sessions/:id', (c) => c.json(account.checkoutSessions.retrieve(c.req.param('id'))));
+  app.post('/v1/checkout/sessions/:id/expire', (c) =>
+    c.json(account.checkoutSessions.expire(c.req.param('id'))),
+  );
   app.get('/v1/checkout/sessions', (c) => {
     const params = form(c);
     // Newest first, like Stripe's lists.
