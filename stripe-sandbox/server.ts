@@ -223,7 +223,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     const sessions = [...account.checkoutSessions.sessions.values()]
       .reverse()
       .filter(createdFilter(params))
-      .filter((session) => !params.status || session.status === params.status);
+      .filter((session) => !params.status || session.status === params.status)
+      .filter((session) => !params.customer || session.customer === params.customer);
     return list(c, sessions, '/v1/checkout/sessions');
   });
   app.post('/v1/customers', async (c) => {

@@ -118,6 +118,31 @@ describe('POST /v1/checkout-sessions', () => {
     assert.equal(later.id, sessions[0]!.id);
   });
 
+  test('racing requests with one key name one purchase in their sessions; every session not answered is expired', async () => {
+    const customer = await server.newCustomer();
+    const key = `race-${randomUUID()}`;
+    // Stripe answers slowly: every request has read the ledger and asked Stripe before any attaches.
+    server.sandbox.injectFaults(...Array.from({ length: 4 }, () => ({ kind: 'delay' as const, ms: 400 })));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => startCheckout(server, customer, 'power', { 'Idempotency-Key': key })),
+    );
+    assert.equal(new Set(answers.map((answer) => answer.id)).size, 1);
+    const purchases = await server.database.sql<{ id: string; session: string }[]>`
+      select id, stripe_checkout_session_id as session from public.credit_purchases where user_id = ${customer.userId}`;
+    assert.deepEqual(
+      purchases.map((purchase) => purchase.session),
+      [answers[0]!.id],
+    );
+    const made = [...server.sandbox.account.checkoutSessions.sessions.values()].filter(
+      (session) => session.metadata?.user_id === customer.userId,
+    );
+    assert.ok(made.length > 1, 'the requests raced: each made a session');
+    for (const session of made) {
+      assert.equal(session.metadata?.purchase_id, purchases[0]!.id, 'each names the purchase recorded');
+      assert.equal(session.status, session.id === answers[0]!.id ? 'open' : 'expired', session.id);
+    }
+  });
+
   test('an Idempotency-Key reused for another package → 409; a malformed key → 400', async () => {
     const customer = await server.newCustomer();
     const key = `key-${randomUUID()}`;
@@ -246,6 +271,34 @@ describe('checkout with Stripe down or slow', () => {
       assert.deepEqual(await errorOf(response), { status: 502, code: 'stripe_unavailable' });
     } finally {
       await down.close();
+    }
+  });
+
+  test('the database failing while Stripe makes the session → 503, and that session is expired at Stripe', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await server.newCustomer();
+      let response: Response | undefined;
+      await server.database.sql.begin(async (tx) => {
+        // Reads go on, but no purchase can be recorded: the call that records it gets no answer in time.
+        await tx`lock table public.credit_purchases in exclusive mode`;
+        response = await server.api('/v1/checkout-sessions', {
+          method: 'POST',
+          token: customer.token,
+          body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
+        });
+      });
+      assert.deepEqual(await errorOf(response!), { status: 503, code: 'database_unavailable' });
+      const made = [...server.sandbox.account.checkoutSessions.sessions.values()].filter(
+        (session) => session.metadata?.user_id === customer.userId,
+      );
+      assert.deepEqual(
+        made.map((session) => session.status),
+        ['expired'],
+        'asked of Stripe at the same time, and closed: nobody can pay for it',
+      );
+    } finally {
+      await server.close();
     }
   });
 
@@ -501,6 +554,28 @@ describe('a session whose attach a database crash lost', () => {
         balance: 200,
         ledger_rows: 1,
       });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the same Idempotency-Key again answers the session the buyer holds, never a second one beside it', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await server.newCustomer();
+      const key = `lost-${randomUUID()}`;
+      const first = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
+      const purchaseId = await loseAttach(server, first.id);
+      const again = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
+      assert.deepEqual(again, first);
+      const made = [...server.sandbox.account.checkoutSessions.sessions.values()].filter(
+        (session) => session.metadata?.user_id === customer.userId,
+      );
+      assert.deepEqual(
+        made.map((session) => session.id),
+        [first.id],
+      );
+      assert.equal((await creditOf(server, purchaseId)).session, first.id);
     } finally {
       await server.close();
     }
