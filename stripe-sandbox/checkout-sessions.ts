@@ -344,7 +344,9 @@ export class CheckoutSessions {
   expire(sessionId: string): Stripe.Checkout.Session {
     const session = this.retrieve(sessionId);
     if (session.status !== 'open')
-      throw invalid(`Only open sessions can be expired; this one is ${session.status}.`);
+      throw invalid(
+        `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`,
+      );
     session.status = 'expired';
     this.events.emit('checkout.session.expired', session);
     return session;

@@ -214,13 +214,17 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return c.json(account.checkoutSessions.create(form(c)));
   });
   app.get('/v1/checkout/sessions/:id', (c) => c.json(account.checkoutSessions.retrieve(c.req.param('id'))));
+  app.post('/v1/checkout/sessions/:id/expire', (c) =>
+    c.json(account.checkoutSessions.expire(c.req.param('id'))),
+  );
   app.get('/v1/checkout/sessions', (c) => {
     const params = form(c);
     // Newest first, like Stripe's lists.
     const sessions = [...account.checkoutSessions.sessions.values()]
       .reverse()
       .filter(createdFilter(params))
-      .filter((session) => !params.status || session.status === params.status);
+      .filter((session) => !params.status || session.status === params.status)
+      .filter((session) => !params.customer || session.customer === params.customer);
     return list(c, sessions, '/v1/checkout/sessions');
   });
   app.post('/v1/customers', async (c) => {

@@ -6,6 +6,8 @@
 //   memory    this process's memory (below): each instance limits on its own, so N instances allow N
 //             times the limit. Right only when exactly one process serves the API.
 
+import type { RateLimitTake } from '../ledger/credit-store.ts';
+
 export interface RateLimit {
   requests: number;
   perSeconds: number;
@@ -16,6 +18,11 @@ export type RateLimitStore = 'database' | 'memory';
 export interface RateLimiter {
   /** Counts one request; resolves to the seconds to wait when over the limit, else null. */
   take(key: string): Promise<number | null>;
+  /**
+   * Set when the counters live in the ledger (the database store): a route that calls the ledger anyway
+   * counts the request in that call instead of calling take(), and saves a round trip.
+   */
+  readonly ledgerLimit?: Omit<RateLimitTake, 'key'>;
 }
 
 export function createMemoryRateLimiter(limit: RateLimit, now: () => number = Date.now): RateLimiter {

@@ -79,6 +79,8 @@ export interface OpenPurchaseInput
   withdrawalWaiverVersion?: string | null;
   /** Which mode's Stripe customer of the tenant to answer (test and live have their own). */
   livemode?: boolean;
+  /** The id the server chose (and named in the session's metadata); without one, a random id. */
+  purchaseId?: string | null;
 }
 
 export interface OpenedPurchase {
@@ -87,6 +89,28 @@ export interface OpenedPurchase {
   /** The tenant's Stripe customer in this mode, once there is one. */
   stripeCustomerId: string | null;
 }
+
+/** What a checkout reads (and counts) before Stripe is asked. */
+export interface PrepareCheckoutInput
+  extends Pick<Purchase, 'userId' | 'packageId' | 'credits' | 'amountCents' | 'currency'> {
+  idempotencyKey: string | null;
+  livemode: boolean;
+  /** The shared limit to count this request against; null when the caller limits on its own. */
+  limit: Omit<RateLimitTake, 'key'> | null;
+}
+
+export type PreparedCheckout =
+  | {
+      ok: true;
+      /** The user's tenant, found as resolveTenant finds it. */
+      tenantId: string;
+      /** The tenant's Stripe customer in this mode, once there is one. */
+      stripeCustomerId: string | null;
+      /** The purchase the Idempotency-Key already names (same package), or null. */
+      purchase: Purchase | null;
+    }
+  | { ok: false; code: 'rate_limited'; retryAfterSeconds: number }
+  | { ok: false; code: 'no_tenant' | 'idempotency_key_reused' };
 
 /** What Stripe reports about a paid purchase's documents; null for what it has not made. */
 export interface PurchaseDocuments {
@@ -176,6 +200,12 @@ export interface CreditStore {
   /** The balance of the user's tenant (found as resolveTenant finds it), or null; one round trip. */
   getBalanceOfUser(userId: string): Promise<Balance | null>;
   openPurchase(input: OpenPurchaseInput): Promise<LedgerResult<OpenedPurchase>>;
+  /**
+   * Everything a checkout needs before Stripe is asked, in one round trip whose commit does not wait for
+   * the disk: the request counted against `limit`, the user's tenant, its Stripe customer, and the
+   * purchase the Idempotency-Key already names.
+   */
+  prepareCheckout(input: PrepareCheckoutInput): Promise<PreparedCheckout>;
   /** openPurchase for the tenant the user works in (resolved as resolveTenant does), in one round trip. */
   openPurchaseForUser(input: Omit<OpenPurchaseInput, 'tenantId'>): Promise<LedgerResult<OpenedPurchase>>;
   /** Keeps the tenant's Stripe customer once; answers the one kept (the first, if another came first). */
@@ -188,10 +218,15 @@ export interface CreditStore {
   recordDocumentsOfPurchase(
     input: DocumentsOfPurchaseInput,
   ): Promise<LedgerResult<{ recorded: boolean; purchase: Purchase }>>;
+  /**
+   * `durable: false` does not wait for the disk: for the checkout's own attach, which whoever next hears
+   * of the session makes again from its metadata if a database crash lost it.
+   */
   attachCheckoutSession(
     purchaseId: string,
     checkoutSessionId: string,
     expiresAt: Date | null,
+    options?: { durable?: boolean },
   ): Promise<LedgerResult<{ purchase: Purchase }>>;
   /** Credits a paid session exactly once; `credited` says whether this call did it. */
   fulfilCheckoutSession(input: FulfilInput): Promise<LedgerResult<PurchaseChange & { credited: boolean }>>;

@@ -18,6 +18,7 @@ import type {
 export type LedgerFunction =
   | 'credit_topup_resolve_tenant'
   | 'credit_topup_get_balance'
+  | 'credit_topup_prepare_checkout'
   | 'credit_topup_open_purchase'
   | 'credit_topup_open_purchase_for_user'
   | 'credit_topup_attach_checkout_session'
@@ -82,10 +83,41 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       };
     },
 
+    async prepareCheckout(input) {
+      const result = await call('credit_topup_prepare_checkout', {
+        p_user_id: input.userId,
+        p_package_id: input.packageId,
+        p_credits: input.credits,
+        p_amount_cents: input.amountCents,
+        p_currency: input.currency,
+        p_idempotency_key: input.idempotencyKey,
+        p_livemode: input.livemode,
+        p_limit_name: input.limit?.limitName ?? null,
+        p_limit_max_requests: input.limit?.maxRequests ?? null,
+        p_limit_window_seconds: input.limit?.windowSeconds ?? null,
+      });
+      if (result.ok === true) {
+        return {
+          ok: true,
+          tenantId: String(result.tenant_id),
+          stripeCustomerId: text(result.stripe_customer_id),
+          purchase: result.purchase ? toPurchase(result.purchase) : null,
+        };
+      }
+      if (result.code === 'rate_limited') {
+        return { ok: false, code: 'rate_limited', retryAfterSeconds: Number(result.retry_after_seconds) };
+      }
+      if (result.code === 'no_tenant' || result.code === 'idempotency_key_reused') {
+        return { ok: false, code: result.code };
+      }
+      throw new Error(`preparing a checkout failed: ${String(result.code)}`);
+    },
+
     async openPurchase(input) {
       const result = await call('credit_topup_open_purchase', {
         p_tenant_id: input.tenantId,
         ...openArgs(input),
+        p_purchase_id: input.purchaseId ?? null,
       });
       return mapResult(result, toOpened);
     },
@@ -121,11 +153,12 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       return mapResult(result, toRecordedDocuments);
     },
 
-    async attachCheckoutSession(purchaseId, checkoutSessionId, expiresAt) {
+    async attachCheckoutSession(purchaseId, checkoutSessionId, expiresAt, options = {}) {
       const result = await call('credit_topup_attach_checkout_session', {
         p_purchase_id: purchaseId,
         p_checkout_session_id: checkoutSessionId,
         p_expires_at: expiresAt ? expiresAt.toISOString() : null,
+        p_durable: options.durable ?? true,
       });
       return mapResult(result, (ok) => ({ purchase: toPurchase(ok.purchase) }));
     },

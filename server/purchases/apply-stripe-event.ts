@@ -13,6 +13,7 @@ import type {
 } from '../ledger/credit-store.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
 import { idOf } from '../stripe/expandable-id.ts';
+import { applyAttachingLostSession } from './attach-lost-session.ts';
 import { documentsOfInvoice, purchaseIdOf, receiptOfCharge } from './documents-from-events.ts';
 import {
   type EventRefusalReason,
@@ -54,7 +55,9 @@ export async function applyStripeEvent(
       if (amounts.subtotal !== null) ledgerCents(amounts.subtotal, 'amount_subtotal');
       if (amounts.total !== null) ledgerCents(amounts.total, 'amount_total');
       // Only the crediting: the receipt and invoice links come with Stripe's charge and invoice events.
-      const result = await fulfilCheckoutSession(store, session, ref);
+      const result = await applyAttachingLostSession(store, session, () =>
+        fulfilCheckoutSession(store, session, ref),
+      );
       return describe(result, (ok) => (ok.credited ? 'credited' : 'already_credited'));
     }
     case 'charge.succeeded':
@@ -63,15 +66,20 @@ export async function applyStripeEvent(
     case 'invoice.paid':
       return recordDocuments(store, documentsOfInvoice(event.data.object));
     case 'checkout.session.async_payment_failed': {
-      const result = await store.markCheckoutSession({
-        checkoutSessionId: event.data.object.id,
-        status: 'failed',
-        failureCode: 'async_payment_failed',
-        event: ref,
-      });
+      const result = await applyAttachingLostSession(store, event.data.object, () =>
+        store.markCheckoutSession({
+          checkoutSessionId: event.data.object.id,
+          status: 'failed',
+          failureCode: 'async_payment_failed',
+          event: ref,
+        }),
+      );
       return describe(result, (ok) => (ok.changed ? 'marked_failed' : 'unchanged'));
     }
     case 'checkout.session.expired': {
+      // Never attached from here: an expired session we do not know may be one we expired ourselves (a
+      // race's loser), and attached it would take the place of the session the buyer really has, whose
+      // attach a crash may have lost. A purchase left without its session is pending and unpayable.
       const result = await store.markCheckoutSession({
         checkoutSessionId: event.data.object.id,
         status: 'expired',

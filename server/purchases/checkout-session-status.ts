@@ -8,6 +8,8 @@ import type { CheckoutPaymentStatus, CheckoutSessionState } from '../../contract
 import { CreditTopupError } from '../errors.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
 import type { CheckoutSessionReader } from '../stripe/checkout-session-reader.ts';
+import { attachLostSession } from './attach-lost-session.ts';
+import { isStripeRefusalOfTheObject } from './event-refusal.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
 import { lacksDocuments, recordPurchaseDocuments } from './record-purchase-documents.ts';
 
@@ -27,9 +29,9 @@ export async function checkoutSessionStatus(
 ): Promise<CheckoutSessionStatus> {
   const { store, sessionReader } = deps;
   // Another tenant's session is answered exactly like one that does not exist.
-  let purchase = SESSION_ID.test(input.sessionId)
-    ? await store.findPurchaseBySession(input.tenantId, input.sessionId)
-    : null;
+  const wellFormed = SESSION_ID.test(input.sessionId);
+  let purchase = wellFormed ? await store.findPurchaseBySession(input.tenantId, input.sessionId) : null;
+  if (!purchase && wellFormed) purchase = await purchaseOfLostAttach(deps, input);
   if (!purchase) throw new CreditTopupError('not_found', 'No such checkout session.');
 
   const settled = settledInLedger(purchase);
@@ -58,6 +60,19 @@ export async function checkoutSessionStatus(
     paymentStatus,
     availableCredits: balance.availableCredits,
   };
+}
+
+// A session the ledger does not know may be one whose attach a database crash lost: Stripe's copy names
+// its purchase, which is attached now if it is the caller's tenant's (attach-lost-session.ts).
+async function purchaseOfLostAttach(
+  deps: { store: CreditStore; sessionReader: CheckoutSessionReader },
+  input: { tenantId: string; sessionId: string },
+): Promise<Purchase | null> {
+  const session = await deps.sessionReader.retrieve(input.sessionId).catch((error: unknown) => {
+    if (isStripeRefusalOfTheObject(error)) return null; // Stripe does not know it either
+    throw error;
+  });
+  return session ? attachLostSession(deps.store, session, { tenantId: input.tenantId }) : null;
 }
 
 // The buyer's answer never fails for a link: without it now, a later look-up records it.

@@ -1,9 +1,11 @@
 // Repairs what lost webhooks left behind: lists the account's Checkout Sessions (Stripe keeps them, and
 // their events, for 30 days), picks the ones that are ours and paid, and fulfils every one not yet
-// credited through the same exactly-once function as the webhook.
+// credited through the same exactly-once function as the webhook (attaching first a session whose
+// attach a database crash lost).
 
 import type Stripe from 'stripe';
 import type { CreditStore } from '../ledger/credit-store.ts';
+import { attachLostSession } from './attach-lost-session.ts';
 import { fulfilCheckoutSession, isSessionPaid } from './fulfil-checkout-session.ts';
 import { recordPurchaseDocuments } from './record-purchase-documents.ts';
 
@@ -34,7 +36,12 @@ export async function reconcileCheckoutSessions(
     limit: 100,
   })) {
     const tenant = session.metadata?.tenant_id ?? null;
-    const purchase = tenant ? await deps.store.findPurchaseBySession(tenant, session.id) : null;
+    let purchase = tenant ? await deps.store.findPurchaseBySession(tenant, session.id) : null;
+    // A paid session whose attach a database crash lost names its purchase: attached, then credited. A
+    // dry run changes nothing, not even that: there such a session shows as not_ours.
+    if (!purchase && tenant && isSessionPaid(session) && !options.dryRun) {
+      purchase = await attachLostSession(deps.store, session, { tenantId: tenant });
+    }
     const row = (action: ReconcileAction): ReconcileRow => ({
       session: session.id,
       tenant: purchase?.tenantId ?? null,

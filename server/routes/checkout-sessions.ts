@@ -12,23 +12,22 @@ import type { RateLimiter } from '../http/rate-limiter.ts';
 import { readJsonObject } from '../http/read-json-body.ts';
 import { requestHeader } from '../http/request-header.ts';
 import { checkoutSessionStatus } from '../purchases/checkout-session-status.ts';
-import { type CreateCheckoutDeps, createCheckout } from '../purchases/create-checkout.ts';
+import {
+  CheckoutRateLimited,
+  type CreateCheckoutDeps,
+  createCheckout,
+} from '../purchases/create-checkout.ts';
 import type { CheckoutSessionReader } from '../stripe/checkout-session-reader.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function checkoutSessionRoutes(
   deps: CreateCheckoutDeps & {
-    checkoutRateLimiter: RateLimiter;
     sessionStatusRateLimiter: RateLimiter;
     sessionReader: CheckoutSessionReader;
   },
   auth: { requireUser: MiddlewareHandler<AppEnv>; requireTenant: MiddlewareHandler<AppEnv> },
 ) {
-  const limitCheckouts = limitPerUser(
-    deps.checkoutRateLimiter,
-    (seconds) => `Too many checkouts started. Please wait ${seconds} s.`,
-  );
   // Each look-up of an open session may ask Stripe: a browser (or a script) may not ask without end.
   const limitLookUps = limitPerUser(
     deps.sessionStatusRateLimiter,
@@ -36,8 +35,9 @@ export function checkoutSessionRoutes(
   );
   return (
     new Hono<AppEnv>()
-      // The tenant is resolved by the ledger call that opens the purchase (403 no_tenant from there).
-      .post('/v1/checkout-sessions', auth.requireUser, limitCheckouts, async (c) => {
+      // The tenant is resolved (403 no_tenant) and the checkout limit counted (429) by the first ledger
+      // call of createCheckout, once the request proved valid: one round trip for all of it.
+      .post('/v1/checkout-sessions', auth.requireUser, async (c) => {
         const userId = c.get('userId');
         const body = await readJsonObject(c);
         const idempotencyKey = requestHeader(c, 'idempotency-key') ?? null;
@@ -62,6 +62,12 @@ export function checkoutSessionRoutes(
             },
             timing,
           );
+        } catch (error) {
+          if (error instanceof CheckoutRateLimited) {
+            const retryAfter = String(error.retryAfterSeconds);
+            throw new ApiError(error.code, error.message, { 'Retry-After': retryAfter });
+          }
+          throw error;
         } finally {
           // Also on a failure: how long Stripe took is half of what a slow or failed checkout means.
           setAnswerHeader(c, 'Server-Timing', `stripe;dur=${timing.stripeMs.toFixed(2)}`, { append: true });

@@ -31,7 +31,8 @@ export const CHECKOUT_SESSION_LIFETIME_S = 30 * 60;
 export const RETURN_SESSION_PARAMETER: ReturnSessionParameter = 'credit_topup_session';
 
 export function checkoutSessionParams(input: {
-  purchase: Purchase;
+  /** The purchase the session is for, recorded or about to be (its id is decided before). */
+  purchase: Pick<Purchase, 'id' | 'tenantId' | 'userId' | 'currency' | 'amountCents'>;
   creditPackage: CreditPackage;
   priceId: string | null;
   /** The tenant's Stripe customer: invoices, tax IDs and addresses accrue to the organisation. */

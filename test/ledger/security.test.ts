@@ -52,6 +52,8 @@ describe('database security', () => {
       'credit_topup_apply_dispute',
       'credit_topup_mark_checkout_session',
       'credit_topup_open_purchase',
+      'credit_topup_prepare_checkout',
+      'credit_topup_attach_checkout_session',
       'rpc_credit_topup',
       'rpc_credit_deduct',
     ]) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { creditPackages } from '../../credit-packages.ts';
+import { reconcileCheckoutSessions } from '../../server/purchases/reconcile.ts';
 import { packageLookupKey, packageProductId } from '../../server/stripe/package-prices.ts';
 import { payInSandbox, startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
@@ -115,6 +116,31 @@ describe('POST /v1/checkout-sessions', () => {
 
     const later = await startCheckout(server, customer, 'power', { 'Idempotency-Key': key });
     assert.equal(later.id, sessions[0]!.id);
+  });
+
+  test('racing requests with one key name one purchase in their sessions; every session not answered is expired', async () => {
+    const customer = await server.newCustomer();
+    const key = `race-${randomUUID()}`;
+    // Stripe answers slowly: every request has read the ledger and asked Stripe before any attaches.
+    server.sandbox.injectFaults(...Array.from({ length: 4 }, () => ({ kind: 'delay' as const, ms: 400 })));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => startCheckout(server, customer, 'power', { 'Idempotency-Key': key })),
+    );
+    assert.equal(new Set(answers.map((answer) => answer.id)).size, 1);
+    const purchases = await server.database.sql<{ id: string; session: string }[]>`
+      select id, stripe_checkout_session_id as session from public.credit_purchases where user_id = ${customer.userId}`;
+    assert.deepEqual(
+      purchases.map((purchase) => purchase.session),
+      [answers[0]!.id],
+    );
+    const made = [...server.sandbox.account.checkoutSessions.sessions.values()].filter(
+      (session) => session.metadata?.user_id === customer.userId,
+    );
+    assert.ok(made.length > 1, 'the requests raced: each made a session');
+    for (const session of made) {
+      assert.equal(session.metadata?.purchase_id, purchases[0]!.id, 'each names the purchase recorded');
+      assert.equal(session.status, session.id === answers[0]!.id ? 'open' : 'expired', session.id);
+    }
   });
 
   test('an Idempotency-Key reused for another package → 409; a malformed key → 400', async () => {
@@ -245,6 +271,34 @@ describe('checkout with Stripe down or slow', () => {
       assert.deepEqual(await errorOf(response), { status: 502, code: 'stripe_unavailable' });
     } finally {
       await down.close();
+    }
+  });
+
+  test('the database failing while Stripe makes the session → 503, and that session is expired at Stripe', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await server.newCustomer();
+      let response: Response | undefined;
+      await server.database.sql.begin(async (tx) => {
+        // Reads go on, but no purchase can be recorded: the call that records it gets no answer in time.
+        await tx`lock table public.credit_purchases in exclusive mode`;
+        response = await server.api('/v1/checkout-sessions', {
+          method: 'POST',
+          token: customer.token,
+          body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
+        });
+      });
+      assert.deepEqual(await errorOf(response!), { status: 503, code: 'database_unavailable' });
+      const made = [...server.sandbox.account.checkoutSessions.sessions.values()].filter(
+        (session) => session.metadata?.user_id === customer.userId,
+      );
+      assert.deepEqual(
+        made.map((session) => session.status),
+        ['expired'],
+        'asked of Stripe at the same time, and closed: nobody can pay for it',
+      );
+    } finally {
+      await server.close();
     }
   });
 
@@ -394,6 +448,160 @@ describe('synced Stripe prices', () => {
         { price: price.id, quantity: '1' },
       ]);
       assert.equal(server.sandbox.account.checkoutSessions.retrieve(session.id).amount_subtotal, 12500);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+// Starting a checkout records the purchase durably while Stripe makes the session, then attaches the
+// session without waiting for the disk. A database crash right after the answer can lose that attach:
+// the session's metadata names the purchase, and whoever hears of the session next attaches it again.
+describe('a session whose attach a database crash lost', () => {
+  /** What a crash loses: the purchase (durable) stays, the attach (not yet on disk) is gone. */
+  async function loseAttach(server: TestServer, sessionId: string) {
+    const [lost] = await server.database.sql<{ id: string }[]>`
+      update public.credit_purchases set stripe_checkout_session_id = null, session_expires_at = null
+       where stripe_checkout_session_id = ${sessionId} returning id`;
+    assert.ok(lost, 'the purchase of the session');
+    return lost.id;
+  }
+
+  async function creditOf(server: TestServer, purchaseId: string) {
+    const [row] = await server.database.sql<
+      { session: string | null; credited: number; balance: number; ledger_rows: number }[]
+    >`
+      select p.stripe_checkout_session_id as session, p.credited_credits as credited, b.balance_credits as balance,
+             (select count(*)::int from public.credit_ledger l where l.tenant_id = p.tenant_id) as ledger_rows
+        from public.credit_purchases p left join public.tenant_credit_balance b on b.tenant_id = p.tenant_id
+       where p.id = ${purchaseId}`;
+    return { ...row! };
+  }
+
+  test('the webhook attaches it and credits the payment exactly once; the return path shows it', async () => {
+    const server = await startTestServer();
+    try {
+      const customer = await server.newCustomer();
+      const session = await startCheckout(server, customer, 'standard');
+      const purchaseId = await loseAttach(server, session.id);
+      assert.equal(
+        server.sandbox.account.checkoutSessions.retrieve(session.id).metadata?.purchase_id,
+        purchaseId,
+      );
+      assert.equal((await payInSandbox(server, session.id)).status, 200);
+      await server.sandbox.webhooks.idle();
+      assert.deepEqual(await creditOf(server, purchaseId), {
+        session: session.id,
+        credited: 100,
+        balance: 200,
+        ledger_rows: 1,
+      });
+      // Stripe delivering the completion again changes nothing.
+      const completed = server.sandbox.account.events.find(
+        (event) =>
+          event.type === 'checkout.session.completed' &&
+          (event.data.object as { id: string }).id === session.id,
+      )!;
+      assert.equal((await server.deliver(completed)).status, 200);
+      assert.deepEqual(await creditOf(server, purchaseId), {
+        session: session.id,
+        credited: 100,
+        balance: 200,
+        ledger_rows: 1,
+      });
+      const answer = await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token });
+      const body = (await answer.json()) as Record<string, unknown>;
+      assert.deepEqual(
+        [answer.status, body.status, body.payment_status, body.credited, body.purchase_status, body.balance],
+        [200, 'complete', 'paid', true, 'credited', 200],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('without the webhook, the return path attaches and credits it, for its own tenant only', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await server.newCustomer();
+      const intruder = await server.newCustomer();
+      const session = await startCheckout(server, customer, 'standard');
+      const purchaseId = await loseAttach(server, session.id);
+      await payInSandbox(server, session.id);
+      const asIntruder = await server.api(`/v1/checkout-sessions/${session.id}`, { token: intruder.token });
+      assert.deepEqual(await errorOf(asIntruder), { status: 404, code: 'not_found' });
+      assert.equal(
+        (await creditOf(server, purchaseId)).session,
+        null,
+        "another tenant's look attaches nothing",
+      );
+
+      const answers = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token }),
+        ),
+      );
+      for (const answer of answers) {
+        const body = (await answer.json()) as { status: string; credited: boolean; balance: number };
+        assert.deepEqual(
+          [answer.status, body.status, body.credited, body.balance],
+          [200, 'complete', true, 200],
+        );
+      }
+      assert.deepEqual(await creditOf(server, purchaseId), {
+        session: session.id,
+        credited: 100,
+        balance: 200,
+        ledger_rows: 1,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the same Idempotency-Key again answers the session the buyer holds, never a second one beside it', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await server.newCustomer();
+      const key = `lost-${randomUUID()}`;
+      const first = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
+      const purchaseId = await loseAttach(server, first.id);
+      const again = await startCheckout(server, customer, 'standard', { 'Idempotency-Key': key });
+      assert.deepEqual(again, first);
+      const made = [...server.sandbox.account.checkoutSessions.sessions.values()].filter(
+        (session) => session.metadata?.user_id === customer.userId,
+      );
+      assert.deepEqual(
+        made.map((session) => session.id),
+        [first.id],
+      );
+      assert.equal((await creditOf(server, purchaseId)).session, first.id);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('without the webhook and the buyer, reconciliation attaches and credits it', async () => {
+    const server = await startTestServer({ deliverWebhooks: false });
+    try {
+      const customer = await server.newCustomer();
+      const session = await startCheckout(server, customer, 'power');
+      const purchaseId = await loseAttach(server, session.id);
+      await payInSandbox(server, session.id);
+      const rows = await reconcileCheckoutSessions(
+        { stripe: server.stripe, store: server.store },
+        { sinceSeconds: 3600, dryRun: false },
+      );
+      assert.deepEqual(
+        rows.filter((row) => row.session === session.id),
+        [{ session: session.id, tenant: customer.tenantId, credits: 500, action: 'credited' }],
+      );
+      assert.deepEqual(await creditOf(server, purchaseId), {
+        session: session.id,
+        credited: 500,
+        balance: 600,
+        ledger_rows: 1,
+      });
     } finally {
       await server.close();
     }

@@ -84,6 +84,40 @@ describe('rate limits across two instances on one database', () => {
     }
   });
 
+  test('only valid requests count; both instances answer 429 with Retry-After from the one counter', async () => {
+    const a = await startTestServer({ deliverWebhooks: false, env: { CHECKOUT_RATE_LIMIT: '2' } });
+    let b: RunningServer | undefined;
+    try {
+      b = (await secondInstance(a)).instance;
+      const customer = await a.newCustomer();
+      const refused = (url: string, body: unknown) =>
+        fetch(`${url}/v1/checkout-sessions`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${customer.token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((response) => response.status);
+      // Refused before Stripe is asked, and so before anything is counted.
+      for (const url of [a.url, b.url]) {
+        assert.equal(await refused(url, { package_id: 'mega', ...WAIVER_GIVEN }), 400);
+        assert.equal(await refused(url, { package_id: 'starter' }), 400);
+      }
+      assert.deepEqual(await limiterRowsOf(a, customer.userId), []);
+
+      assert.equal((await post(a.url, customer.token)).status, 201);
+      assert.equal((await post(b.url, customer.token)).status, 201);
+      for (const url of [a.url, b.url]) {
+        const limited = await post(url, customer.token);
+        assert.equal(limited.status, 429);
+        assert.deepEqual(((await limited.json()) as { error: { code: string } }).error.code, 'rate_limited');
+        assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+      }
+      assert.deepEqual(await limiterRowsOf(a, customer.userId), [{ limit_name: 'checkout_create', hits: 3 }]);
+    } finally {
+      await b?.close();
+      await a.close();
+    }
+  });
+
   test('GET /v1/balance never touches the limits (no database round trip for them)', async () => {
     const server = await startTestServer({ deliverWebhooks: false });
     try {

@@ -253,6 +253,71 @@ export function defineLedgerScenarios(
       assert.deepEqual(reused, { ok: false, code: 'idempotency_key_reused' });
     });
 
+    test('preparing a checkout counts the limit, resolves the tenant and finds the purchase a key names, in one call', async () => {
+      const tenant = await createTenant(database.sql);
+      const { tenantId: _resolvedByTheLedger, ...fields } = purchaseInput(tenant, standard);
+      const input = {
+        ...fields,
+        idempotencyKey: `key-${randomUUID()}`,
+        livemode: false,
+        limit: { limitName: 'checkout_create', maxRequests: 2, windowSeconds: 60 },
+      };
+      assert.deepEqual(await store.prepareCheckout(input), {
+        ok: true,
+        tenantId: tenant.tenantId,
+        stripeCustomerId: null,
+        purchase: null,
+      });
+      // The server decides the id before anything is written; the purchase is recorded under it.
+      const purchaseId = randomUUID();
+      const opened = await store.openPurchase({ ...purchaseInput(tenant, standard), ...input, purchaseId });
+      assert.ok(opened.ok && opened.created);
+      assert.equal(opened.purchase.id, purchaseId);
+      const customer = await store.rememberStripeCustomer(
+        tenant.tenantId,
+        false,
+        `cus_${randomUUID().slice(0, 8)}`,
+      );
+
+      const again = await store.prepareCheckout(input);
+      assert.ok(again.ok);
+      assert.deepEqual([again.purchase?.id, again.stripeCustomerId], [purchaseId, customer]);
+      const limited = await store.prepareCheckout(input);
+      assert.ok(!limited.ok && limited.code === 'rate_limited');
+      assert.ok(limited.retryAfterSeconds >= 1 && limited.retryAfterSeconds <= 60, 'seconds to wait');
+
+      const otherPackage = {
+        ...input,
+        packageId: power.id,
+        credits: power.credits,
+        amountCents: power.amountCents,
+      };
+      assert.deepEqual(await store.prepareCheckout({ ...otherPackage, limit: null }), {
+        ok: false,
+        code: 'idempotency_key_reused',
+      });
+      await database.sql`delete from public.memberships where user_id = ${tenant.userId}`;
+      assert.deepEqual(await store.prepareCheckout({ ...input, limit: null }), {
+        ok: false,
+        code: 'no_tenant',
+      });
+    });
+
+    test('two openings with one key and the id derived from it record one purchase under that id', async () => {
+      const tenant = await createTenant(database.sql);
+      const purchaseId = randomUUID();
+      const input = { ...purchaseInput(tenant, standard), idempotencyKey: `key-${randomUUID()}`, purchaseId };
+      const both = await Promise.all([store.openPurchase(input), store.openPurchase(input)]);
+      for (const opened of both) {
+        assert.ok(opened.ok);
+        assert.equal(opened.purchase.id, purchaseId);
+      }
+      assert.equal(both.filter((opened) => opened.ok && opened.created).length, 1);
+      const quick = await store.attachCheckoutSession(purchaseId, 'cs_test_quick', null, { durable: false });
+      assert.ok(quick.ok);
+      assert.equal(quick.purchase.stripeCheckoutSessionId, 'cs_test_quick');
+    });
+
     test('opening for a user resolves their tenant in the same call, and refuses a user without one', async () => {
       const tenant = await createTenant(database.sql);
       const { tenantId: _resolvedByTheLedger, ...input } = purchaseInput(tenant, standard);

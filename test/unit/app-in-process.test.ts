@@ -9,6 +9,7 @@ import { type CreditStore, LedgerUnavailableError } from '../../server/ledger/cr
 import { accessToken } from '../support/access-tokens.ts';
 import { fakeCreditStore } from '../support/fake-credit-store.ts';
 import { TEST_ORIGIN, testServerConfig } from '../support/test-server-env.ts';
+import { WAIVER_GIVEN } from '../support/withdrawal-waiver.ts';
 
 const USER = '6f0a1c2e-1111-4222-8333-444455556666';
 
@@ -63,8 +64,11 @@ describe('the app in-process', () => {
     assert.deepEqual(store.calls, [{ method: 'getBalanceOfUser', args: [USER] }]);
   });
 
-  test('every refusal has its status and code, and the store is not asked', async () => {
-    const { app, store } = appWith({}, { CHECKOUT_RATE_LIMIT: '2' });
+  test('every refusal has its status and code; only valid requests count against the limit or reach the store', async () => {
+    const { app, store } = appWith(
+      { prepareCheckout: async () => ({ ok: false, code: 'no_tenant' }) },
+      { CHECKOUT_RATE_LIMIT: '2' },
+    );
     const token = await accessToken(USER);
     const post = (init: RequestInit) =>
       app.request('/v1/checkout-sessions', {
@@ -83,11 +87,29 @@ describe('the app in-process', () => {
       code: 'unsupported_media_type',
     });
     const broken = { body: '{', headers: { 'Content-Type': 'application/json' } };
-    assert.deepEqual(await errorOf(await post(broken)), { status: 400, code: 'invalid_json' });
-    const limited = await post(broken);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      assert.deepEqual(await errorOf(await post(broken)), { status: 400, code: 'invalid_json' });
+    }
+    assert.equal(store.calls.length, 0, 'refused requests neither count nor reach the store');
+
+    const valid = {
+      body: JSON.stringify({ package_id: 'standard', ...WAIVER_GIVEN }),
+      headers: { 'Content-Type': 'application/json' },
+    };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      assert.deepEqual(await errorOf(await post(valid)), { status: 403, code: 'no_tenant' });
+    }
+    const limited = await post(valid);
     assert.deepEqual(await errorOf(limited), { status: 429, code: 'rate_limited' });
     assert.equal(limited.headers.get('retry-after'), '60');
-    assert.deepEqual(store.calls, []);
+    assert.deepEqual(
+      store.calls.map((call) => [call.method, (call.args[0] as { limit: unknown }).limit]),
+      [
+        ['prepareCheckout', null],
+        ['prepareCheckout', null],
+      ],
+      'in the memory store, counted here; the ledger is asked to count nothing',
+    );
   });
 
   test("in the database store a limit is the store's answer: one call per request, its wait as Retry-After", async () => {
