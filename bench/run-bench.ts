@@ -325,7 +325,7 @@ try {
   // ----- Webhook deliveries against direct SQL -------------------------------------------------------
   if (runs('webhook')) {
     for (const tenantCount of [1, 100]) {
-      const count = quick ? 3000 : 10000;
+      const count = quick ? 2000 : 4000;
       const group = tenants.slice(0, tenantCount);
       const {
         ours: oursBest,
@@ -351,7 +351,7 @@ try {
   // ----- Two server processes on one database --------------------------------------------------------
   if (runs('two')) {
     const second = await startServer('ours');
-    const twoProcesses = await webhookTwoServers([ours, second], tenants, quick ? 3000 : 10000);
+    const twoProcesses = await webhookTwoServers([ours, second], tenants, quick ? 2000 : 4000);
     await second.stop();
     record({
       figure: 'webhook deliveries, two server processes on one database, every delivery sent to both',
