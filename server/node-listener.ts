@@ -34,8 +34,18 @@ export async function listenOnNode(
   } = {},
 ): Promise<NodeListener> {
   const hostname = options.hostname ?? '127.0.0.1';
-  // Not an async function: one promise less per request (the answer is handed on as it came).
+  let closing = false;
+  // Once stopping, a kept-alive connection is closed as soon as its answer is out.
+  const closeWhenAnswered = (response: ServerResponse) => {
+    response.once('finish', () => setImmediate(() => http.closeIdleConnections()));
+  };
+  // Not an async function: one promise less per request (the answer is handed on as it came). It also
+  // does the per-request bookkeeping, instead of a second listener of the server's 'request' event.
   const answer = (request: Request, bindings: HttpBindings | Http2Bindings) => {
+    const outgoing = bindings.outgoing as ServerResponse;
+    const socket = outgoing.socket as WatchedSocket | null;
+    if (socket) socket[LATEST_ANSWER] = outgoing;
+    if (closing) closeWhenAnswered(outgoing);
     const response = fetch(request, bindings as HttpBindings);
     const incoming = 'incoming' in bindings ? (bindings.incoming as IncomingMessage) : null;
     if (!incoming || !mayHaveBody(incoming)) return response;
@@ -48,14 +58,11 @@ export async function listenOnNode(
     started.once('error', reject);
   });
   const http = server as ServerType & { closeIdleConnections(): void; closeAllConnections(): void };
-  let closing = false;
   const { logger } = options;
   // Watched per connection, not per request: a listener added and removed on every request cost more
   // than a balance request's own work. The connection remembers its latest answer; when it closes, that
   // answer shows whether a request was left unanswered.
   const connections = new Set<Socket>();
-  const closeWhenAnswered = (response: ServerResponse) =>
-    response.once('finish', () => setImmediate(() => http.closeIdleConnections()));
   server.on('connection', (socket: Socket) => {
     const watched = socket as WatchedSocket;
     connections.add(socket);
@@ -70,12 +77,6 @@ export async function listenOnNode(
       const response = watched[LATEST_ANSWER];
       if (logger && response && !response.writableFinished) logUnanswered(response, watched, logger);
     });
-  });
-  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    const socket = response.socket as WatchedSocket | null;
-    if (socket) socket[LATEST_ANSWER] = response;
-    // Once stopping, a kept-alive connection is closed as soon as its answer is out.
-    if (closing) closeWhenAnswered(response);
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -19,8 +19,11 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b(?:\d[ -]?){12,18}\d\b/g, '[number redacted]'],
 ];
 
-// One cheap test first: most log strings (paths, ids, codes) hold nothing that could be secret.
-const MAYBE_SECRET = /sk_|rk_|whsec_|_secret_|eyJ|bearer|\d{12}|\d[ -]\d/i;
+// One cheap test first: most log strings (paths, ids, codes) hold nothing that could be secret. Its
+// digit part is the card pattern's own condition (13 digits, single spaces or dashes between): a
+// looser one ("a digit, a dash, a digit") matched every UUID, and each request's id then went through
+// every pattern, a sixth of the cost of a request to /healthz.
+const MAYBE_SECRET = /sk_|rk_|whsec_|_secret_|eyJ|bearer|(?:\d[ -]?){12}\d/i;
 
 export function redact(text: string): string {
   if (!MAYBE_SECRET.test(text)) return text;
@@ -64,12 +67,24 @@ export function batchedStdout(): (line: string) => void {
   };
 }
 
+/** The time as ISO 8601, formatted once per millisecond however many lines share it. */
+let lastMillisecond = 0;
+let lastIso = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMillisecond) {
+    lastMillisecond = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
 export function createJsonLogger(write: (line: string) => void = batchedStdout()): Logger {
   const log =
     (level: string) =>
     (message: string, fields: LogFields = {}) => {
       // Built field by field: one object per line, no spreads, every string scrubbed on the way.
-      const line: LogFields = { time: new Date().toISOString(), level, message: redact(message) };
+      const line: LogFields = { time: isoNow(), level, message: redact(message) };
       for (const key in fields) line[key] = scrub(fields[key], 1);
       write(JSON.stringify(line));
     };
