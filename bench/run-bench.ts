@@ -178,10 +178,11 @@ async function startServer(
   };
 }
 
-async function runChild<T>(script: string, job: unknown): Promise<T> {
+/** Runs one of the bench's own scripts with its job, on the given core; the JSON line it prints. */
+async function runChild<T>(script: string, job: unknown, core: 'load' | 'server' = 'load'): Promise<T> {
   const jobFile = path.join(dir, `job-${jobCount++}.json`);
   await writeFile(jobFile, JSON.stringify(job));
-  const [command, args] = onCore('load', process.execPath, [
+  const [command, args] = onCore(core, process.execPath, [
     '--import',
     'tsx',
     path.join(root, script),
@@ -553,34 +554,18 @@ async function directFulfil(
   label: string,
 ): Promise<DirectResult> {
   const sessions = await pendingSessions(tenants, count, label);
-  const jobFile = path.join(dir, `job-${jobCount++}.json`);
-  await writeFile(
-    jobFile,
-    JSON.stringify({
+  const postgresBefore = cpuSecondsOfTree(postmasterPid);
+  const result = await runChild<{ requests: number; elapsedMs: number; cpuSeconds: number }>(
+    'bench/direct-fulfil.ts',
+    {
       databaseUrl: database.url,
       connections: CONNECTIONS,
       sessionIds: sessions.map((session) => session.id),
       amountCents: standard.amountCents,
       currency: CREDIT_CURRENCY,
-    }),
+    },
+    'server',
   );
-  const postgresBefore = cpuSecondsOfTree(postmasterPid);
-  const [command, args] = onCore('server', process.execPath, [
-    '--import',
-    'tsx',
-    path.join(root, 'bench/direct-fulfil.ts'),
-    jobFile,
-  ]);
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  running.add(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => {
-    output += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  running.delete(child);
-  if (code !== 0) throw new Error(`direct fulfil exited with ${code}`);
-  const result = JSON.parse(output) as { requests: number; elapsedMs: number; cpuSeconds: number };
   const credited = await creditedCount(label);
   if (credited !== count) throw new Error(`direct SQL: only ${credited} of ${count} sessions credited`);
   return {

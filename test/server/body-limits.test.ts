@@ -5,8 +5,13 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
-import { startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
+import {
+  paidSessionCompletedEvent,
+  signedByStripe,
+  startCheckout,
+  startTestServer,
+  type TestServer,
+} from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
@@ -58,18 +63,8 @@ describe('body limits', () => {
   test('a chunked Stripe delivery is verified on the bytes that arrived; one over 1 MB is refused', async () => {
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'standard');
-    assert.ok(
-      server.sandbox.account.checkoutSessions.pay(session.id, { type: 'card', number: '4242424242424242' })
-        .ok,
-    );
-    const completed = server.sandbox.account.events.find(
-      (event) => event.type === 'checkout.session.completed',
-    );
-    const signed = (event: unknown) => {
-      const body = JSON.stringify(event);
-      const signature = signPayload(body, server.sandbox.webhookSecret, Math.floor(Date.now() / 1000));
-      return { body, headers: { 'Stripe-Signature': signature } };
-    };
+    const completed = paidSessionCompletedEvent(server, session.id);
+    const signed = (event: unknown) => signedByStripe(server, event);
     const tooLarge = signed({ ...completed, padding: 'x'.repeat(1024 * 1024) });
     const refused = await postChunked(`${server.url}/v1/stripe/webhook`, tooLarge.body, tooLarge.headers);
     assert.deepEqual(

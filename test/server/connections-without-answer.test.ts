@@ -6,8 +6,13 @@ import http from 'node:http';
 import { after, test } from 'node:test';
 import { createJsonLogger } from '../../server/http/logger.ts';
 import { listenOnNode } from '../../server/node-listener.ts';
-import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
-import { eventually, startCheckout, startTestServer } from '../support/server-harness.ts';
+import {
+  eventually,
+  paidSessionCompletedEvent,
+  signedByStripe,
+  startCheckout,
+  startTestServer,
+} from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
 after(stopOwnTestCluster);
@@ -41,21 +46,8 @@ test('a delivery refused unread closes its connection with the answer; the next 
   try {
     const customer = await server.newCustomer();
     const session = await startCheckout(server, customer, 'standard');
-    assert.ok(
-      server.sandbox.account.checkoutSessions.pay(session.id, { type: 'card', number: '4242424242424242' })
-        .ok,
-    );
-    const completed = server.sandbox.account.events.find(
-      (event) => event.type === 'checkout.session.completed',
-    );
-    const signed = (event: unknown) => {
-      const body = JSON.stringify(event);
-      const timestamp = Math.floor(Date.now() / 1000);
-      return {
-        body,
-        headers: { 'Stripe-Signature': signPayload(body, server.sandbox.webhookSecret, timestamp) },
-      };
-    };
+    const completed = paidSessionCompletedEvent(server, session.id);
+    const signed = (event: unknown) => signedByStripe(server, event);
     const tooLarge = signed({ ...completed, padding: 'x'.repeat(1024 * 1024) });
     const fitting = signed(completed);
     const url = `${server.url}/v1/stripe/webhook`;

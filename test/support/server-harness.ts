@@ -161,4 +161,31 @@ export async function sandboxControl(server: TestServer, path: string, body: unk
 }
 
 /** Waits until `check` holds (the Node tests' name for it). */
+/**
+ * Pays the session by card in the sandbox without delivering anything, and hands back its
+ * checkout.session.completed event, for a test that sends the delivery itself.
+ */
+export function paidSessionCompletedEvent(server: TestServer, sessionId: string): Stripe.Event {
+  const paid = server.sandbox.account.checkoutSessions.pay(sessionId, {
+    type: 'card',
+    number: '4242424242424242',
+  });
+  if (!paid.ok) throw new Error(`the sandbox did not take the payment of ${sessionId}`);
+  const completed = server.sandbox.account.events.find(
+    (event) => event.type === 'checkout.session.completed' && event.data.object.id === sessionId,
+  );
+  if (!completed) throw new Error(`no checkout.session.completed for ${sessionId}`);
+  return completed;
+}
+
+/** Any body signed with the sandbox's webhook secret as Stripe signs one now. */
+export function signedByStripe(server: TestServer, event: unknown) {
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor(Date.now() / 1000);
+  return {
+    body,
+    headers: { 'Stripe-Signature': signPayload(body, server.sandbox.webhookSecret, timestamp) },
+  };
+}
+
 export const eventually = until;
