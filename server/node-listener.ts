@@ -49,8 +49,9 @@ export async function listenOnNode(
     const response = fetch(request, bindings as HttpBindings);
     const incoming = 'incoming' in bindings ? (bindings.incoming as IncomingMessage) : null;
     if (!incoming || !mayHaveBody(incoming)) return response;
+    // The request came with a body: if nobody read it to its end, what is left is still on the wire.
     const closeIfBodyUnread = (answered: Response) =>
-      bodyLeftUnread(incoming) ? closingConnection(answered) : answered;
+      incoming.readableEnded ? answered : closingConnection(answered);
     return response instanceof Promise ? response.then(closeIfBodyUnread) : closeIfBodyUnread(response);
   };
   const server = await new Promise<ServerType>((resolve, reject) => {
@@ -113,11 +114,6 @@ type WatchedSocket = Socket & { [LATEST_ANSWER]?: ServerResponse; [CLIENT_HUNG_U
 function mayHaveBody(incoming: IncomingMessage): boolean {
   const length = incoming.headers['content-length'];
   return (length !== undefined && length !== '0') || incoming.headers['transfer-encoding'] !== undefined;
-}
-
-/** The request came with a body that nobody read to its end: what is left of it is still on the wire. */
-function bodyLeftUnread(incoming: IncomingMessage): boolean {
-  return mayHaveBody(incoming) && !incoming.readableEnded;
 }
 
 function closingConnection(response: Response): Response {

@@ -73,14 +73,10 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       if (member.balance_credits === null || member.balance_credits === undefined) {
         return toBalance(await call('credit_topup_get_balance', { p_tenant_id: member.tenant_id }));
       }
-      const balanceCredits = Number(member.balance_credits);
-      const reservedCredits = Number(member.reserved_credits);
-      return {
-        tenantId: String(member.tenant_id),
-        balanceCredits,
-        reservedCredits,
-        availableCredits: balanceCredits - reservedCredits,
-      };
+      return toBalance({
+        ...member,
+        available_credits: Number(member.balance_credits) - Number(member.reserved_credits),
+      });
     },
 
     async prepareCheckout(input) {

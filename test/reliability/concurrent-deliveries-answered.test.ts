@@ -11,7 +11,12 @@ import type Stripe from 'stripe';
 import { creditPackages } from '../../credit-packages.ts';
 import { signPayload } from '../../stripe-sandbox/webhook-sender.ts';
 import { assertNoSecrets, report, size } from '../support/reliability.ts';
-import { startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
+import {
+  completedEventOf,
+  startCheckout,
+  startTestServer,
+  type TestServer,
+} from '../support/server-harness.ts';
 import { ledgerInvariants } from '../support/tenants.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 
@@ -67,12 +72,7 @@ async function paidSessions(server: TestServer, count: number) {
       number: '4242424242424242',
     });
     assert.ok(paid.ok);
-    const completed = server.sandbox.account.events.find(
-      (event) =>
-        event.type === 'checkout.session.completed' &&
-        (event.data.object as { id: string }).id === session.id,
-    );
-    assert.ok(completed, `the sandbox recorded checkout.session.completed for ${session.id}`);
+    const completed = completedEventOf(server, session.id);
     sessions.push({ tenantId: customer.tenantId, credits: creditPackage.credits, completed });
   }
   return { customers, sessions };

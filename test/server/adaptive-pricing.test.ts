@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Stripe from 'stripe';
 import {
+  completedEventOf,
   eventually,
   payInSandbox,
   sandboxControl,
@@ -80,11 +81,7 @@ describe('Adaptive Pricing switched on (STRIPE_ADAPTIVE_PRICING=true)', () => {
     await eventually('credited', async () => (await balance()) === 200);
     const status = await server.api(`/v1/checkout-sessions/${session.id}`, { token: customer.token });
     assert.equal(((await status.json()) as { credited: boolean }).credited, true);
-    const completed = server.sandbox.account.events.find(
-      (event) =>
-        event.type === 'checkout.session.completed' &&
-        (event.data.object as { id: string }).id === session.id,
-    )!;
+    const completed = completedEventOf(server, session.id);
     assert.equal((await server.deliver(completed)).status, 200);
     assert.equal(await balance(), 200, 'credited exactly once');
     assert.deepEqual(await purchaseOf(server, session.id), {
@@ -162,11 +159,7 @@ describe('Adaptive Pricing switched on (STRIPE_ADAPTIVE_PRICING=true)', () => {
         card_number: '4242 4242 4242 4242',
         currency: BUYER_CURRENCY,
       });
-      const completed = server.sandbox.account.events.find(
-        (event) =>
-          event.type === 'checkout.session.completed' &&
-          (event.data.object as { id: string }).id === session.id,
-      )!;
+      const completed = completedEventOf(server, session.id);
       // The same session as that endpoint sees it: the buyer's currency, ours under currency_conversion.
       const legacy = structuredClone(completed);
       legacy.id = `${completed.id}_legacy`;

@@ -4,7 +4,13 @@ import { after, before, describe, test } from 'node:test';
 import { creditPackages } from '../../credit-packages.ts';
 import { reconcileCheckoutSessions } from '../../server/purchases/reconcile.ts';
 import { packageLookupKey, packageProductId } from '../../server/stripe/package-prices.ts';
-import { payInSandbox, startCheckout, startTestServer, type TestServer } from '../support/server-harness.ts';
+import {
+  completedEventOf,
+  payInSandbox,
+  startCheckout,
+  startTestServer,
+  type TestServer,
+} from '../support/server-harness.ts';
 import { stopOwnTestCluster } from '../support/test-database.ts';
 import { WAIVER_GIVEN } from '../support/withdrawal-waiver.ts';
 
@@ -387,11 +393,7 @@ describe('GET /v1/checkout-sessions/:id', () => {
     )[0]!;
     assert.equal(count, 1);
     // The webhook arriving afterwards changes nothing.
-    const completed = server.sandbox.account.events.find(
-      (event) =>
-        event.type === 'checkout.session.completed' &&
-        (event.data.object as { id: string }).id === session.id,
-    )!;
+    const completed = completedEventOf(server, session.id);
     assert.equal((await server.deliver(completed)).status, 200);
     const { balance_credits } = (
       await server.database
@@ -497,11 +499,7 @@ describe('a session whose attach a database crash lost', () => {
         ledger_rows: 1,
       });
       // Stripe delivering the completion again changes nothing.
-      const completed = server.sandbox.account.events.find(
-        (event) =>
-          event.type === 'checkout.session.completed' &&
-          (event.data.object as { id: string }).id === session.id,
-      )!;
+      const completed = completedEventOf(server, session.id);
       assert.equal((await server.deliver(completed)).status, 200);
       assert.deepEqual(await creditOf(server, purchaseId), {
         session: session.id,

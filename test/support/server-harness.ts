@@ -160,7 +160,15 @@ export async function sandboxControl(server: TestServer, path: string, body: unk
   return response.json() as Promise<Record<string, unknown>>;
 }
 
-/** Waits until `check` holds (the Node tests' name for it). */
+/** The sandbox's checkout.session.completed event of the session (it was paid in the sandbox). */
+export function completedEventOf(server: { sandbox: StripeSandbox }, sessionId: string): Stripe.Event {
+  const completed = server.sandbox.account.events.find(
+    (event) => event.type === 'checkout.session.completed' && event.data.object.id === sessionId,
+  );
+  if (!completed) throw new Error(`the sandbox recorded no checkout.session.completed for ${sessionId}`);
+  return completed;
+}
+
 /**
  * Pays the session by card in the sandbox without delivering anything, and hands back its
  * checkout.session.completed event, for a test that sends the delivery itself.
@@ -171,11 +179,7 @@ export function paidSessionCompletedEvent(server: TestServer, sessionId: string)
     number: '4242424242424242',
   });
   if (!paid.ok) throw new Error(`the sandbox did not take the payment of ${sessionId}`);
-  const completed = server.sandbox.account.events.find(
-    (event) => event.type === 'checkout.session.completed' && event.data.object.id === sessionId,
-  );
-  if (!completed) throw new Error(`no checkout.session.completed for ${sessionId}`);
-  return completed;
+  return completedEventOf(server, sessionId);
 }
 
 /** Any body signed with the sandbox's webhook secret as Stripe signs one now. */
@@ -188,4 +192,5 @@ export function signedByStripe(server: TestServer, event: unknown) {
   };
 }
 
+/** Waits until `check` holds (the Node tests' name for it). */
 export const eventually = until;
