@@ -4,11 +4,17 @@
 import { createApp } from './app.ts';
 import { createAccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { ServerConfig } from './config.ts';
+import type { ApiPart } from './http/api-parts.ts';
 import type { Logger } from './http/logger.ts';
 import type { CreditStore } from './ledger/credit-store.ts';
 import { createStripeClient } from './stripe/stripe-client.ts';
 
-export function createAppFromConfig(config: ServerConfig, store: CreditStore, logger: Logger) {
+export function createAppFromConfig(
+  config: ServerConfig,
+  store: CreditStore,
+  logger: Logger,
+  options: { serves?: ApiPart } = {},
+) {
   // Said once per instance, so that an operator can see which limits hold across instances.
   logger.info('rate limits', {
     rate_limit_store: config.rateLimitStore,
@@ -41,5 +47,6 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
     sessionStatusRateLimit: config.sessionStatusRateLimit,
     rateLimitStore: config.rateLimitStore,
     sessionStripeIntervalMs: config.sessionStripeIntervalMs,
+    serves: options.serves,
   });
 }

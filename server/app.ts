@@ -2,13 +2,14 @@
 // Node and Deno serve the same one, and tests call it in-process with app.request() or on a port. Every
 // entry point builds it from a configuration through createAppFromConfig.
 
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type Stripe from 'stripe';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { StripeMode } from './config.ts';
 import { CreditTopupError } from './errors.ts';
 import { completeAnswerHeaders, jsonAnswer, startAnswerHeaders } from './http/answer-headers.ts';
 import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
+import { type ApiPart, servesPath } from './http/api-parts.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBody } from './http/body-limit.ts';
 import { requireTenant, requireUser } from './http/caller.ts';
@@ -50,6 +51,8 @@ export interface AppDeps {
   rateLimitStore: RateLimitStore;
   /** An open session is asked of Stripe at most once per this many milliseconds. */
   sessionStripeIntervalMs: number;
+  /** The part of the interface this instance answers (default `all`); any other path is `not_found`. */
+  serves?: ApiPart;
 }
 
 const API_BODY_LIMIT = 16 * 1024;
@@ -93,6 +96,16 @@ export function createApp(deps: AppDeps) {
       ...c.get('logFields'),
     });
   });
+
+  const notFound = (c: Context<AppEnv>) =>
+    jsonAnswer(c, errorBody('not_found', 'No such endpoint.'), STATUS_OF_CODE.not_found);
+  const serves = deps.serves ?? 'all';
+  if (serves !== 'all') {
+    app.use('*', async (c, next) => {
+      if (!servesPath(serves, c.req.path)) return notFound(c);
+      await next();
+    });
+  }
 
   const tooLarge = (limit: number) =>
     limitBody(limit, (c) =>
@@ -153,7 +166,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.notFound((c) => jsonAnswer(c, errorBody('not_found', 'No such endpoint.'), STATUS_OF_CODE.not_found));
+  app.notFound(notFound);
   app.onError((error, c) => {
     const log = c.get('logger') ?? logger;
     if (error instanceof LedgerUnavailableError) {

@@ -1,12 +1,14 @@
 // Applies supabase/migrations/*.sql in order, each in its own transaction, and records what was applied
 // (with a checksum) in public.credit_topup_schema_migrations. The files are idempotent on their own too,
-// so `supabase db push` can apply the same files with its own bookkeeping.
+// so `supabase db push` can apply the same files with its own bookkeeping; what it recorded as pushed
+// (npm run supabase:migrations names the copies) is taken as applied here and not run a second time.
 
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { namesPushedBySupabaseCli, supabaseCliName } from './supabase-cli-history.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../supabase/migrations/', import.meta.url));
 
@@ -63,6 +65,7 @@ export async function applyMigrations(
       )`;
     // On Supabase every public table is reachable through the REST API; with RLS and no policy it is not.
     await sql`alter table public.credit_topup_schema_migrations enable row level security`;
+    const pushedBySupabaseCli = await namesPushedBySupabaseCli(sql);
     for (const file of files) {
       await sql.begin(async (tx) => {
         const [recorded] = await tx<{ checksum: string }[]>`
@@ -77,10 +80,16 @@ export async function applyMigrations(
           report.alreadyApplied.push(`${file.version}_${file.name}`);
           return;
         }
-        await tx.unsafe(file.sql).simple();
+        const pushed = pushedBySupabaseCli.has(supabaseCliName(file));
+        if (!pushed) await tx.unsafe(file.sql).simple();
         await tx`
           insert into public.credit_topup_schema_migrations (version, name, checksum)
           values (${file.version}, ${file.name}, ${file.checksum})`;
+        if (pushed) {
+          report.alreadyApplied.push(`${file.version}_${file.name}`);
+          log(`recorded migration ${file.version}_${file.name}, applied by supabase db push`);
+          return;
+        }
         report.applied.push(`${file.version}_${file.name}`);
         log(`applied migration ${file.version}_${file.name}`);
       });
