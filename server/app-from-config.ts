@@ -35,6 +35,7 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
       automaticTax: config.stripe.automaticTax,
       adaptivePricing: config.stripe.adaptivePricing,
       selling: config.selling,
+      customAmount: config.customAmount,
     },
     allowedOrigins: config.allowedOrigins,
     checkoutRateLimit: config.checkoutRateLimit,
