@@ -16,6 +16,7 @@ const de = {
   waiting: 'Bitte schließen Sie die Zahlung im neuen Tab ab.',
   waitingHint: 'Sobald Sie zurück sind, zeigen wir Ihnen hier Ihren neuen Kontostand.',
   blocked: 'Ihr Browser hat das neue Tab blockiert.',
+  openHint: 'Öffnen Sie die Zahlungsseite mit der Schaltfläche unten.',
   open: 'Zahlungsseite öffnen',
   cancel: 'Abbrechen',
 };
@@ -24,6 +25,7 @@ const en: typeof de = {
   waiting: 'Please complete the payment in the new tab.',
   waitingHint: 'Once you are back, your new balance shows here.',
   blocked: 'Your browser blocked the new tab.',
+  openHint: 'Open the payment page with the button below.',
   open: 'Open payment page',
   cancel: 'Cancel',
 };
@@ -91,11 +93,16 @@ export class HostedCheckout {
 
   render(locale: Locale) {
     const t = locale === 'en' ? en : de;
-    return html`<div class="status" role="status">
-        <span class="spinner" aria-hidden="true"></span>${t.waiting}
-      </div>
-      <p class="muted">${t.waitingHint}</p>
-      ${this.#blocked ? html`<p part="error" role="alert">${t.blocked}</p>` : ''}
+    // Blocked, nothing is open yet to wait for: the way to open it instead.
+    return html`${
+      this.#blocked
+        ? html`<p part="error" role="alert">${t.blocked}</p>
+            <p class="muted">${t.openHint}</p>`
+        : html`<div class="status" role="status">
+              <span class="spinner" aria-hidden="true"></span>${t.waiting}
+            </div>
+            <p class="muted">${t.waitingHint}</p>`
+    }
       <div class="row">
         <button class="primary" ?autofocus=${this.#blocked} @click=${() => this.#openTab()}>${t.open}</button>
         <button
