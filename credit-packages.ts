@@ -25,3 +25,11 @@ export const creditPackages: readonly CreditPackage[] = Object.freeze([
 export function findCreditPackage(id: unknown): CreditPackage | undefined {
   return typeof id === 'string' ? creditPackages.find((creditPackage) => creditPackage.id === id) : undefined;
 }
+
+/** The package id a purchase of a custom amount is recorded under (its credits and price are its own). */
+export const CUSTOM_AMOUNT_ID = 'custom';
+
+/** A custom amount as a package of its own: `credits` × CENTS_PER_CREDIT, integers only. */
+export function customAmountPackage(credits: number): CreditPackage {
+  return { id: CUSTOM_AMOUNT_ID, name: 'Custom', credits, amountCents: credits * CENTS_PER_CREDIT };
+}

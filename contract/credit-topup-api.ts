@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | 'invalid_json'
   | 'invalid_request'
   | 'unknown_package'
+  | 'invalid_amount'
   | 'withdrawal_waiver_required'
   | 'withdrawal_waiver_outdated'
   | 'invalid_idempotency_key'
@@ -92,10 +93,21 @@ export interface CreditPackageView {
   amount: number;
 }
 
+/** Any number of credits within bounds (CREDIT_TOPUP_CUSTOM_AMOUNT): min, min + step, …, at most max. */
+export interface CustomAmountOffer {
+  min_credits: number;
+  max_credits: number;
+  step_credits: number;
+  /** What one credit costs, in cents: the price is credits × this, VAT as `GET /v1/config` says. */
+  cents_per_credit: number;
+}
+
 /** GET /v1/packages */
 export interface PackageListResponse {
   currency: string;
   packages: CreditPackageView[];
+  /** Null when only the packages are sold. */
+  custom_amount: CustomAmountOffer | null;
 }
 
 /** GET /v1/balance */
@@ -106,20 +118,38 @@ export interface BalanceResponse {
   available_credits: number;
 }
 
-/** POST /v1/checkout-sessions (optional header `Idempotency-Key`) */
-export interface CreateCheckoutSessionRequest {
-  package_id: string;
+/**
+ * Where the buyer pays: in Stripe's frame inside the page (`embedded`, the default), or on Stripe's own
+ * page in a new tab (`hosted`), for host pages whose Content-Security-Policy forbids Stripe's frames.
+ */
+export type CheckoutUi = 'embedded' | 'hosted';
+
+/** POST /v1/checkout-sessions (optional header `Idempotency-Key`): a package or a custom amount, not both. */
+export type CreateCheckoutSessionRequest = (
+  | { package_id: string; credits?: never }
+  /** A custom amount in credits (400 `invalid_amount` outside `custom_amount` of GET /v1/packages). */
+  | { credits: number; package_id?: never }
+) & {
+  checkout?: CheckoutUi;
   locale?: CheckoutLocale;
   /** Selling to consumers: true once the buyer ticked the waiver (else 400 `withdrawal_waiver_required`). */
   withdrawal_waiver?: boolean;
   /** The version of the waiver text the buyer saw (else 409 `withdrawal_waiver_outdated`). */
   withdrawal_waiver_version?: string;
-}
+};
 
-/** 201 from POST /v1/checkout-sessions */
+/** 201 from POST /v1/checkout-sessions (embedded) */
 export interface CreateCheckoutSessionResponse {
   id: string;
   client_secret: string;
+  /** Unix seconds, as Stripe gives it. */
+  expires_at: number;
+}
+
+/** 201 from POST /v1/checkout-sessions with `checkout: "hosted"`: Stripe's page to open in a new tab. */
+export interface CreateHostedCheckoutSessionResponse {
+  id: string;
+  url: string;
   /** Unix seconds, as Stripe gives it. */
   expires_at: number;
 }

@@ -101,6 +101,8 @@ interface Session {
 }
 
 const topup = document.querySelector<CreditTopup>('#topup')!;
+// ?checkout=hosted tries the fallback for pages whose CSP forbids Stripe's frames: Stripe's page in a new tab.
+if (new URL(location.href).searchParams.get('checkout') === 'hosted') topup.checkout = 'hosted';
 const languageSelect = document.querySelector<HTMLSelectElement>('#language')!;
 let locale: Locale = (localStorage.getItem('demo-locale') as Locale) || 'de';
 let session: Session | null = null;

@@ -103,6 +103,8 @@ async function start() {
       LEGAL_PRIVACY_URL: process.env.LEGAL_PRIVACY_URL ?? `${pageOrigin}/legal.html#datenschutz`,
       LEGAL_WITHDRAWAL_POLICY_URL:
         process.env.LEGAL_WITHDRAWAL_POLICY_URL ?? `${pageOrigin}/legal.html#widerruf`,
+      // The demo offers any amount besides the packages (off by default for a portal).
+      CREDIT_TOPUP_CUSTOM_AMOUNT: process.env.CREDIT_TOPUP_CUSTOM_AMOUNT || 'true',
       // The demo seller's details at the foot of its invoices (a portal sets its own).
       INVOICE_FOOTER:
         process.env.INVOICE_FOOTER ??

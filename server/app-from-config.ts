@@ -41,6 +41,7 @@ export function createAppFromConfig(
       automaticTax: config.stripe.automaticTax,
       adaptivePricing: config.stripe.adaptivePricing,
       selling: config.selling,
+      customAmount: config.customAmount,
     },
     allowedOrigins: config.allowedOrigins,
     checkoutRateLimit: config.checkoutRateLimit,

@@ -133,7 +133,7 @@ export function createApp(deps: AppDeps) {
       selling: deps.checkout.selling,
     }),
   );
-  app.route('/', packageRoutes());
+  app.route('/', packageRoutes(deps.checkout.customAmount));
   app.route('/', balanceRoutes(store, user));
   app.route(
     '/',

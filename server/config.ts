@@ -2,6 +2,7 @@
 // its variable; values of secrets are never echoed.
 
 import type { SellTo, StripeMode, VatTreatment } from '../contract/credit-topup-api.ts';
+import { CENTS_PER_CREDIT } from '../credit-packages.ts';
 import type { RateLimit, RateLimitStore } from './http/rate-limiter.ts';
 import type { LedgerConfig } from './ledger/open-credit-store.ts';
 
@@ -34,12 +35,21 @@ export interface SellingSettings {
   invoiceFooter: string | null;
 }
 
+/** Any number of credits from min to max in steps of step (min, min + step, …), besides the packages. */
+export interface CustomAmountSettings {
+  minCredits: number;
+  maxCredits: number;
+  stepCredits: number;
+}
+
 export interface ServerConfig {
   port: number;
   ledger: LedgerConfig;
   auth: { jwtSecret: string | null; jwksUrl: string | null };
   stripe: StripeSettings;
   selling: SellingSettings;
+  /** Null: only the packages are sold (the default). */
+  customAmount: CustomAmountSettings | null;
   allowedOrigins: string[];
   /** Where Stripe sends the buyer back when a payment method needs a redirect. */
   publicReturnUrl: string;
@@ -194,6 +204,7 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     auth: { jwtSecret, jwksUrl },
     stripe,
     selling: sellingSettings(value, stripe.automaticTax, problems),
+    customAmount: customAmountSettings(flag, integer, problems),
     allowedOrigins,
     publicReturnUrl: publicReturnUrl ?? '',
     checkoutRateLimit: {
@@ -256,6 +267,25 @@ function sellingSettings(
     },
     invoiceFooter,
   };
+}
+
+/** Stripe's smallest charge in euros is 0.50 €; its largest 999,999.99 €: the bounds stay well inside. */
+const SMALLEST_CHARGE_CENTS = 50;
+const MOST_CUSTOM_CREDITS = 1_000_000;
+
+function customAmountSettings(
+  flag: (name: string, fallback?: boolean) => boolean,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): CustomAmountSettings | null {
+  if (!flag('CREDIT_TOPUP_CUSTOM_AMOUNT')) return null;
+  const smallest = Math.ceil(SMALLEST_CHARGE_CENTS / CENTS_PER_CREDIT);
+  const minCredits = integer('CREDIT_TOPUP_CUSTOM_AMOUNT_MIN', 20, smallest, MOST_CUSTOM_CREDITS);
+  const maxCredits = integer('CREDIT_TOPUP_CUSTOM_AMOUNT_MAX', 4000, smallest, MOST_CUSTOM_CREDITS);
+  const stepCredits = integer('CREDIT_TOPUP_CUSTOM_AMOUNT_STEP', 10, 1, MOST_CUSTOM_CREDITS);
+  if (minCredits > maxCredits)
+    problems.push('CREDIT_TOPUP_CUSTOM_AMOUNT_MIN must not be larger than CREDIT_TOPUP_CUSTOM_AMOUNT_MAX');
+  return { minCredits, maxCredits, stepCredits };
 }
 
 // Several processes or isolates may serve the API at any time unless someone who knows says otherwise:

@@ -10,6 +10,7 @@ import type Stripe from 'stripe';
 const TEXT = {
   de: {
     title: 'Testzahlung',
+    back: 'Zurück',
     card: 'Karte',
     sepa: 'SEPA-Lastschrift',
     cardNumber: 'Kartennummer',
@@ -45,6 +46,7 @@ const TEXT = {
   },
   en: {
     title: 'Test payment',
+    back: 'Back',
     card: 'Card',
     sepa: 'SEPA Direct Debit',
     cardNumber: 'Card number',
@@ -176,7 +178,27 @@ function termsHtml(t: (typeof TEXT)[CheckoutPageLocale], session: Stripe.Checkou
   </div>`;
 }
 
-export function checkoutPageHtml(session: Stripe.Checkout.Session, locale: CheckoutPageLocale): string {
+/**
+ * A hosted session's page (ui_mode hosted_page) is the whole tab, not a frame: it pays at its own
+ * address, sends the buyer to the session's success_url (its {CHECKOUT_SESSION_ID} replaced, as Stripe
+ * does) and links the cancel_url as its way back.
+ */
+export interface HostedPage {
+  payPath: string;
+  successUrl: string | null;
+  cancelUrl: string | null;
+}
+
+/** The success_url with the session's id where Stripe puts it. */
+export function successUrlOf(session: Stripe.Checkout.Session): string | null {
+  return session.success_url ? session.success_url.replaceAll('{CHECKOUT_SESSION_ID}', session.id) : null;
+}
+
+export function checkoutPageHtml(
+  session: Stripe.Checkout.Session,
+  locale: CheckoutPageLocale,
+  hosted?: HostedPage,
+): string {
   const t = TEXT[locale];
   const money = (cents: number) =>
     new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB', {
@@ -276,10 +298,12 @@ ${
     : `<p role="status">${escapeHtml(t.closed)}</p>`
 }
 <p class="done" role="status" id="done" hidden></p>
+${hosted?.cancelUrl ? `<p><a id="cancel" href="${escapeHtml(hosted.cancelUrl)}">${escapeHtml(t.back)}</a></p>` : ''}
 ${afterSubmitText ? `<p class="custom-text" id="after-submit-text" hidden>${customTextHtml(afterSubmitText)}</p>` : ''}
 <script type="module">
   const text = ${JSON.stringify({ ...pageTexts(t), pay: `${t.pay} ${amount}` })};
   const clientSecret = ${JSON.stringify(session.client_secret)};
+  const hosted = ${JSON.stringify(hosted ?? null)};
   const resize = () => parent.postMessage(
     { type: 'credit-topup-sandbox:resize', height: document.body.getBoundingClientRect().height + 32 },
     '*',
@@ -345,7 +369,7 @@ ${afterSubmitText ? `<p class="custom-text" id="after-submit-text" hidden>${cust
       const body = method === 'card'
         ? { client_secret: clientSecret, card_number: value('card-number'), ...buyer() }
         : { client_secret: clientSecret, iban: value('iban'), ...buyer() };
-      const response = await fetch('/embedded-checkout/pay', {
+      const response = await fetch(hosted ? hosted.payPath : '/embedded-checkout/pay', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(body),
@@ -367,7 +391,8 @@ ${afterSubmitText ? `<p class="custom-text" id="after-submit-text" hidden>${cust
       done.textContent = result.payment_status === 'paid' ? text.paid : text.processing;
       done.hidden = false;
       if (byId('after-submit-text')) byId('after-submit-text').hidden = false;
-      parent.postMessage({ type: 'credit-topup-sandbox:complete', session_id: result.session_id }, '*');
+      if (hosted && hosted.successUrl) location.assign(hosted.successUrl);
+      else parent.postMessage({ type: 'credit-topup-sandbox:complete', session_id: result.session_id }, '*');
     });
   }
 </script>

@@ -56,7 +56,8 @@ export class CheckoutSessions {
     private readonly adaptivePricingByDefault: boolean,
   ) {}
 
-  create(params: Record<string, FormValue>): Stripe.Checkout.Session {
+  /** `origin`: where the sandbox is reached, for a hosted session's page (`url`). */
+  create(params: Record<string, FormValue>, origin = 'http://sandbox.invalid'): Stripe.Checkout.Session {
     if (params.mode !== 'payment') throw invalid('The sandbox supports mode=payment only.', 'mode');
     const uiMode = (params.ui_mode as string | undefined) ?? 'hosted_page';
     if (!['hosted_page', 'embedded_page', 'elements', 'form'].includes(uiMode))
@@ -73,6 +74,23 @@ export class CheckoutSessions {
       if (redirect !== 'never' && !params.return_url) throw missing('return_url');
       if (redirect && !['always', 'if_required', 'never'].includes(redirect))
         throw invalid('Invalid redirect_on_completion.', 'redirect_on_completion');
+    }
+    if (uiMode === 'hosted_page') {
+      if (params.return_url)
+        throw invalid(
+          'You cannot set return_url when ui_mode is hosted_page; use success_url.',
+          'return_url',
+        );
+      if (redirect)
+        throw invalid(
+          'You cannot set redirect_on_completion when ui_mode is hosted_page.',
+          'redirect_on_completion',
+        );
+      for (const name of ['success_url', 'cancel_url']) {
+        const value = params[name];
+        if (value !== undefined && (typeof value !== 'string' || !/^https?:\/\//.test(value)))
+          throw invalid(`Not a valid URL: ${name}`, name);
+      }
     }
     const lineItems = params.line_items;
     if (!Array.isArray(lineItems) || lineItems.length === 0) throw missing('line_items');
@@ -159,7 +177,15 @@ export class CheckoutSessions {
     const session = checkoutSessionObject({
       id,
       object: 'checkout.session',
-      client_secret: `${id}_secret_${stripeId('x', 24).slice(2)}`,
+      // Stripe gives a hosted session no client secret but the address of its page.
+      client_secret: uiMode === 'hosted_page' ? null : `${id}_secret_${stripeId('x', 24).slice(2)}`,
+      ...(uiMode === 'hosted_page'
+        ? {
+            url: `${origin}/c/pay/${id}`,
+            success_url: (params.success_url as string | undefined) ?? null,
+            cancel_url: (params.cancel_url as string | undefined) ?? null,
+          }
+        : {}),
       amount_subtotal: subtotal,
       amount_total: total,
       total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: tax },

@@ -10,7 +10,7 @@
 import { type Context, Hono } from 'hono';
 import { listenOnNode } from '../server/node-listener.ts';
 import type { CheckoutBuyerInput } from './checkout-collection.ts';
-import { checkoutPageHtml, checkoutPageLocale } from './checkout-page.ts';
+import { checkoutPageHtml, checkoutPageLocale, successUrlOf } from './checkout-page.ts';
 import type { PayInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
 import { hostedInvoiceHtml, invoicePdf, receiptHtml } from './invoice-pages.ts';
@@ -211,7 +211,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
 
   app.post('/v1/checkout/sessions', async (c) => {
     await sufferFault('checkout_sessions');
-    return c.json(account.checkoutSessions.create(form(c)));
+    return c.json(account.checkoutSessions.create(form(c), new URL(c.req.url).origin));
   });
   app.get('/v1/checkout/sessions/:id', (c) => c.json(account.checkoutSessions.retrieve(c.req.param('id'))));
   app.post('/v1/checkout/sessions/:id/expire', (c) =>
@@ -319,6 +319,29 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     if (!session)
       return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
     return payAndAnswer(c, session.id, body);
+  });
+
+  // A hosted session's page, at the address its `url` names (Stripe's checkout.stripe.com/c/pay/…).
+  const hostedSession = (id: string) => {
+    const session = account.checkoutSessions.sessions.get(id);
+    return session?.ui_mode === 'hosted_page' ? session : undefined;
+  };
+  app.get('/c/pay/:id', (c) => {
+    const session = hostedSession(c.req.param('id'));
+    if (!session) return c.text('Unknown checkout session.', 404);
+    return c.html(
+      checkoutPageHtml(session, checkoutPageLocale(session, c.req.query('locale')), {
+        payPath: `/c/pay/${session.id}/pay`,
+        successUrl: successUrlOf(session),
+        cancelUrl: session.cancel_url,
+      }),
+    );
+  });
+  app.post('/c/pay/:id/pay', async (c) => {
+    const session = hostedSession(c.req.param('id'));
+    if (!session)
+      return c.json({ ok: false, code: 'resource_missing', message: 'Unknown checkout session.' }, 404);
+    return payAndAnswer(c, session.id, await c.req.json<PayBody>());
   });
 
   /** What the checkout page (and a test in its place) sends to pay: the method and the rest of the form. */

@@ -48,20 +48,25 @@ export class ApiClient {
   balance = () => this.call<BalanceResponse>('GET', '/v1/balance', true);
   session = (id: string) =>
     this.call<CheckoutSessionStatusResponse>('GET', `/v1/checkout-sessions/${encodeURIComponent(id)}`, true);
-  /** `waiverVersion`: the withdrawal waiver the buyer ticked (selling to consumers), sent as given. */
-  createSession = (
-    packageId: string,
+  /**
+   * `offer`: a package's id, or a custom amount in credits. `waiverVersion`: the withdrawal waiver the
+   * buyer ticked (selling to consumers), sent as given. `hosted`: Stripe's page (a `url`) for a new tab.
+   */
+  createSession = <Created = CreateCheckoutSessionResponse>(
+    offer: string | number,
     locale: CheckoutLocale,
     idempotencyKey: string,
     waiverVersion?: string,
+    hosted?: boolean,
   ) =>
-    this.call<CreateCheckoutSessionResponse>(
+    this.call<Created>(
       'POST',
       '/v1/checkout-sessions',
       true,
       {
-        package_id: packageId,
+        ...(typeof offer === 'number' ? { credits: offer } : { package_id: offer }),
         locale,
+        ...(hosted ? { checkout: 'hosted' as const } : {}),
         ...(waiverVersion ? { withdrawal_waiver: true, withdrawal_waiver_version: waiverVersion } : {}),
       } satisfies CreateCheckoutSessionRequest,
       idempotencyKey,

@@ -51,6 +51,8 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @attr terms-url - The seller's terms, linked under the packages; replaces the server's (`/v1/config`).
  * @attr privacy-url - The privacy policy, likewise.
  * @attr withdrawal-policy-url - The withdrawal policy (Widerrufsbelehrung), likewise.
+ * @attr checkout - `hosted`: pay on Stripe's own page in a new tab (for pages whose CSP forbids Stripe's
+ *   frames); otherwise embedded in the dialog.
  *
  * @fires credit-topup-completed - A purchase was credited.
  *   detail: `{ sessionId, packageId, credits, balance }`
@@ -95,6 +97,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     termsUrl: { attribute: 'terms-url' },
     privacyUrl: { attribute: 'privacy-url' },
     withdrawalPolicyUrl: { attribute: 'withdrawal-policy-url' },
+    checkout: {},
     accessToken: { attribute: false },
     getAccessToken: { attribute: false },
     supabase: { attribute: false },
@@ -123,6 +126,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   declare privacyUrl: string | undefined;
   /** The withdrawal policy; otherwise the server's, if configured. */
   declare withdrawalPolicyUrl: string | undefined;
+  /** `hosted`: Stripe's own page in a new tab; otherwise (`embedded`) Stripe's frame in the dialog. */
+  declare checkout: 'embedded' | 'hosted' | undefined;
   /** The signed-in user's Supabase access token. */
   declare accessToken: string | undefined;
   /** Called for a fresh access token before every request; takes precedence over the others. */
@@ -395,6 +400,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
         privacy_url: this.privacyUrl,
         withdrawal_policy_url: this.withdrawalPolicyUrl,
       }),
+      hosted: () => this.checkout === 'hosted',
     };
   }
 

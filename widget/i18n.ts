@@ -52,6 +52,7 @@ const de = {
     no_tenant: 'Ihr Konto gehört zu keiner aktiven Organisation.',
     not_found: 'Diese Zahlung wurde nicht gefunden.',
     unknown_package: 'Dieses Paket gibt es nicht mehr. Bitte wählen Sie ein anderes.',
+    invalid_amount: 'Diese Anzahl Credits ist nicht möglich.',
     withdrawal_waiver_required:
       'Bitte bestätigen Sie zuerst, dass die Credits sofort bereitgestellt werden sollen und Ihr Widerrufsrecht damit erlischt.',
     withdrawal_waiver_outdated:
@@ -111,6 +112,7 @@ const en: Messages = {
     no_tenant: 'Your account is not a member of an active organisation.',
     not_found: 'This payment was not found.',
     unknown_package: 'This package no longer exists. Please choose another one.',
+    invalid_amount: 'This number of credits is not possible.',
     withdrawal_waiver_required:
       'Please first confirm that the credits are to be provided at once and that you thereby lose your right of withdrawal.',
     withdrawal_waiver_outdated:

@@ -9,6 +9,7 @@ export const STATUS_OF_CODE: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_json: 400,
   invalid_request: 400,
   unknown_package: 400,
+  invalid_amount: 400,
   withdrawal_waiver_required: 400,
   withdrawal_waiver_outdated: 409,
   invalid_idempotency_key: 400,

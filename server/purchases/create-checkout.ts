@@ -8,15 +8,18 @@
 // Nobody can pay for a session we cannot credit: its secret leaves only after B is on disk, and a
 // session whose B failed is expired at Stripe. An attach lost in a database crash is made again from
 // the session's metadata by whoever hears of the session next (attach-lost-session.ts), or by a retry
-// with the same Idempotency-Key, which finds the session at Stripe. The package, and so the price, is
-// the server's to decide.
+// with the same Idempotency-Key, which finds the session at Stripe. The package or custom amount, and
+// so the price, is the server's to decide. A hosted session (Stripe's page in a new tab) goes the same
+// way; its `url` takes the place of the client secret.
 
 import type Stripe from 'stripe';
 import type {
   CheckoutLocale,
-  CreateCheckoutSessionResponse as CreatedCheckout,
+  CheckoutUi,
+  CreateCheckoutSessionResponse,
+  CreateHostedCheckoutSessionResponse,
 } from '../../contract/credit-topup-api.ts';
-import { CREDIT_CURRENCY, type CreditPackage, findCreditPackage } from '../../credit-packages.ts';
+import { CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
 import { CreditTopupError, noTenant } from '../errors.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
@@ -25,7 +28,10 @@ import { callStripe, type StripeTiming } from '../stripe/call-stripe.ts';
 import { type CheckoutOptions, checkoutSessionParams } from '../stripe/checkout-session-params.ts';
 import type { PackagePrices } from '../stripe/package-prices.ts';
 import type { TenantCustomers } from '../stripe/tenant-customers.ts';
+import { chosenOffer } from './chosen-offer.ts';
 import { purchaseIdFor } from './purchase-id.ts';
+
+type CreatedCheckout = CreateCheckoutSessionResponse | CreateHostedCheckoutSessionResponse;
 
 export interface CreateCheckoutDeps {
   store: CreditStore;
@@ -44,6 +50,10 @@ export interface CreateCheckoutInput {
   userId: string;
   /** As the client sent it: anything that is not one of our packages is refused. */
   packageId: unknown;
+  /** As the client sent it instead of a package: a custom amount, refused outside the configured bounds. */
+  credits?: unknown;
+  /** As the client sent it: `embedded` (or nothing) or `hosted`. */
+  ui?: unknown;
   locale: CheckoutLocale;
   idempotencyKey: string | null;
   /** As the client sent them: the ticked waiver and the version of its text (consumers only). */
@@ -68,10 +78,11 @@ export async function createCheckout(
   timing?: StripeTiming,
 ): Promise<CreatedCheckout> {
   const { store, stripe } = deps;
-  const creditPackage = findCreditPackage(input.packageId);
-  if (!creditPackage) {
-    throw new CreditTopupError('unknown_package', 'Choose one of the packages listed by GET /v1/packages.');
+  const creditPackage = chosenOffer(input.packageId, input.credits, deps.options.customAmount);
+  if (input.ui !== undefined && input.ui !== 'embedded' && input.ui !== 'hosted') {
+    throw new CreditTopupError('invalid_request', 'checkout must be "embedded" or "hosted".');
   }
+  const ui: CheckoutUi = input.ui ?? 'embedded';
   // A consumer's waiver comes before anything is recorded or sent to Stripe (§ 356 Abs. 5 BGB).
   const waiverVersion =
     deps.options.selling.sellTo === 'consumers'
@@ -105,7 +116,7 @@ export async function createCheckout(
   }
   // The same Idempotency-Key again (a double click, a retry): the same session.
   const attachedBefore = prepared.purchase?.stripeCheckoutSessionId;
-  if (attachedBefore) return existingSession(stripe, attachedBefore, timing);
+  if (attachedBefore) return existingSession(stripe, attachedBefore, ui, timing);
   if (prepared.purchase) {
     // The key's purchase has no session: Stripe failed (or its answer was lost), or a database crash
     // lost the attach of a session already answered. A second session beside one the buyer still holds
@@ -119,7 +130,7 @@ export async function createCheckout(
       );
       const session = kept.ok ? earlier.id : kept.purchase?.stripeCheckoutSessionId;
       if (!session) throw new Error(`could not attach checkout session: ${kept.ok || kept.code}`);
-      return existingSession(stripe, session, timing);
+      return existingSession(stripe, session, ui, timing);
     }
   }
   const purchase: PlannedPurchase = {
@@ -141,7 +152,7 @@ export async function createCheckout(
       livemode: deps.livemode,
       purchaseId: purchase.id,
     }),
-    createSession(deps, purchase, creditPackage, prepared.stripeCustomerId, input.locale, timing),
+    createSession(deps, purchase, creditPackage, prepared.stripeCustomerId, input.locale, ui, timing),
   ]);
   if (opened.status === 'rejected') {
     // Not recorded (as far as we know): the session must never be paid.
@@ -150,7 +161,7 @@ export async function createCheckout(
   }
   // C failed: the purchase stays pending without a session; nobody can pay for it, a retry reuses it.
   if (created.status === 'rejected') throw created.reason;
-  const { session, clientSecret } = created.value;
+  const { session, opening } = created.value;
   const recorded = opened.value;
   if (!recorded.ok) {
     await expireUnpaid(stripe, session.id, timing);
@@ -162,7 +173,7 @@ export async function createCheckout(
     // Only a server from before this id was decided up front records the key's purchase under another.
     await expireUnpaid(stripe, session.id, timing);
     const winner = recorded.purchase.stripeCheckoutSessionId;
-    if (winner) return existingSession(stripe, winner, timing);
+    if (winner) return existingSession(stripe, winner, ui, timing);
     throw new Error('the Idempotency-Key names a purchase opened under another id; try again');
   }
 
@@ -179,31 +190,40 @@ export async function createCheckout(
     const winner = attached.purchase?.stripeCheckoutSessionId;
     if (attached.code === 'session_already_attached' && winner) {
       const [answer] = await Promise.all([
-        existingSession(stripe, winner, timing),
+        existingSession(stripe, winner, ui, timing),
         expireUnpaid(stripe, session.id, timing),
       ]);
       return answer;
     }
     throw new Error(`could not attach checkout session: ${attached.code}`);
   }
-  return { id: session.id, client_secret: clientSecret, expires_at: session.expires_at };
+  return { id: session.id, ...opening, expires_at: session.expires_at };
 }
 
 const keyReused = () =>
   new CreditTopupError(
     'idempotency_key_reused',
-    'This Idempotency-Key was already used for a different package.',
+    'This Idempotency-Key was already used for a different package, amount or checkout.',
   );
 
-/** C: the session for the planned purchase, with a client secret. */
+/** What opens a session in the browser: the embedded one's client secret, or the hosted one's page. */
+type SessionOpening = { client_secret: string } | { url: string };
+
+function openingOf(session: Stripe.Checkout.Session, ui: CheckoutUi): SessionOpening | null {
+  if (ui === 'hosted') return session.url ? { url: session.url } : null;
+  return session.client_secret ? { client_secret: session.client_secret } : null;
+}
+
+/** C: the session for the planned purchase, with what opens it (a client secret, or a hosted page). */
 async function createSession(
   deps: CreateCheckoutDeps,
   purchase: PlannedPurchase,
   creditPackage: CreditPackage,
   knownCustomerId: string | null,
   locale: CheckoutLocale,
+  ui: CheckoutUi,
   timing: StripeTiming | undefined,
-): Promise<{ session: Stripe.Checkout.Session; clientSecret: string }> {
+): Promise<{ session: Stripe.Checkout.Session; opening: SessionOpening }> {
   const customerId = await deps.tenantCustomers.customerFor(purchase.tenantId, knownCustomerId, timing);
   const params = checkoutSessionParams({
     purchase,
@@ -213,6 +233,7 @@ async function createSession(
     locale,
     options: deps.options,
     nowSeconds: Math.floor(deps.now() / 1000),
+    ui,
   });
   // A fresh Stripe key per attempt: the SDK's own retries of this attempt share it, while a later
   // attempt after a Stripe failure is not answered with that failure again. An attempt whose answer
@@ -224,10 +245,11 @@ async function createSession(
       }),
     timing,
   );
-  if (!session.client_secret) {
-    throw new CreditTopupError('stripe_error', 'Stripe returned a session without a client secret.');
+  const opening = openingOf(session, ui);
+  if (!opening) {
+    throw new CreditTopupError('stripe_error', `Stripe returned a ${ui} session without a way to open it.`);
   }
-  return { session, clientSecret: session.client_secret };
+  return { session, opening };
 }
 
 /** A session not expired that Stripe made for the purchase (its metadata names it), or null. */
@@ -263,14 +285,18 @@ async function expireUnpaid(stripe: Stripe, sessionId: string, timing: StripeTim
 async function existingSession(
   stripe: Stripe,
   sessionId: string,
+  ui: CheckoutUi,
   timing: StripeTiming | undefined,
 ): Promise<CreatedCheckout> {
   const session = await callStripe(() => stripe.checkout.sessions.retrieve(sessionId), timing);
-  if (session.status !== 'open' || !session.client_secret) {
+  if (session.status !== 'open') {
     throw new CreditTopupError(
       'checkout_session_closed',
       'This checkout is already completed or expired. Start a new one.',
     );
   }
-  return { id: session.id, client_secret: session.client_secret, expires_at: session.expires_at };
+  // The key's session opens the other way (embedded, not hosted, or the reverse): not what was asked.
+  const opening = openingOf(session, ui);
+  if (!opening) throw keyReused();
+  return { id: session.id, ...opening, expires_at: session.expires_at };
 }

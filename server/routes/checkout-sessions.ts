@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type {
   CheckoutSessionStatusResponse,
   CreateCheckoutSessionResponse,
+  CreateHostedCheckoutSessionResponse,
 } from '../../contract/credit-topup-api.ts';
 import { jsonAnswer, setAnswerHeader } from '../http/answer-headers.ts';
 import { ApiError } from '../http/api-error.ts';
@@ -48,13 +49,15 @@ export function checkoutSessionRoutes(
           );
         }
         const timing = { stripeMs: 0 };
-        let created: CreateCheckoutSessionResponse;
+        let created: CreateCheckoutSessionResponse | CreateHostedCheckoutSessionResponse;
         try {
           created = await createCheckout(
             deps,
             {
               userId,
               packageId: body.package_id,
+              credits: body.credits,
+              ui: body.checkout,
               locale: checkoutLocale(body.locale, requestHeader(c, 'accept-language')),
               idempotencyKey,
               withdrawalWaiver: body.withdrawal_waiver,

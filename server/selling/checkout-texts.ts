@@ -5,7 +5,7 @@
 // markdown links, as Stripe's custom_text takes it, each at most 1200 characters.
 
 import type { CheckoutLocale } from '../../contract/credit-topup-api.ts';
-import type { CreditPackage } from '../../credit-packages.ts';
+import { type CreditPackage, CUSTOM_AMOUNT_ID } from '../../credit-packages.ts';
 import type { SellingSettings } from '../config.ts';
 
 /** Stripe's limit for each custom_text message. */
@@ -60,6 +60,11 @@ export function checkoutTexts(selling: SellingSettings, locale: CheckoutLocale):
 
 /** The invoice's description: which package and how many credits, in the buyer's language. */
 export function invoiceDescription(creditPackage: CreditPackage, locale: CheckoutLocale): string {
+  if (creditPackage.id === CUSTOM_AMOUNT_ID) {
+    return locale === 'de'
+      ? `Guthaben: ${creditPackage.credits} Credits (individueller Betrag)`
+      : `Prepaid credit: ${creditPackage.credits} credits (custom amount)`;
+  }
   return locale === 'de'
     ? `Guthaben: ${creditPackage.credits} Credits (Paket ${creditPackage.name})`
     : `Prepaid credit: ${creditPackage.credits} credits (${creditPackage.name} package)`;

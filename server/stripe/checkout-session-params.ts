@@ -2,9 +2,9 @@
 // the tenant and the purchase come from our records, never from the browser.
 
 import type Stripe from 'stripe';
-import type { CheckoutLocale, ReturnSessionParameter } from '../../contract/credit-topup-api.ts';
-import type { CreditPackage } from '../../credit-packages.ts';
-import type { SellingSettings } from '../config.ts';
+import type { CheckoutLocale, CheckoutUi, ReturnSessionParameter } from '../../contract/credit-topup-api.ts';
+import { type CreditPackage, CUSTOM_AMOUNT_ID } from '../../credit-packages.ts';
+import type { CustomAmountSettings, SellingSettings } from '../config.ts';
 import type { Purchase } from '../ledger/credit-store.ts';
 import { checkoutTexts, invoiceDescription } from '../selling/checkout-texts.ts';
 
@@ -17,6 +17,8 @@ export interface CheckoutOptions {
   adaptivePricing: boolean;
   /** To whom the portal sells, how its prices relate to VAT, its legal pages and invoice footer. */
   selling: SellingSettings;
+  /** Whether (and within which bounds) a buyer may choose any amount of credits; null or absent: not. */
+  customAmount?: CustomAmountSettings | null;
 }
 
 /** How a package's price relates to VAT, said on every price so Stripe Tax never changes what was shown. */
@@ -40,6 +42,8 @@ export function checkoutSessionParams(input: {
   locale: CheckoutLocale;
   options: CheckoutOptions;
   nowSeconds: number;
+  /** Embedded in the page (the default), or Stripe's own page in a new tab. */
+  ui?: CheckoutUi;
 }): Stripe.Checkout.SessionCreateParams {
   const { purchase, creditPackage, priceId, locale, options } = input;
   const { selling } = options;
@@ -62,18 +66,34 @@ export function checkoutSessionParams(input: {
           unit_amount: purchase.amountCents,
           tax_behavior: packageTaxBehavior(selling),
           product_data: {
-            name: `${creditPackage.credits} Credits (${creditPackage.name})`,
+            // A custom amount has no package name to show: its credits say what it is.
+            name:
+              creditPackage.id === CUSTOM_AMOUNT_ID
+                ? `${creditPackage.credits} Credits`
+                : `${creditPackage.credits} Credits (${creditPackage.name})`,
             metadata: { package_id: creditPackage.id },
           },
         },
       };
+  // Hosted: Stripe's page sends the buyer (in the new tab) to the host page, which confirms the session
+  // by its id as after a redirecting payment method; "back" leads to the host page as it is.
+  const ui =
+    input.ui === 'hosted'
+      ? {
+          ui_mode: 'hosted_page' as const,
+          success_url: withSessionPlaceholder(options.returnUrl),
+          cancel_url: options.returnUrl,
+        }
+      : {
+          ui_mode: 'embedded_page' as const,
+          // Cards finish inside the page; only payment methods that must leave it come back by return_url.
+          redirect_on_completion: 'if_required' as const,
+          return_url: withSessionPlaceholder(options.returnUrl),
+        };
   return {
     mode: 'payment',
-    ui_mode: 'embedded_page',
     line_items: [lineItem],
-    // Cards finish inside the page; only payment methods that must leave it come back by return_url.
-    redirect_on_completion: 'if_required',
-    return_url: withSessionPlaceholder(options.returnUrl),
+    ...ui,
     client_reference_id: purchase.tenantId,
     metadata,
     payment_intent_data: { metadata },

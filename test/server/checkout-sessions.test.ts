@@ -37,11 +37,12 @@ describe('POST /v1/checkout-sessions', () => {
     const response = await server.api('/v1/checkout-sessions', {
       method: 'POST',
       token: customer.token,
-      // A browser that claims a price, credits or a tenant is ignored: only package_id counts.
+      // A browser that claims a price or a tenant is ignored: only package_id counts (credits would ask
+      // for a custom amount instead of the package, which this server does not offer).
       body: JSON.stringify({
         package_id: 'standard',
         amount: 1,
-        credits: 100000,
+        amount_cents: 1,
         tenant_id: randomUUID(),
         locale: 'en',
         ...WAIVER_GIVEN,
@@ -199,6 +200,15 @@ describe('POST /v1/checkout-sessions', () => {
     assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 5 }))), {
       status: 400,
       code: 'unknown_package',
+    });
+    // A custom amount where the server sells only its packages (CREDIT_TOPUP_CUSTOM_AMOUNT is off).
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ credits: 200 }))), {
+      status: 400,
+      code: 'invalid_amount',
+    });
+    assert.deepEqual(await errorOf(await post(JSON.stringify({ package_id: 'standard', credits: 100 }))), {
+      status: 400,
+      code: 'invalid_request',
     });
     assert.deepEqual(await errorOf(await post('{"package_id":')), { status: 400, code: 'invalid_json' });
     assert.deepEqual(await errorOf(await post('["standard"]')), { status: 400, code: 'invalid_request' });

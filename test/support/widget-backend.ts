@@ -22,6 +22,7 @@ export interface WidgetBackend {
 }
 
 interface KoaContext {
+  set(header: string, value: string): void;
   method: string;
   path: string;
   query: Record<string, string | string[] | undefined>;
@@ -30,6 +31,46 @@ interface KoaContext {
   status: number;
   type: string;
 }
+
+/**
+ * The README's Content-Security-Policy for a host page of <credit-topup>, with `stripe` in place of
+ * Stripe's hosts (the tests' offline sandbox stands in for js.stripe.com, its frames and its pages) and
+ * `api` the credit-topup server. No 'unsafe-inline' anywhere, no 'unsafe-eval'.
+ */
+export function hostPagePolicy(mode: 'embedded' | 'hosted', origins: { api: string; stripe: string }) {
+  const { api, stripe } = origins;
+  const directives =
+    mode === 'embedded'
+      ? [
+          "default-src 'self'",
+          `script-src 'self' ${stripe}`,
+          `frame-src ${stripe}`,
+          `connect-src 'self' ${api} ${stripe}`,
+          `img-src 'self' data: ${stripe}`,
+          "style-src 'self'",
+        ]
+      : [
+          "default-src 'self'",
+          "script-src 'self'",
+          "frame-src 'none'",
+          `connect-src 'self' ${api}`,
+          "img-src 'self' data:",
+          "style-src 'self'",
+        ];
+  return [...directives, "object-src 'none'", "base-uri 'none'"].join('; ');
+}
+
+/** The host page: a probe that records every CSP violation, then the element's module; no inline script. */
+const CSP_HOST_PAGE = `<!doctype html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<title>CSP host page</title>
+<script src="/test/widget/csp-probe.js"></script>
+<script type="module" src="/widget/credit-topup.ts"></script>
+</head>
+<body></body>
+</html>`;
 
 export async function startWidgetBackend(allowedOrigins: string[]): Promise<WidgetBackend> {
   const database: TestDatabase = await createTestDatabase();
@@ -85,6 +126,19 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     { logger: silentLogger },
   );
   const businessApiBase = `http://127.0.0.1:${businessServer.port}`;
+  // The same API offering any amount from 20 to 4000 credits in steps of 10 besides the packages.
+  const customServer = await startNodeServer(
+    {
+      ...testServerConfig({
+        databaseUrl: database.url,
+        sandbox,
+        env: { ...env, CREDIT_TOPUP_CUSTOM_AMOUNT: 'true' },
+      }),
+      port: 0,
+    },
+    { logger: silentLogger },
+  );
+  const customApiBase = `http://127.0.0.1:${customServer.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
 
   const readJson = (context: KoaContext) =>
@@ -95,7 +149,13 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     });
 
   const routes: Record<string, (context: KoaContext) => Promise<unknown>> = {
-    'GET /__test/env': async () => ({ apiBase, foreignApiBase, businessApiBase, sandboxUrl: sandbox.url }),
+    'GET /__test/env': async () => ({
+      apiBase,
+      foreignApiBase,
+      businessApiBase,
+      customApiBase,
+      sandboxUrl: sandbox.url,
+    }),
     'POST /__test/customer': async (context) => {
       const { expired } = await readJson(context);
       const tenant = await createTenant(database.sql);
@@ -178,6 +238,14 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     apiBase,
     sandbox,
     async middleware(context, next) {
+      if (context.method === 'GET' && context.path === '/__test/csp-page') {
+        // A host page that sends the README's Content-Security-Policy for the mode asked for.
+        const mode = context.query.mode === 'hosted' ? 'hosted' : 'embedded';
+        context.set('Content-Security-Policy', hostPagePolicy(mode, { api: apiBase, stripe: sandbox.url }));
+        context.type = 'text/html';
+        context.body = CSP_HOST_PAGE;
+        return;
+      }
       const route = routes[`${context.method} ${context.path}`];
       if (!route) return next();
       const result = await route(context);
@@ -194,6 +262,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       await stopApi();
       await foreignServer.close();
       await businessServer.close();
+      await customServer.close();
       await sandbox.close();
       await database.drop();
       await stopOwnTestCluster();

@@ -88,6 +88,24 @@ describe('configuration', () => {
     );
   });
 
+  test('a custom amount is off unless asked for; its bounds default to 20–4000 credits in steps of 10', () => {
+    assert.equal(readConfig(valid, defaults).customAmount, null);
+    assert.deepEqual(readConfig({ ...valid, CREDIT_TOPUP_CUSTOM_AMOUNT: 'true' }, defaults).customAmount, {
+      minCredits: 20,
+      maxCredits: 4000,
+      stepCredits: 10,
+    });
+    const on = { ...valid, CREDIT_TOPUP_CUSTOM_AMOUNT: 'true' };
+    assert.deepEqual(
+      problemsOf({ ...on, CREDIT_TOPUP_CUSTOM_AMOUNT_MIN: '500', CREDIT_TOPUP_CUSTOM_AMOUNT_MAX: '100' }),
+      ['CREDIT_TOPUP_CUSTOM_AMOUNT_MIN must not be larger than CREDIT_TOPUP_CUSTOM_AMOUNT_MAX'],
+    );
+    // Below Stripe's smallest charge (0.50 € = 2 credits), a fraction, beyond 1,000,000 credits.
+    assert.equal(problemsOf({ ...on, CREDIT_TOPUP_CUSTOM_AMOUNT_MIN: '1' }).length, 1);
+    assert.equal(problemsOf({ ...on, CREDIT_TOPUP_CUSTOM_AMOUNT_STEP: '2.5' }).length, 1);
+    assert.equal(problemsOf({ ...on, CREDIT_TOPUP_CUSTOM_AMOUNT_MAX: '1000001' }).length, 1);
+  });
+
   test('rate limits count in the database unless the memory store is asked for by name', () => {
     const config = readConfig(valid, defaults);
     assert.equal(config.rateLimitStore, 'database');

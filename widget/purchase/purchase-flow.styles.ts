@@ -20,6 +20,8 @@ export const purchaseFlowStyles = css`
   }
   .row {
     display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
     justify-content: space-between;
     margin-top: 16px;
   }

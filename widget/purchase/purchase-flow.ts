@@ -18,6 +18,7 @@ import {
 } from 'lit';
 import type {
   CheckoutSessionStatusResponse,
+  CreateHostedCheckoutSessionResponse,
   CreditPackageView,
   LegalLinks,
   PackageListResponse,
@@ -28,6 +29,8 @@ import { CheckoutMount } from '../controllers/checkout-mount.ts';
 import { SessionWatcher } from '../controllers/session-watcher.ts';
 import { errorText, formatCredits, formatMoney, type Locale, type Messages, messages } from '../i18n.ts';
 import { type EmbeddedCheckoutFactory, loadStripeFor } from '../stripe-loader.ts';
+import type { CustomAmount } from './custom-amount.ts';
+import type { HostedCheckout } from './hosted-checkout.ts';
 import { purchaseFlowStyles } from './purchase-flow.styles.ts';
 import { type SellingMessages, sellingMessages } from './selling-messages.ts';
 
@@ -40,6 +43,8 @@ type View =
   | 'packages'
   | 'creating'
   | 'checkout'
+  /** checkout="hosted": Stripe's page is open in another tab. */
+  | 'away'
   | 'confirming'
   /** Paid; the credits are taking longer than usual. */
   | 'pending'
@@ -70,6 +75,8 @@ export interface PurchaseFlowContext {
   recommended(): string | undefined;
   /** Legal pages the page sets by attribute; each one set replaces the server's. */
   legal(): Partial<Record<keyof LegalLinks, string | undefined>>;
+  /** checkout="hosted": pay on Stripe's own page in a new tab instead of the embedded frame. */
+  hosted(): boolean;
 }
 
 /** The refusals that mean: ask the buyer for the withdrawal waiver (again) before any checkout. */
@@ -101,6 +108,11 @@ export class PurchaseFlow implements ReactiveController {
   #idempotencyKeys = new Map<string, string>();
   readonly #checkout: CheckoutMount;
   readonly #watcher: SessionWatcher;
+  /** The custom amount's field, from its own chunk once the server offers one. */
+  #customAmount?: CustomAmount;
+  #customAmountLoad?: Promise<void>;
+  /** checkout="hosted": the tab with Stripe's page, from its own chunk once first used. */
+  #hosted?: HostedCheckout;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
@@ -162,7 +174,8 @@ export class PurchaseFlow implements ReactiveController {
       });
     }
     this.#show(view);
-    void this.#checkout.stripe().catch(() => {});
+    // Hosted checkouts never load Stripe.js: the host page may forbid its script.
+    if (!this.context.hosted()) void this.#checkout.stripe().catch(() => {});
   }
 
   /** The buyer is back from a payment method's own page: confirm that session. */
@@ -235,15 +248,19 @@ export class PurchaseFlow implements ReactiveController {
     this.#chosen = creditPackage;
     this.#problem = undefined;
     this.#show('creating');
-    let key = this.#idempotencyKeys.get(creditPackage.id);
+    const offer = creditPackage.id === 'custom' ? creditPackage.credits : creditPackage.id;
+    const hosted = this.context.hosted();
+    const keyName = `${hosted} ${offer}`;
+    let key = this.#idempotencyKeys.get(keyName);
     if (!key) {
       key = crypto.randomUUID();
-      this.#idempotencyKeys.set(creditPackage.id, key);
+      this.#idempotencyKeys.set(keyName, key);
     }
     try {
+      if (hosted) return await this.#away(offer, key, waiver?.version);
       const session = await this.context
         .client()
-        .createSession(creditPackage.id, this.context.locale(), key, waiver?.version);
+        .createSession(offer, this.context.locale(), key, waiver?.version);
       const checkout: StripeEmbeddedCheckout = await this.#checkout.create(session.client_secret, () =>
         this.#paid(session.id),
       );
@@ -271,6 +288,32 @@ export class PurchaseFlow implements ReactiveController {
     }
   }
 
+  /** checkout="hosted": the session's page in a new tab, and this dialog waiting for the buyer's return. */
+  async #away(offer: string | number, key: string, waiverVersion: string | undefined) {
+    const chosen = this.#chosen;
+    const [session, { HostedCheckout }] = await Promise.all([
+      this.context
+        .client()
+        .createSession<CreateHostedCheckoutSessionResponse>(
+          offer,
+          this.context.locale(),
+          key,
+          waiverVersion,
+          true,
+        ),
+      import('./hosted-checkout.ts'),
+    ]);
+    if ((this.#view as View) !== 'creating' || this.#chosen !== chosen || !this.context.dialog().open) return;
+    this.#hosted ??= new HostedCheckout(
+      this.host,
+      (sessionId) => this.context.client().session(sessionId),
+      (sessionId) => this.#paid(sessionId),
+      () => this.#back(),
+    );
+    this.#hosted.open(session);
+    this.#show('away');
+  }
+
   /** No checkout without the waiver: the package view says why, at the unticked checkbox, which gets the focus. */
   async #askForWaiver(code: string) {
     this.#waiverTicked = false;
@@ -288,6 +331,7 @@ export class PurchaseFlow implements ReactiveController {
 
   #back() {
     this.#checkout.destroy();
+    this.#hosted?.stop();
     this.#show('packages');
   }
 
@@ -394,6 +438,8 @@ export class PurchaseFlow implements ReactiveController {
       case 'checkout':
         return html`${this.#summary(locale, t, selling)}<slot name="checkout"></slot>
           <div class="row"><button @click=${() => this.#back()}>${t.back}</button></div>`;
+      case 'away':
+        return this.#hosted?.render(locale) ?? status(t.creating);
       case 'confirming':
         return status(t.confirming);
       case 'pending':
@@ -507,8 +553,25 @@ export class PurchaseFlow implements ReactiveController {
         }
       </ul>
       ${sharedPerCredit ? html`<p class="muted note">${t.everyPackage(sharedPerCredit)}, ${vat}</p>` : nothing}
+      ${list ? this.#customAmountField(locale, list, vat) : nothing}
       ${config ? this.#waiver(locale, t, config) : nothing}
       ${config ? this.#legalLinks(selling, config) : nothing}`;
+  }
+
+  /** The custom amount's field where the server offers one; its chunk is loaded on first sight. */
+  #customAmountField(locale: Locale, list: PackageListResponse, vat: string) {
+    const offer = list.custom_amount;
+    if (!offer) return nothing;
+    this.#customAmountLoad ??= import('./custom-amount.ts').then(
+      ({ CustomAmount }) => {
+        this.#customAmount = new CustomAmount(this.host, offer, (chosen) => void this.#choose(chosen));
+        this.host.requestUpdate();
+      },
+      () => {
+        this.#customAmountLoad = undefined; // the network: tried again at the next render
+      },
+    );
+    return this.#customAmount?.render(locale, list.currency, vat) ?? nothing;
   }
 
   /**
