@@ -24,6 +24,7 @@ const enBadRequest = 'The request was not valid. Please reload the page.';
 const de = {
   balance: 'Verfügbare Credits',
   buy: 'Credits aufladen',
+  history: 'Verlauf',
   close: 'Schließen',
   choose: 'Wählen Sie ein Paket.',
   recommended: 'Empfohlen',
@@ -86,6 +87,7 @@ export type Messages = typeof de;
 const en: Messages = {
   balance: 'Available credits',
   buy: 'Buy credits',
+  history: 'History',
   close: 'Close',
   choose: 'Choose a package.',
   recommended: 'Recommended',

@@ -82,3 +82,49 @@ export async function seedManyHistoryRows(
   await sql`analyze public.credit_purchases`;
   await sql`analyze public.credit_ledger`;
 }
+
+/**
+ * A history as a person sees it: `purchases` purchases a minute apart, the newest with its invoice and
+ * receipt, one custom amount, one refunded, one pending; and their credit movements with some spending.
+ */
+export async function seedHistory(
+  sql: postgres.Sql,
+  tenant: { tenantId: string; userId: string },
+  purchases: number,
+): Promise<void> {
+  const minute = (index: number) => new Date(Date.UTC(2026, 10, 20, 9, 0) - index * 60_000).toISOString();
+  for (let index = 0; index < purchases; index++) {
+    const newest = index === 0;
+    const id = await seedPurchase(sql, tenant, {
+      packageId: index === 1 ? 'custom' : index % 3 === 0 ? 'power' : 'standard',
+      credits: index === 1 ? 230 : index % 3 === 0 ? 500 : 100,
+      status: index === 2 ? 'pending' : index === 3 ? 'refunded' : 'credited',
+      refundedCents: index === 3 ? 12_500 : 0,
+      createdAt: minute(index),
+      receiptUrl: newest ? 'https://pay.stripe.test/receipts/r_history' : null,
+      invoiceNumber: newest ? 'CT-2026-0042' : null,
+      invoiceUrl: newest ? 'https://invoice.stripe.test/i/history' : null,
+      invoicePdfUrl: newest ? 'https://invoice.stripe.test/i/history/pdf' : null,
+    });
+    if (index === 2) continue;
+    await seedMovement(sql, tenant, {
+      amount: index === 1 ? 230 : index % 3 === 0 ? 500 : 100,
+      refType: 'stripe_checkout',
+      refId: id,
+      createdAt: minute(index),
+    });
+    if (index === 3)
+      await seedMovement(sql, tenant, {
+        amount: -500,
+        refType: 'stripe_reversal',
+        refId: id,
+        createdAt: minute(2),
+      });
+    if (index < 3)
+      await seedMovement(sql, tenant, {
+        amount: -7,
+        refType: 'summarise_document',
+        createdAt: minute(index - 0.5),
+      });
+  }
+}
