@@ -55,9 +55,7 @@ describe('database security', () => {
       'credit_topup_prepare_checkout',
       'credit_topup_attach_checkout_session',
       'credit_topup_purchase_history',
-      'credit_topup_purchase_history_row',
       'credit_topup_ledger_history',
-      'credit_topup_ledger_history_row',
       'rpc_credit_topup',
       'rpc_credit_deduct',
     ]) {
