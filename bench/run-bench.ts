@@ -24,6 +24,7 @@ import { chromium } from 'playwright-core';
 import postgres from 'postgres';
 import { CREDIT_CURRENCY, creditPackages } from '../credit-packages.ts';
 import { buildElementInto, SIZE_BUDGET_BYTES, shippedJavaScript } from '../scripts/size.ts';
+import { encodeCursor } from '../server/history/history-cursor.ts';
 import { findFreePort, startEmbeddedPostgres } from '../server/ledger/embedded-postgres.ts';
 import { applyMigrations } from '../server/ledger/migrations.ts';
 import { checkoutSessionParams } from '../server/stripe/checkout-session-params.ts';
@@ -449,6 +450,60 @@ try {
     });
   }
 
+  // ----- GET /v1/purchases and /v1/ledger with 100,000 rows in the tenant, against the same SQL -------
+  if (runs('history')) {
+    const [historian] = await createTenants(1);
+    await seedHistory(historian!, 100_000);
+    const historianAuth = {
+      Authorization: `Bearer ${await accessToken(historian!.userId, { expiresInSeconds: 3600 })}`,
+    };
+    const samples = quick ? 400 : 2000;
+    for (const [kind, fn, table] of [
+      ['purchases', 'credit_topup_purchase_history', 'credit_purchases'],
+      ['ledger', 'credit_topup_ledger_history', 'credit_ledger'],
+    ] as const) {
+      // A deep page: the one after the 90,000th row, reached with the cursor the server gives out (its
+      // timestamp as the database writes it in JSON, microseconds included).
+      const [position] = await sql<{ created_at: string; id: string }[]>`
+        select to_jsonb(created_at) #>> '{}' as created_at, id from ${sql(`public.${table}`)}
+         where tenant_id = ${historian!.tenantId}
+         order by created_at desc, id desc offset 89999 limit 1`;
+      const cursor = encodeCursor({ createdAt: position!.created_at, id: position!.id });
+      for (const [page, cursorQuery, before] of [
+        ['first page', '', { createdAt: null, id: null }],
+        [
+          'page after 90,000 rows',
+          `&cursor=${cursor}`,
+          { createdAt: position!.created_at, id: position!.id },
+        ],
+      ] as const) {
+        const url = `${ours.url}/v1/${kind}?limit=50${cursorQuery}`;
+        // Beside the round trip: the server's own time for it, from its Server-Timing `app` entry.
+        const serverMs: number[] = [];
+        const viaHttp = await sequentialLatency(samples, async () => {
+          const response = await fetch(url, { headers: historianAuth });
+          if (response.status !== 200) throw new Error(`${url}: ${response.status}`);
+          await response.arrayBuffer();
+          serverMs.push(Number(/app;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1]));
+        });
+        serverMs.sort((a, b) => a - b);
+        // The query the server's store makes (one row more, to know whether there is a next page).
+        const viaSql = await sequentialLatency(samples, async () => {
+          await sql`select public.${sql(fn)}(${historian!.userId}, 51, ${before.createdAt}::timestamptz, ${before.id}::uuid) as page`;
+        });
+        record({
+          figure: `GET /v1/${kind}, 50 of 100,000 rows, ${page} (one request at a time)`,
+          value: `p50 ${fmt(viaHttp.p50, 2)} ms, p99 ${fmt(viaHttp.p99, 2)} ms (server's own: p50 ${fmt(serverMs[Math.floor(serverMs.length / 2)]!, 2)} ms)`,
+          baseline: `the same SQL through postgres.js: p50 ${fmt(viaSql.p50, 2)} ms, p99 ${fmt(viaSql.p99, 2)} ms`,
+          ratio: `p50 ×${fmt(viaHttp.p50 / viaSql.p50, 1)}, p99 ×${fmt(viaHttp.p99 / viaSql.p99, 1)}`,
+          target: 'p99 < 10 ms',
+          met: viaHttp.p99 < 10 ? 'yes' : 'NO',
+          cpu: '',
+        });
+      }
+    }
+  }
+
   await peer.stop();
   await ours.stop();
 
@@ -801,12 +856,27 @@ async function seedHistory(tenant: { tenantId: string; userId: string }, rows: n
   await sql`
     insert into credit_purchases (tenant_id, user_id, package_id, credits, amount_cents, currency, stripe_checkout_session_id,
                                   status, credited_credits, credited_at, created_at)
-    select ${tenant.tenantId}, ${tenant.userId}, 'starter', 50, 1250, 'eur', 'cs_test_history_' || g, 'credited', 50, now(), now() - g * interval '1 minute'
+    select ${tenant.tenantId}, ${tenant.userId}, 'starter', 50, 1250, 'eur', 'cs_test_history_' || left(${tenant.tenantId}::text, 8) || '_' || g, 'credited', 50, now(), now() - g * interval '1 minute'
       from generate_series(1, ${rows}) g`;
   await sql`
     insert into credit_ledger (tenant_id, user_id, kind, amount, ref_type, created_at)
     select ${tenant.tenantId}, ${tenant.userId}, 'debit', -1, 'bench_history', now() - g * interval '1 minute' from generate_series(1, ${rows}) g`;
   await sql`analyze credit_purchases; analyze credit_ledger`.simple();
+}
+
+/** p50 and p99 in ms of `samples` runs of `call`, one after the other, after a warm-up of a tenth as many. */
+async function sequentialLatency(samples: number, call: () => Promise<unknown>) {
+  for (let warmUp = 0; warmUp < samples / 10; warmUp++) await call();
+  const durations: number[] = [];
+  for (let sample = 0; sample < samples; sample++) {
+    const started = performance.now();
+    await call();
+    durations.push(performance.now() - started);
+  }
+  durations.sort((a, b) => a - b);
+  const at = (share: number) =>
+    durations[Math.min(durations.length - 1, Math.floor(durations.length * share))]!;
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 function printTable(table: Row[]) {

@@ -10,6 +10,8 @@ export type ApiErrorCode =
   | 'not_found'
   | 'invalid_json'
   | 'invalid_request'
+  | 'invalid_limit'
+  | 'invalid_cursor'
   | 'unknown_package'
   | 'invalid_amount'
   | 'withdrawal_waiver_required'
@@ -182,6 +184,56 @@ export interface CheckoutSessionStatusResponse {
   invoice_url: string | null;
   invoice_pdf_url: string | null;
 }
+
+/**
+ * A page of a history, newest first (created_at, then id, descending). `?limit=` 1..100 (default 50);
+ * `?cursor=` the previous page's next_cursor, opaque; null when there is no further page.
+ */
+export interface HistoryPage<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/** One purchase of GET /v1/purchases. Dates are ISO 8601; package_id may name a package no longer sold. */
+export interface PurchaseHistoryItem {
+  id: string;
+  package_id: string;
+  status: PurchaseStatus;
+  credits: number;
+  /** Cents: the price of what was bought (before tax added on top), and what the payment charged. */
+  amount_cents: number;
+  amount_paid_cents: number | null;
+  refunded_cents: number;
+  currency: string;
+  created_at: string;
+  /** When the credits were booked after the payment; null while unpaid. */
+  paid_at: string | null;
+  refunded_at: string | null;
+  receipt_url: string | null;
+  invoice_number: string | null;
+  invoice_url: string | null;
+  invoice_pdf_url: string | null;
+}
+
+/** One credit movement of GET /v1/ledger, as the portal's credit_ledger records it. */
+export interface LedgerEntry {
+  id: string;
+  kind: 'credit' | 'debit';
+  /** Credits, signed: + added, - taken. */
+  amount: number;
+  /** What caused it: stripe_checkout, stripe_reversal, stripe_reversal_restored, or the portal's own. */
+  ref_type: string | null;
+  ref_id: string | null;
+  /** The portal action it paid for, where the portal recorded one. */
+  action_code: string | null;
+  created_at: string;
+}
+
+/** GET /v1/purchases; GET /v1/purchases.csv is the whole history as CSV. */
+export type PurchaseHistoryResponse = HistoryPage<PurchaseHistoryItem>;
+
+/** GET /v1/ledger; GET /v1/ledger.csv is the whole history as CSV. */
+export type LedgerHistoryResponse = HistoryPage<LedgerEntry>;
 
 /** POST /v1/stripe/webhook, after the ledger committed */
 export interface StripeWebhookResponse {

@@ -22,6 +22,7 @@ import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.
 import { balanceRoutes } from './routes/balance.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
 import { healthRoutes } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
 import { packageRoutes } from './routes/packages.ts';
 import { publicConfigRoutes } from './routes/public-config.ts';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.ts';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', packageRoutes(deps.checkout.customAmount));
   app.route('/', balanceRoutes(store, user));
+  app.route('/', historyRoutes(store, user));
   app.route(
     '/',
     checkoutSessionRoutes(

@@ -30,8 +30,9 @@ const packageRequests = new Map<string, Promise<PackageListResponse>>();
 
 export class ApiClient {
   constructor(
-    private readonly base: string,
-    private readonly token: () => Promise<string | null>,
+    /** Read by the lazily loaded views that make their own requests (the history's CSV). */
+    readonly base: string,
+    readonly token: () => Promise<string | null>,
   ) {}
 
   packages = () => {

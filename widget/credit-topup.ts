@@ -69,6 +69,7 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  *
  * @csspart balance - The card with the balance and the button.
  * @csspart button - The "Buy credits" button.
+ * @csspart history-button - The "History" button; it opens the purchases and credit movements (loaded then).
  * @csspart dialog - The purchase dialog.
  * @csspart close - The dialog's close button.
  * @csspart package - Each package's button.
@@ -443,6 +444,13 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
 
   readonly #onBuy = () => void this.#openDialog();
 
+  // The history's view is a chunk of its own that adds itself to the shadow root on first use.
+  readonly #onHistory = () =>
+    import('./history/credit-topup-history.ts').then(
+      ({ openHistory }) => openHistory(this, this.#client, this._packages?.packages),
+      () => this.#report(new ApiError('network_error', 'history')),
+    );
+
   #onDialogClose() {
     // 'close' is dispatched as a task: the dialog may have been opened again since.
     if (!this.#dialog?.open) this.#flow?.closed();
@@ -457,8 +465,12 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
           <p class="label" id="balance-label">${t.balance}</p>
           ${this.#balance(locale, t)}
         </div>
-        <button class="primary" part="button" ?disabled=${this._signedOut} @click=${this.#onBuy}
-          >${t.buy}</button>
+        <div class="actions">
+          <button class="primary" part="button" ?disabled=${this._signedOut} @click=${this.#onBuy}
+            >${t.buy}</button>
+          <button part="history-button" ?disabled=${this._signedOut} @click=${this.#onHistory}
+            >${t.history}</button>
+        </div>
       </section>
       ${this._offline ? html`<p part="error" role="alert">${t.offline}</p>` : nothing}
       <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#onDialogClose}>

@@ -24,6 +24,7 @@ const enBadRequest = 'The request was not valid. Please reload the page.';
 const de = {
   balance: 'Verfügbare Credits',
   buy: 'Credits aufladen',
+  history: 'Verlauf',
   close: 'Schließen',
   choose: 'Wählen Sie ein Paket.',
   recommended: 'Empfohlen',
@@ -73,6 +74,8 @@ const de = {
     internal_error: 'Ein unerwarteter Fehler ist aufgetreten.',
     invalid_json: deBadRequest,
     invalid_request: deBadRequest,
+    invalid_limit: deBadRequest,
+    invalid_cursor: deBadRequest,
     invalid_idempotency_key: deBadRequest,
     payload_too_large: deBadRequest,
     unsupported_media_type: deBadRequest,
@@ -85,6 +88,7 @@ export type Messages = typeof de;
 const en: Messages = {
   balance: 'Available credits',
   buy: 'Buy credits',
+  history: 'History',
   close: 'Close',
   choose: 'Choose a package.',
   recommended: 'Recommended',
@@ -130,6 +134,8 @@ const en: Messages = {
     internal_error: 'Something unexpected went wrong.',
     invalid_json: enBadRequest,
     invalid_request: enBadRequest,
+    invalid_limit: enBadRequest,
+    invalid_cursor: enBadRequest,
     invalid_idempotency_key: enBadRequest,
     payload_too_large: enBadRequest,
     unsupported_media_type: enBadRequest,

@@ -8,6 +8,8 @@ import { CreditTopupError } from '../errors.ts';
 export const STATUS_OF_CODE: Record<ApiErrorCode, ContentfulStatusCode> = {
   invalid_json: 400,
   invalid_request: 400,
+  invalid_limit: 400,
+  invalid_cursor: 400,
   unknown_package: 400,
   invalid_amount: 400,
   withdrawal_waiver_required: 400,

@@ -2,7 +2,7 @@
 // crediting exactly-once live in SQL (supabase/migrations/0003_credit_purchases.sql); adapters only carry
 // the calls, so the postgres and the supabase adapter cannot drift apart in behaviour.
 
-import type { PurchaseStatus } from '../../contract/credit-topup-api.ts';
+import type { LedgerEntry, PurchaseHistoryItem, PurchaseStatus } from '../../contract/credit-topup-api.ts';
 
 export type { PurchaseStatus };
 
@@ -185,6 +185,22 @@ export interface RefusedEventInput {
   purchaseId?: string | null;
 }
 
+/** Where a history page starts: after the row with this created_at (as the database wrote it) and id. */
+export interface HistoryPosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface HistoryPageInput {
+  userId: string;
+  limit: number;
+  /** Null for the newest rows. */
+  before: HistoryPosition | null;
+}
+
+/** A page of the user's tenant's history, newest first; null when the user works in no tenant. */
+export type HistoryRows<T> = { tenantId: string; rows: T[] } | null;
+
 export interface PurchaseChange {
   purchase: Purchase;
   /** The tenant's balance after the call. */
@@ -237,6 +253,10 @@ export interface CreditStore {
   recordRefusedEvent(input: RefusedEventInput): Promise<{ recorded: boolean }>;
   findPurchaseBySession(tenantId: string, checkoutSessionId: string): Promise<Purchase | null>;
   listPurchases(tenantId: string, limit: number): Promise<Purchase[]>;
+  /** A page of the purchases of the user's tenant (found as resolveTenant finds it), in one round trip. */
+  purchaseHistory(input: HistoryPageInput): Promise<HistoryRows<PurchaseHistoryItem>>;
+  /** A page of the credit_ledger rows of the user's tenant, in one round trip. */
+  ledgerHistory(input: HistoryPageInput): Promise<HistoryRows<LedgerEntry>>;
   /** Counts one request in one statement: null when within the limit, else the seconds to wait. */
   takeRateLimit(take: RateLimitTake): Promise<number | null>;
   /** Resolves when the database answers; used by /readyz. */

@@ -1,9 +1,12 @@
 // One CreditStore for every adapter: the adapters differ only in how they reach the SQL functions
 // (a direct Postgres connection, or Supabase's REST API), so the mapping of results lives here once.
 
+import type { LedgerEntry, PurchaseHistoryItem } from '../../contract/credit-topup-api.ts';
 import type {
   Balance,
   CreditStore,
+  HistoryPageInput,
+  HistoryRows,
   LedgerRefusal,
   LedgerResult,
   OpenPurchaseInput,
@@ -30,7 +33,9 @@ export type LedgerFunction =
   | 'credit_topup_record_refused_event'
   | 'credit_topup_remember_stripe_customer'
   | 'credit_topup_record_purchase_documents'
-  | 'credit_topup_record_documents_of_purchase';
+  | 'credit_topup_record_documents_of_purchase'
+  | 'credit_topup_purchase_history'
+  | 'credit_topup_ledger_history';
 
 export interface PurchaseFilter {
   tenantId: string;
@@ -225,6 +230,14 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       return rows.map(toPurchase);
     },
 
+    async purchaseHistory(input) {
+      return toHistoryRows(await call('credit_topup_purchase_history', historyArgs(input)), toPurchaseItem);
+    },
+
+    async ledgerHistory(input) {
+      return toHistoryRows(await call('credit_topup_ledger_history', historyArgs(input)), toLedgerEntry);
+    },
+
     async takeRateLimit(take) {
       const result = await call('credit_topup_take_rate_limit', {
         p_limit_name: take.limitName,
@@ -237,6 +250,56 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
 
     ping: () => transport.ping(),
     close: () => transport.close(),
+  };
+}
+
+function historyArgs(input: HistoryPageInput) {
+  return {
+    p_user_id: input.userId,
+    p_limit: input.limit,
+    p_before_created_at: input.before?.createdAt ?? null,
+    p_before_id: input.before?.id ?? null,
+  };
+}
+
+function toHistoryRows<T>(
+  result: Record<string, unknown> | null,
+  toRow: (row: Record<string, unknown>) => T,
+): HistoryRows<T> {
+  if (!result) return null;
+  const rows = result.rows as Record<string, unknown>[];
+  return { tenantId: String(result.tenant_id), rows: rows.map(toRow) };
+}
+
+function toPurchaseItem(row: Record<string, unknown>): PurchaseHistoryItem {
+  return {
+    id: String(row.id),
+    package_id: String(row.package_id),
+    status: row.status as PurchaseStatus,
+    credits: Number(row.credits),
+    amount_cents: Number(row.amount_cents),
+    amount_paid_cents: row.amount_paid_cents === null ? null : Number(row.amount_paid_cents),
+    refunded_cents: Number(row.refunded_cents),
+    currency: String(row.currency),
+    created_at: String(row.created_at),
+    paid_at: text(row.paid_at),
+    refunded_at: text(row.refunded_at),
+    receipt_url: text(row.receipt_url),
+    invoice_number: text(row.invoice_number),
+    invoice_url: text(row.invoice_url),
+    invoice_pdf_url: text(row.invoice_pdf_url),
+  };
+}
+
+function toLedgerEntry(row: Record<string, unknown>): LedgerEntry {
+  return {
+    id: String(row.id),
+    kind: row.kind === 'debit' ? 'debit' : 'credit',
+    amount: Number(row.amount),
+    ref_type: text(row.ref_type),
+    ref_id: text(row.ref_id),
+    action_code: text(row.action_code),
+    created_at: String(row.created_at),
   };
 }
 

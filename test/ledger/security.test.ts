@@ -54,6 +54,8 @@ describe('database security', () => {
       'credit_topup_open_purchase',
       'credit_topup_prepare_checkout',
       'credit_topup_attach_checkout_session',
+      'credit_topup_purchase_history',
+      'credit_topup_ledger_history',
       'rpc_credit_topup',
       'rpc_credit_deduct',
     ]) {

@@ -94,6 +94,7 @@ describe('the built package', () => {
       'close',
       'dialog',
       'error',
+      'history-button',
       'package',
       'recommended',
       'retry',

@@ -9,6 +9,7 @@ import { silentLogger } from '../../server/http/logger.ts';
 import { type RunningServer, startNodeServer } from '../../server/start-node-server.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
+import { seedHistory } from './history-seed.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { testServerConfig } from './test-server-env.ts';
@@ -175,6 +176,15 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       database.sql`select package_id, status, credited_credits, stripe_checkout_session_id as session_id,
                           withdrawal_waiver_version, withdrawal_waiver_user_id
                      from public.credit_purchases where tenant_id = ${String(context.query.tenant)} order by created_at`,
+    'POST /__test/history': async (context) => {
+      const { tenantId, userId, purchases } = await readJson(context);
+      await seedHistory(
+        database.sql,
+        { tenantId: String(tenantId), userId: String(userId) },
+        Number(purchases),
+      );
+      return { seeded: true };
+    },
     'POST /__test/api/stop': async () => {
       await stopApi();
       return { stopped: true };
