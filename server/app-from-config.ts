@@ -6,9 +6,16 @@ import { createAccessTokenVerifier } from './auth/access-token-verifier.ts';
 import type { ServerConfig } from './config.ts';
 import type { Logger } from './http/logger.ts';
 import type { CreditStore } from './ledger/credit-store.ts';
+import type { BalanceUpdates } from './live/balance-updates.ts';
 import { createStripeClient } from './stripe/stripe-client.ts';
 
-export function createAppFromConfig(config: ServerConfig, store: CreditStore, logger: Logger) {
+export function createAppFromConfig(
+  config: ServerConfig,
+  store: CreditStore,
+  logger: Logger,
+  /** The Node server's LISTEN on the database; without it GET /v1/balance/stream answers 501. */
+  balanceUpdates: BalanceUpdates | null = null,
+) {
   // Said once per instance, so that an operator can see which limits hold across instances.
   logger.info('rate limits', {
     rate_limit_store: config.rateLimitStore,
@@ -41,5 +48,7 @@ export function createAppFromConfig(config: ServerConfig, store: CreditStore, lo
     sessionStatusRateLimit: config.sessionStatusRateLimit,
     rateLimitStore: config.rateLimitStore,
     sessionStripeIntervalMs: config.sessionStripeIntervalMs,
+    balanceUpdates,
+    balanceStream: config.balanceStream,
   });
 }

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import type Stripe from 'stripe';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
-import type { StripeMode } from './config.ts';
+import type { BalanceStreamSettings, StripeMode } from './config.ts';
 import { CreditTopupError } from './errors.ts';
 import { completeAnswerHeaders, jsonAnswer, startAnswerHeaders } from './http/answer-headers.ts';
 import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
@@ -18,7 +18,9 @@ import { type Logger, RequestLogger } from './http/logger.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimitStore } from './http/rate-limiter.ts';
 import { requestHeader } from './http/request-header.ts';
 import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.ts';
+import type { BalanceUpdates } from './live/balance-updates.ts';
 import { balanceRoutes } from './routes/balance.ts';
+import { balanceStreamRoutes } from './routes/balance-stream.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { packageRoutes } from './routes/packages.ts';
@@ -50,6 +52,9 @@ export interface AppDeps {
   rateLimitStore: RateLimitStore;
   /** An open session is asked of Stripe at most once per this many milliseconds. */
   sessionStripeIntervalMs: number;
+  /** The database's balance announcements; null where there is no LISTEN (Supabase store, Deno). */
+  balanceUpdates?: BalanceUpdates | null;
+  balanceStream: BalanceStreamSettings;
 }
 
 const API_BODY_LIMIT = 16 * 1024;
@@ -122,6 +127,10 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', packageRoutes());
   app.route('/', balanceRoutes(store, user));
+  app.route(
+    '/',
+    balanceStreamRoutes({ store, updates: deps.balanceUpdates ?? null, settings: deps.balanceStream }, user),
+  );
   app.route(
     '/',
     checkoutSessionRoutes(

@@ -61,6 +61,10 @@ const de = {
     checkout_session_closed: 'Diese Zahlung ist bereits abgeschlossen oder abgelaufen.',
     origin_not_allowed: 'Auf dieser Seite können keine Credits gekauft werden.',
     rate_limited: 'Zu viele Versuche. Bitte warten Sie einen Moment.',
+    // The live balance's own refusals; its chunk handles them without showing them (repeated texts cost
+    // gzip next to nothing).
+    too_many_streams: 'Zu viele Versuche. Bitte warten Sie einen Moment.',
+    stream_unavailable: 'Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es erneut.',
     stripe_unavailable:
       'Der Zahlungsanbieter ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.',
     stripe_error: 'Der Zahlungsanbieter hat die Anfrage abgelehnt. Bitte versuchen Sie es später erneut.',
@@ -119,6 +123,8 @@ const en: Messages = {
     checkout_session_closed: 'This payment is already completed or expired.',
     origin_not_allowed: 'Credits cannot be bought on this page.',
     rate_limited: 'Too many attempts. Please wait a moment.',
+    too_many_streams: 'Too many attempts. Please wait a moment.',
+    stream_unavailable: 'The service is temporarily unavailable. Please try again.',
     stripe_unavailable: 'The payment provider cannot be reached right now. Please try again in a moment.',
     stripe_error: 'The payment provider declined the request. Please try again later.',
     stripe_load_failed: 'The payment page could not be loaded.',

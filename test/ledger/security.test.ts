@@ -56,6 +56,7 @@ describe('database security', () => {
       'credit_topup_attach_checkout_session',
       'rpc_credit_topup',
       'rpc_credit_deduct',
+      'credit_topup_notify_balance_change',
     ]) {
       assert.ok(names.includes(expected), `${expected} is covered`);
     }
