@@ -115,6 +115,24 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       database.sql`select package_id, status, credited_credits, stripe_checkout_session_id as session_id,
                           withdrawal_waiver_version, withdrawal_waiver_user_id
                      from public.credit_purchases where tenant_id = ${String(context.query.tenant)} order by created_at`,
+    // The portal spending credits as it does, in SQL through rpc_credit_deduct: no request to our server.
+    'POST /__test/spend': async (context) => {
+      const { tenantId, userId, credits } = await readJson(context);
+      const [row] = await database.sql`
+        select public.rpc_credit_deduct(${String(tenantId)}, ${Number(credits)}, 'ai_action', null, null,
+                                        ${String(userId)}) as result`;
+      return row!.result;
+    },
+    // Another tab of the portal: a page of its own that shows the element for the token in its fragment.
+    'GET /__test/second-tab.html': async () =>
+      `<!doctype html><meta charset="utf-8"><script type="module">
+        import '/widget/credit-topup.ts';
+        const given = new URLSearchParams(location.hash.slice(1));
+        const element = document.createElement('credit-topup');
+        element.setAttribute('api-base', given.get('api-base'));
+        element.accessToken = given.get('token');
+        document.body.append(element);
+      </script>`,
     'POST /__test/api/stop': async () => {
       await stopApi();
       return { stopped: true };
@@ -183,7 +201,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       const result = await route(context);
       context.status = 200;
       if (typeof result === 'string') {
-        context.type = 'application/javascript';
+        context.type = context.path.endsWith('.html') ? 'text/html' : 'application/javascript';
         context.body = result;
       } else {
         context.type = 'application/json';
