@@ -9,6 +9,7 @@ import { silentLogger } from '../../server/http/logger.ts';
 import { type RunningServer, startNodeServer } from '../../server/start-node-server.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
+import { startRealtimeStandIn } from './realtime-stand-in.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { testServerConfig } from './test-server-env.ts';
@@ -86,6 +87,8 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   );
   const businessApiBase = `http://127.0.0.1:${businessServer.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
+  // Supabase Realtime for the element's live balance with a SupabaseClient (see realtime-stand-in.ts).
+  const realtime = await startRealtimeStandIn(database.url, verifier);
 
   const readJson = (context: KoaContext) =>
     new Promise<Record<string, unknown>>((resolve) => {
@@ -133,6 +136,11 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
         element.accessToken = given.get('token');
         document.body.append(element);
       </script>`,
+    'GET /__test/realtime': async () => ({ url: realtime.url, joins: realtime.joins }),
+    'POST /__test/realtime/drop': async () => {
+      realtime.dropConnections();
+      return { dropped: true };
+    },
     'POST /__test/api/stop': async () => {
       await stopApi();
       return { stopped: true };
@@ -209,6 +217,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       }
     },
     async close() {
+      await realtime.close();
       await stopApi();
       await foreignServer.close();
       await businessServer.close();

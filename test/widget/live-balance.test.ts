@@ -3,6 +3,7 @@
 // polling; and the low-balance warning.
 
 import { expect } from '@esm-bundle/chai';
+import { createClient } from '@supabase/supabase-js';
 import { executeServerCommand } from '@web/test-runner-commands';
 import {
   amountOf,
@@ -119,6 +120,53 @@ describe('<credit-topup> live balance', () => {
       { balance: 40, threshold: 50 },
       { balance: 15, threshold: 20 },
     ]);
+  });
+
+  it("with the page's SupabaseClient it follows Supabase Realtime, not the stream, and refreshes once after a lost connection", async () => {
+    const customer = await newCustomer();
+    const realtime = async () =>
+      (await (await fetch('/__test/realtime')).json()) as { url: string; joins: string[] };
+    const supabase = createClient((await realtime()).url, 'anon-key', {
+      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    });
+    const { error } = await supabase.auth.setSession({
+      access_token: customer.token,
+      refresh_token: 'refresh-token',
+    });
+    expect(error).to.equal(null);
+    await executeServerCommand('record-requests');
+    const element = await mount({
+      apiBase: await freshApiBase(),
+      configure: (created) => (created.supabase = supabase),
+    });
+    await balanceShown(element);
+    const topic = `realtime:credit-topup-balance:${customer.tenantId}`;
+    await until('joined through Realtime', async () => (await realtime()).joins.includes(topic));
+
+    await spend(customer, 4);
+    await until('the change through Realtime', () => amountOf(element) === '96');
+
+    // Realtime restarts: what is spent meanwhile is never announced; once joined again, one refresh.
+    await fetch('/__test/realtime/drop', { method: 'POST' });
+    await spend(customer, 6);
+    await until(
+      'joined again, and the balance read once',
+      async () =>
+        (await realtime()).joins.filter((joined) => joined === topic).length === 2 &&
+        amountOf(element) === '90',
+    );
+    await spend(customer, 10);
+    await until('changes through Realtime again', () => amountOf(element) === '80');
+
+    const requests = await recordedRequests();
+    expect(
+      requests.filter((line) => line.includes('/v1/balance/stream')),
+      'no SSE stream',
+    ).to.deep.equal([]);
+    expect(
+      requests.filter((line) => /\/v1\/balance(\?|$)/.test(line)).length,
+      'the first balance and one refresh after the lost connection',
+    ).to.equal(2);
   });
 
   for (const locale of ['de', 'en'] as const) {
