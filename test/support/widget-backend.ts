@@ -4,8 +4,11 @@
 // the sandbox). Nothing of our own code is stubbed.
 
 import { build } from 'esbuild';
+import { createAppFromConfig } from '../../server/app-from-config.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { silentLogger } from '../../server/http/logger.ts';
+import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
+import { listenOnNode } from '../../server/node-listener.ts';
 import { type RunningServer, startNodeServer } from '../../server/start-node-server.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
@@ -87,6 +90,12 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   );
   const businessApiBase = `http://127.0.0.1:${businessServer.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
+  // The same API as the Supabase store or the Edge Function serve it: no LISTEN, so no balance stream (501).
+  const noStreamStore = createPostgresCreditStore(database.url);
+  const noStreamServer = await listenOnNode(
+    createAppFromConfig({ ...config, port: 0 }, noStreamStore, silentLogger, null).fetch,
+  );
+  const noStreamApiBase = noStreamServer.url;
   // Supabase Realtime for the element's live balance with a SupabaseClient (see realtime-stand-in.ts).
   const realtime = await startRealtimeStandIn(database.url, verifier);
 
@@ -98,7 +107,13 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     });
 
   const routes: Record<string, (context: KoaContext) => Promise<unknown>> = {
-    'GET /__test/env': async () => ({ apiBase, foreignApiBase, businessApiBase, sandboxUrl: sandbox.url }),
+    'GET /__test/env': async () => ({
+      apiBase,
+      foreignApiBase,
+      businessApiBase,
+      noStreamApiBase,
+      sandboxUrl: sandbox.url,
+    }),
     'POST /__test/customer': async (context) => {
       const { expired } = await readJson(context);
       const tenant = await createTenant(database.sql);
@@ -218,6 +233,8 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
     },
     async close() {
       await realtime.close();
+      await noStreamServer.close();
+      await noStreamStore.close();
       await stopApi();
       await foreignServer.close();
       await businessServer.close();

@@ -44,7 +44,14 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
  * `foreignApiBase`: the same API, whose ALLOWED_ORIGINS does not include the test page's origin;
  * `businessApiBase`: the same API selling to businesses (`apiBase` sells to consumers, the default).
  */
-type TestEnv = { apiBase: string; foreignApiBase: string; businessApiBase: string; sandboxUrl: string };
+type TestEnv = {
+  apiBase: string;
+  foreignApiBase: string;
+  businessApiBase: string;
+  /** The same API without a balance stream (501 stream_unavailable), as the Edge Function serves it. */
+  noStreamApiBase: string;
+  sandboxUrl: string;
+};
 let cachedEnv: TestEnv | undefined;
 export async function env() {
   cachedEnv ??= await call<TestEnv>('GET', '/__test/env');
