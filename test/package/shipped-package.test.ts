@@ -65,10 +65,12 @@ describe('the built package', () => {
       'credit-topup-balance',
       'credit-topup-completed',
       'credit-topup-error',
+      'credit-topup-low-balance',
     ]);
     assert.deepEqual(names(element?.attributes), [
       'api-base',
       'locale',
+      'low-balance-threshold',
       'privacy-url',
       'publishable-key',
       'recommended',
@@ -80,6 +82,7 @@ describe('the built package', () => {
       'apiBase',
       'getAccessToken',
       'locale',
+      'lowBalanceThreshold',
       'privacyUrl',
       'publishableKey',
       'recommended',
@@ -94,6 +97,7 @@ describe('the built package', () => {
       'close',
       'dialog',
       'error',
+      'low-balance',
       'package',
       'recommended',
       'retry',
