@@ -6,6 +6,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { CHROMIUM_ARGS, chromiumExecutable } from './test/support/chromium.ts';
 import { screenshotCommandPlugin, viewportCommandPlugin } from './test/support/screenshot-command.mjs';
+import { tabsCommandPlugin } from './test/support/tabs-command.mjs';
 import { startWidgetBackend } from './test/support/widget-backend.ts';
 
 const PORT = Number(process.env.WTR_PORT ?? 8741);
@@ -30,6 +31,7 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './test/widget/tsconfig.json' }),
     screenshotCommandPlugin(),
     viewportCommandPlugin(),
+    tabsCommandPlugin(),
     {
       name: 'credit-topup-backend',
       async serverStart() {

@@ -48,7 +48,7 @@ const seconds = quick ? 2 : 5;
  * seconds: a ratio within a pair cancels most of it, a best-of does not.
  */
 const ROUNDS = quick ? 3 : 5;
-/** `--only=balance,webhook` runs just those parts (while working on one path); the default runs all. */
+/** `--only=balance,webhook,stream` runs just those parts (while working on one path); the default runs all. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -501,6 +501,102 @@ try {
           cpu: '',
         });
       }
+    }
+  }
+
+  // ----- The live balance: SSE subscribers, deductions in SQL, and the trigger's cost ------------------
+  if (runs('stream')) {
+    // Enough credits for every deduction below; the balance trigger announces this too (nobody listens yet).
+    await sql`update tenant_credit_balance set balance_credits = 1000000
+               where tenant_id = any(${tenants.map((tenant) => tenant.tenantId)}::uuid[])`;
+    const members = await Promise.all(
+      tenants.map(async (tenant) => ({
+        ...tenant,
+        token: await accessToken(tenant.userId, { expiresInSeconds: 3600 }),
+      })),
+    );
+    const subscribersPerMember = 2;
+    const stream = await runChild<{
+      subscribers: number;
+      delay: {
+        events: number;
+        expected: number;
+        p50Ms: number;
+        p99Ms: number;
+        maxMs: number;
+        p99LaterHalfMs: number;
+      };
+      throughput: {
+        events: number;
+        expected: number;
+        eventsPerSecond: number;
+        deductionsPerSecond: number;
+        p50Ms: number;
+        p99Ms: number;
+      };
+    }>('bench/stream-clients.ts', {
+      url: ours.url,
+      databaseUrl: database.url,
+      members,
+      subscribersPerMember,
+      delayDeductions: quick ? 1000 : 3000,
+      ratePerSecond: 200,
+      throughputDeductions: quick ? 3000 : 10000,
+      connections: 8,
+    });
+    const { delay, throughput } = stream;
+    record({
+      figure: `SSE: SQL update → event at a subscriber (${stream.subscribers} streams, ${members.length} tenants, 200 deductions/s)`,
+      value: `p50 ${fmt(delay.p50Ms, 1)} ms, p99 ${fmt(delay.p99Ms, 1)} ms (max ${fmt(delay.maxMs, 1)} ms)`,
+      baseline: `${fmt(delay.events)} of ${fmt(delay.expected)} events arrived; from sending the deduction; p99 of the later half ${fmt(delay.p99LaterHalfMs, 1)} ms`,
+      ratio: '',
+      target: 'p99 < 1,000 ms',
+      met: delay.p99Ms < 1000 && delay.events === delay.expected ? 'yes' : 'NO',
+      cpu: '',
+    });
+    record({
+      figure: `SSE: events delivered per second (deductions as fast as 8 connections go)`,
+      value: `${fmt(throughput.eventsPerSecond)} events/s`,
+      baseline: `${fmt(throughput.deductionsPerSecond)} deductions/s; ${fmt(throughput.events)} of ${fmt(throughput.expected)} events arrived, p50 ${fmt(throughput.p50Ms, 1)} ms, p99 ${fmt(throughput.p99Ms, 1)} ms`,
+      ratio: '',
+      target: 'every event arrives',
+      met: throughput.events === throughput.expected ? 'yes' : 'NO',
+      cpu: '',
+    });
+    // The trigger's cost: the same deductions with it and without it, in turns (the server keeps listening).
+    const triggers = ['credit_topup_balance_inserted', 'credit_topup_balance_changed'];
+    const setTriggers = async (enabled: boolean) => {
+      for (const trigger of triggers) {
+        await sql.unsafe(
+          `alter table public.tenant_credit_balance ${enabled ? 'enable' : 'disable'} trigger ${trigger}`,
+        );
+      }
+    };
+    const deductions = async (withTrigger: boolean) => {
+      await setTriggers(withTrigger);
+      const result = await runChild<{ requests: number; elapsedMs: number }>(
+        'bench/direct-deduct.ts',
+        { databaseUrl: database.url, connections: 8, count: quick ? 3000 : 10000, members: tenants },
+        'load',
+      );
+      return { requestsPerSecond: (result.requests * 1000) / result.elapsedMs };
+    };
+    try {
+      const cost = await paired(
+        () => deductions(true),
+        () => deductions(false),
+      );
+      record({
+        figure: 'rpc_credit_deduct with the balance trigger (8 connections)',
+        value: `${fmt(cost.ours.requestsPerSecond)} deductions/s`,
+        baseline: `${fmt(cost.baseline.requestsPerSecond)} deductions/s without the trigger`,
+        ratio: `${fmt(cost.ratio * 100)} %`,
+        target: '≥ 90 %',
+        met: cost.ratio >= 0.9 ? 'yes' : 'NO',
+        cpu: '',
+      });
+    } finally {
+      await setTriggers(true);
     }
   }
 

@@ -27,6 +27,8 @@ export type ApiErrorCode =
   | 'stripe_unavailable'
   | 'stripe_error'
   | 'database_unavailable'
+  | 'too_many_streams'
+  | 'stream_unavailable'
   | 'internal_error';
 
 /** The body of every 4xx and 5xx answer. */
@@ -119,6 +121,14 @@ export interface BalanceResponse {
   reserved_credits: number;
   available_credits: number;
 }
+
+/**
+ * GET /v1/balance/stream (text/event-stream): `event: balance` with this as `data`, first the current
+ * balance, then one per change; `: heartbeat` comments between. 429 `too_many_streams` over the per-user
+ * or per-process bound; 501 `stream_unavailable` where the server has no database to listen to (the
+ * Supabase store, the Edge Function): the element then uses Supabase Realtime.
+ */
+export type BalanceStreamEvent = BalanceResponse;
 
 /**
  * Where the buyer pays: in Stripe's frame inside the page (`embedded`, the default), or on Stripe's own

@@ -7,13 +7,18 @@ import type { ServerConfig } from './config.ts';
 import type { ApiPart } from './http/api-parts.ts';
 import type { Logger } from './http/logger.ts';
 import type { CreditStore } from './ledger/credit-store.ts';
+import type { BalanceUpdates } from './live/balance-updates.ts';
 import { createStripeClient } from './stripe/stripe-client.ts';
 
 export function createAppFromConfig(
   config: ServerConfig,
   store: CreditStore,
   logger: Logger,
-  options: { serves?: ApiPart } = {},
+  options: {
+    serves?: ApiPart;
+    /** The Node server's LISTEN on the database; without it GET /v1/balance/stream answers 501. */
+    balanceUpdates?: BalanceUpdates | null;
+  } = {},
 ) {
   // Said once per instance, so that an operator can see which limits hold across instances.
   logger.info('rate limits', {
@@ -49,5 +54,7 @@ export function createAppFromConfig(
     rateLimitStore: config.rateLimitStore,
     sessionStripeIntervalMs: config.sessionStripeIntervalMs,
     serves: options.serves,
+    balanceUpdates: options.balanceUpdates ?? null,
+    balanceStream: config.balanceStream,
   });
 }

@@ -5,7 +5,7 @@
 import { type Context, Hono } from 'hono';
 import type Stripe from 'stripe';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
-import type { StripeMode } from './config.ts';
+import type { BalanceStreamSettings, StripeMode } from './config.ts';
 import { CreditTopupError } from './errors.ts';
 import { completeAnswerHeaders, jsonAnswer, startAnswerHeaders } from './http/answer-headers.ts';
 import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
@@ -19,7 +19,9 @@ import { type Logger, RequestLogger } from './http/logger.ts';
 import { createMemoryRateLimiter, type RateLimit, type RateLimitStore } from './http/rate-limiter.ts';
 import { requestHeader } from './http/request-header.ts';
 import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.ts';
+import type { BalanceUpdates } from './live/balance-updates.ts';
 import { balanceRoutes } from './routes/balance.ts';
+import { balanceStreamRoutes } from './routes/balance-stream.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { historyRoutes } from './routes/history.ts';
@@ -54,6 +56,9 @@ export interface AppDeps {
   sessionStripeIntervalMs: number;
   /** The part of the interface this instance answers (default `all`); any other path is `not_found`. */
   serves?: ApiPart;
+  /** The database's balance announcements; null where there is no LISTEN (Supabase store, Deno). */
+  balanceUpdates?: BalanceUpdates | null;
+  balanceStream: BalanceStreamSettings;
 }
 
 const API_BODY_LIMIT = 16 * 1024;
@@ -137,6 +142,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', packageRoutes(deps.checkout.customAmount));
   app.route('/', balanceRoutes(store, user));
   app.route('/', historyRoutes(store, user));
+  app.route(
+    '/',
+    balanceStreamRoutes({ store, updates: deps.balanceUpdates ?? null, settings: deps.balanceStream }, user),
+  );
   app.route(
     '/',
     checkoutSessionRoutes(

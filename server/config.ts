@@ -60,6 +60,14 @@ export interface ServerConfig {
   rateLimitStore: RateLimitStore;
   /** An open session is asked of Stripe at most once per this many milliseconds (per instance). */
   sessionStripeIntervalMs: number;
+  /** GET /v1/balance/stream: open streams per user and per process, and how often a heartbeat goes out. */
+  balanceStream: BalanceStreamSettings;
+}
+
+export interface BalanceStreamSettings {
+  maxPerUser: number;
+  maxTotal: number;
+  heartbeatMs: number;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +225,11 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
     },
     rateLimitStore: rateLimitStore(value('RATE_LIMIT_STORE'), problems),
     sessionStripeIntervalMs: integer('SESSION_STATUS_STRIPE_INTERVAL_MS', 1500, 100, 60000),
+    balanceStream: {
+      maxPerUser: integer('BALANCE_STREAM_MAX_PER_USER', 3, 1, 100),
+      maxTotal: integer('BALANCE_STREAM_MAX_TOTAL', 2000, 1, 100000),
+      heartbeatMs: integer('BALANCE_STREAM_HEARTBEAT_MS', 25000, 100, 300000),
+    },
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

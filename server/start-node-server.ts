@@ -7,12 +7,14 @@ import type { ServerConfig } from './config.ts';
 import { errorBody, STATUS_OF_CODE } from './http/api-error.ts';
 import { createJsonLogger, type Logger } from './http/logger.ts';
 import { type OpenedCreditStore, openCreditStore } from './ledger/open-credit-store.ts';
+import { listenForBalanceUpdates } from './live/balance-updates.ts';
 import { listenOnNode, type NodeListener } from './node-listener.ts';
 
 export interface RunningServer {
   url: string;
   port: number;
   ledger: OpenedCreditStore;
+  balanceUpdatesReady(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,14 @@ export async function startNodeServer(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createJsonLogger();
   const ledger = await openCreditStore(config.ledger, (line) => logger.info(line));
-  const app = createAppFromConfig(config, ledger.store, logger);
+  // A direct database connection (postgres or embedded store) can LISTEN; the Supabase store cannot.
+  const balanceUpdates = ledger.databaseUrl
+    ? listenForBalanceUpdates(ledger.databaseUrl, {
+        store: ledger.store,
+        warn: (message, fields) => logger.warn(message, fields),
+      })
+    : null;
+  const app = createAppFromConfig(config, ledger.store, logger, { balanceUpdates });
 
   const extra = options.extraRoutes?.(ledger) ?? [];
   let fetch = app.fetch;
@@ -43,6 +52,7 @@ export async function startNodeServer(
   try {
     listener = await listenOnNode(fetch, { port: config.port, hostname: options.hostname, logger });
   } catch (error) {
+    await balanceUpdates?.close();
     await ledger.close();
     throw new Error(`could not listen on port ${config.port}: ${(error as Error).message}`, { cause: error });
   }
@@ -50,7 +60,11 @@ export async function startNodeServer(
     url: listener.url,
     port: listener.port,
     ledger,
+    /** Resolves once the database's balance announcements are heard (null without a LISTEN). */
+    balanceUpdatesReady: () => balanceUpdates?.ready() ?? Promise.resolve(),
     async close() {
+      // Open streams first: they are answers in flight, which the listener would otherwise wait for.
+      await balanceUpdates?.close();
       await listener.close();
       await ledger.close();
     },

@@ -53,11 +53,15 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @attr withdrawal-policy-url - The withdrawal policy (Widerrufsbelehrung), likewise.
  * @attr checkout - `hosted`: pay on Stripe's own page in a new tab (for pages whose CSP forbids Stripe's
  *   frames); otherwise embedded in the dialog.
+ * @attr low-balance-threshold - Credits: below this the element shows a warning and fires
+ *   `credit-topup-low-balance`; no warning if unset.
  *
  * @fires credit-topup-completed - A purchase was credited.
  *   detail: `{ sessionId, packageId, credits, balance }`
  * @fires credit-topup-balance - The balance shown changed, here or in another element of the same tenant
  *   (on this page or in another tab of the same origin). detail: `{ balance }`
+ * @fires credit-topup-low-balance - The balance fell below `low-balance-threshold` (once per crossing).
+ *   detail: `{ balance, threshold }`
  * @fires credit-topup-error - Something failed. detail: `{ code, message }`; `code` is one of the server's
  *   error codes, `network_error`, `stripe_load_failed`, `payment_failed` or `checkout_already_open`
  *   (another embedded Checkout is open on the page). A balance that fails to load is tried again by
@@ -74,6 +78,7 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @csspart close - The dialog's close button.
  * @csspart package - Each package's button.
  * @csspart recommended - The recommended package's button (it has the part `package` too).
+ * @csspart low-balance - The low-balance warning.
  * @csspart error - Every error message.
  * @csspart retry - Every "Try again" button.
  *
@@ -99,6 +104,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     privacyUrl: { attribute: 'privacy-url' },
     withdrawalPolicyUrl: { attribute: 'withdrawal-policy-url' },
     checkout: {},
+    lowBalanceThreshold: { attribute: 'low-balance-threshold', type: Number },
     accessToken: { attribute: false },
     getAccessToken: { attribute: false },
     supabase: { attribute: false },
@@ -129,6 +135,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   declare withdrawalPolicyUrl: string | undefined;
   /** `hosted`: Stripe's own page in a new tab; otherwise (`embedded`) Stripe's frame in the dialog. */
   declare checkout: 'embedded' | 'hosted' | undefined;
+  /** Below this many credits the balance shows a warning (`low-balance-threshold="20"`). */
+  declare lowBalanceThreshold: number | undefined;
   /** The signed-in user's Supabase access token. */
   declare accessToken: string | undefined;
   /** Called for a fresh access token before every request; takes precedence over the others. */
@@ -163,6 +171,10 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #shownAt = 0;
   /** The return URL's session this element claimed in resumedSessions. */
   #resumedSession?: string;
+  /** Shown below the threshold; the event fires only when this turns true. */
+  #low = false;
+  /** The live balance (live/live-balance.ts), loaded once the first balance names the tenant. */
+  #live?: Promise<unknown>;
   /** Every element of this origin and server hears every other, in this tab and in others. */
   #channel?: BroadcastChannel;
   readonly #onNetworkChange = () => {
@@ -217,6 +229,10 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
 
   // Loading starts before rendering, so its first state changes join this update instead of forcing another.
   protected override willUpdate(changed: PropertyValues<this>) {
+    const low = (this._balance as number) < (this.lowBalanceThreshold as number);
+    if (low && !this.#low)
+      this.#emit('credit-topup-low-balance', { balance: this._balance, threshold: this.lowBalanceThreshold });
+    this.#low = low;
     if (!this.apiBase) return;
     if (changed.has('apiBase')) {
       this.#client = new ApiClient(this.apiBase, () => this.#auth.token());
@@ -231,6 +247,24 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     ) {
       void this.refresh();
     }
+  }
+
+  // The first balance names the tenant: the live balance is loaded now, after the first paint, and follows
+  // the tenant from then on (a controller of this element: it stops when the element leaves the page).
+  protected override updated() {
+    this.#live ??= this.#tenant
+      ? import('./live/live-balance.ts').then(
+          ({ LiveBalance }) =>
+            new LiveBalance(
+              this,
+              () => this.#tenant,
+              this.#auth,
+              (balance) => this.#showBalance(balance),
+            ),
+          // Not loaded (the network): tried again with the next update.
+          () => (this.#live = undefined),
+        )
+      : undefined;
   }
 
   protected override firstUpdated() {
@@ -497,7 +531,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     if (this._balance === undefined) return html`<span class="skeleton"></span>`;
     const amount = formatCredits(locale, this._balance);
     return html`<p class="amount" aria-describedby="balance-label">${amount}</p>
-      ${this._stale ? html`<p class="muted">${t.stale}</p>` : nothing}`;
+      ${this.#low ? html`<strong part="low-balance" role="status">⚠ ${t.low}</strong>` : nothing}${this._stale ? html`<p class="muted">${t.stale}</p>` : nothing}`;
   }
 
   /** The element's own text for a problem (never the server's or Stripe's), a retry, and maybe a way back. */

@@ -17,6 +17,9 @@ export type WidgetErrorCode =
   | 'payment_failed'
   | 'checkout_already_open';
 
+/** The live balance's refusals are handled in its chunk, never shown: no text in the first load for them. */
+type ShownErrorCode = Exclude<WidgetErrorCode, 'too_many_streams' | 'stream_unavailable'>;
+
 // Requests the element itself builds wrongly, or that only Stripe sends: a reload is all a person can do.
 const deBadRequest = 'Die Anfrage war ungültig. Bitte laden Sie die Seite neu.';
 const enBadRequest = 'The request was not valid. Please reload the page.';
@@ -46,6 +49,7 @@ const de = {
   signedOut: 'Bitte melden Sie sich an, um Credits zu sehen und zu kaufen.',
   offline: 'Keine Internetverbindung. Bitte prüfen Sie Ihre Verbindung.',
   stale: 'Nicht aktuell – wird erneut geladen …',
+  low: 'Nur noch wenige Credits',
   failedHint: 'Sie können es erneut versuchen und dabei auch eine andere Zahlungsart wählen.',
   errors: {
     network_error: 'Der Server ist nicht erreichbar. Bitte versuchen Sie es erneut.',
@@ -80,7 +84,7 @@ const de = {
     payload_too_large: deBadRequest,
     unsupported_media_type: deBadRequest,
     signature_invalid: deBadRequest,
-  } satisfies Record<WidgetErrorCode, string>,
+  } satisfies Record<ShownErrorCode, string>,
 };
 
 export type Messages = typeof de;
@@ -109,6 +113,7 @@ const en: Messages = {
   signedOut: 'Please sign in to see and buy credits.',
   offline: 'You are offline. Please check your connection.',
   stale: 'Not current – reloading …',
+  low: 'Only a few credits left',
   failedHint: 'You can try again, also with another payment method.',
   errors: {
     network_error: 'The server cannot be reached. Please check your connection and try again.',
@@ -149,7 +154,7 @@ export function messages(locale: Locale): Messages {
 
 /** The element's own text for an error code; a code it does not know (a newer server) gets the generic one. */
 export function errorText(t: Messages, code: string): string {
-  return Object.hasOwn(t.errors, code) ? t.errors[code as WidgetErrorCode] : t.errors.internal_error;
+  return Object.hasOwn(t.errors, code) ? t.errors[code as ShownErrorCode] : t.errors.internal_error;
 }
 
 export function toLocale(value: unknown): Locale {

@@ -14,6 +14,8 @@ import {
 
 export interface VerifiedUser {
   userId: string;
+  /** When the token expires (ms since the epoch): a stream opened with it ends then. */
+  expiresAt: number;
 }
 
 export interface AccessTokenVerifier {
@@ -58,7 +60,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   if (!secret && !jwks) throw new Error('an access token verifier needs a JWT secret or a JWKS URL');
   const verified = new Map<string, { userId: string; expiresAt: number }>();
 
-  const verifyUncached = async (token: string): Promise<VerifiedUser & { expiresAt: number }> => {
+  const verifyUncached = async (token: string): Promise<VerifiedUser> => {
     let algorithm: string | undefined;
     try {
       algorithm = decodeProtectedHeader(token).alg;
@@ -94,12 +96,12 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   return {
     async verify(token) {
       const known = verified.get(token);
-      if (known && known.expiresAt > Date.now()) return { userId: known.userId };
+      if (known && known.expiresAt > Date.now()) return known;
       const { userId, expiresAt } = await verifyUncached(token);
       // A full cache is simply emptied: it refills with the tokens still in use.
       if (verified.size >= VERIFIED_CACHE_SIZE) verified.clear();
       verified.set(token, { userId, expiresAt });
-      return { userId };
+      return { userId, expiresAt };
     },
   };
 }

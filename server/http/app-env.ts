@@ -11,6 +11,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     userId: string;
+    /** When the caller's access token expires (ms since the epoch). */
+    tokenExpiresAt: number;
     caller: Caller;
     logger: Logger;
     /** The answer's headers, as one plain object (see answer-headers.ts). */

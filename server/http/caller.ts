@@ -2,7 +2,11 @@
 // never comes from the request.
 
 import type { MiddlewareHandler } from 'hono';
-import { type AccessTokenVerifier, InvalidAccessTokenError } from '../auth/access-token-verifier.ts';
+import {
+  type AccessTokenVerifier,
+  InvalidAccessTokenError,
+  type VerifiedUser,
+} from '../auth/access-token-verifier.ts';
 import { noTenant } from '../errors.ts';
 import type { CreditStore } from '../ledger/credit-store.ts';
 import { setAnswerHeader } from './answer-headers.ts';
@@ -15,7 +19,9 @@ const BEARER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
 /** A verified user; the tenant is left to the route (GET /v1/balance resolves it in the same query). */
 export function requireUser(verifier: AccessTokenVerifier): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set('userId', await verifiedUserId(verifier, requestHeader(c, 'authorization')));
+    const { userId, expiresAt } = await verifiedUser(verifier, requestHeader(c, 'authorization'));
+    c.set('userId', userId);
+    c.set('tokenExpiresAt', expiresAt);
     setAnswerHeader(c, 'Cache-Control', 'no-store');
     await next();
   };
@@ -35,10 +41,10 @@ export function requireTenant(store: CreditStore): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function verifiedUserId(
+async function verifiedUser(
   verifier: AccessTokenVerifier,
   authorization: string | undefined,
-): Promise<string> {
+): Promise<VerifiedUser> {
   const token = BEARER.exec(authorization ?? '')?.[1];
   if (!token) {
     throw new ApiError('unauthorized', 'Sign in to continue: the request carries no access token.', {
@@ -46,7 +52,7 @@ async function verifiedUserId(
     });
   }
   try {
-    return (await verifier.verify(token)).userId;
+    return await verifier.verify(token);
   } catch (error) {
     if (!(error instanceof InvalidAccessTokenError)) throw error;
     throw new ApiError('unauthorized', 'Your session has expired or is not valid. Please sign in again.', {

@@ -58,6 +58,7 @@ describe('database security', () => {
       'credit_topup_ledger_history',
       'rpc_credit_topup',
       'rpc_credit_deduct',
+      'credit_topup_notify_balance_change',
     ]) {
       assert.ok(names.includes(expected), `${expected} is covered`);
     }

@@ -65,10 +65,12 @@ describe('the built package', () => {
       'credit-topup-balance',
       'credit-topup-completed',
       'credit-topup-error',
+      'credit-topup-low-balance',
     ]);
     assert.deepEqual(names(element?.attributes), [
       'api-base',
       'locale',
+      'low-balance-threshold',
       'privacy-url',
       'publishable-key',
       'recommended',
@@ -80,6 +82,7 @@ describe('the built package', () => {
       'apiBase',
       'getAccessToken',
       'locale',
+      'lowBalanceThreshold',
       'privacyUrl',
       'publishableKey',
       'recommended',
@@ -95,6 +98,7 @@ describe('the built package', () => {
       'dialog',
       'error',
       'history-button',
+      'low-balance',
       'package',
       'recommended',
       'retry',

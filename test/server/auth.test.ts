@@ -136,7 +136,13 @@ describe('access token verifier with asymmetric keys (JWKS)', () => {
       .setAudience('authenticated')
       .setExpirationTime('10m')
       .sign(privateKey);
-    assert.deepEqual(await verifier.verify(es256), { userId });
+    const verified = await verifier.verify(es256);
+    assert.equal(verified.userId, userId);
+    // When the token expires: a balance stream opened with it ends then.
+    assert.equal(
+      verified.expiresAt,
+      (JSON.parse(Buffer.from(es256.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000,
+    );
     await assert.rejects(verifier.verify(await accessToken(userId)), InvalidAccessTokenError);
   });
 

@@ -1,5 +1,5 @@
 // A text snapshot of everything a migration could change in the schemas we touch: function bodies and
-// their grants, columns, constraints, indexes, policies, table grants, RLS flags and the API roles.
+// their grants, columns, constraints, indexes, triggers, policies, table grants, RLS flags and the API roles.
 
 import type postgres from 'postgres';
 
@@ -27,6 +27,11 @@ export async function catalogSnapshot(sql: postgres.Sql): Promise<Map<string, st
     select 'table ' || c.oid::regclass::text,
            'rls=' || c.relrowsecurity::text || ' acl=' || coalesce(c.relacl::text, 'default')
       from pg_class c where c.relnamespace in (select oid from schemas) and c.relkind in ('r', 'v', 'p')
+    union all
+    select 'trigger ' || t.tgrelid::regclass::text || '.' || t.tgname,
+           pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
+      from pg_trigger t join pg_class c on c.oid = t.tgrelid
+     where not t.tgisinternal and c.relnamespace in (select oid from schemas)
     union all
     select 'role ' || r.rolname,
            'login=' || r.rolcanlogin::text || ' inherit=' || r.rolinherit::text || ' bypassrls=' || r.rolbypassrls::text

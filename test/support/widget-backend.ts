@@ -4,12 +4,16 @@
 // the sandbox). Nothing of our own code is stubbed.
 
 import { build } from 'esbuild';
+import { createAppFromConfig } from '../../server/app-from-config.ts';
 import { createAccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { silentLogger } from '../../server/http/logger.ts';
+import { createPostgresCreditStore } from '../../server/ledger/postgres-credit-store.ts';
+import { listenOnNode } from '../../server/node-listener.ts';
 import { type RunningServer, startNodeServer } from '../../server/start-node-server.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { seedHistory } from './history-seed.ts';
+import { startRealtimeStandIn } from './realtime-stand-in.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { testServerConfig } from './test-server-env.ts';
@@ -141,6 +145,14 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
   );
   const customApiBase = `http://127.0.0.1:${customServer.port}`;
   sandbox.setWebhookUrl(`${apiBase}/v1/stripe/webhook`);
+  // The same API as the Supabase store or the Edge Function serve it: no LISTEN, so no balance stream (501).
+  const noStreamStore = createPostgresCreditStore(database.url);
+  const noStreamServer = await listenOnNode(
+    createAppFromConfig({ ...config, port: 0 }, noStreamStore, silentLogger).fetch,
+  );
+  const noStreamApiBase = noStreamServer.url;
+  // Supabase Realtime for the element's live balance with a SupabaseClient (see realtime-stand-in.ts).
+  const realtime = await startRealtimeStandIn(database.url, verifier);
 
   const readJson = (context: KoaContext) =>
     new Promise<Record<string, unknown>>((resolve) => {
@@ -155,6 +167,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       foreignApiBase,
       businessApiBase,
       customApiBase,
+      noStreamApiBase,
       sandboxUrl: sandbox.url,
     }),
     'POST /__test/customer': async (context) => {
@@ -184,6 +197,29 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
         Number(purchases),
       );
       return { seeded: true };
+    },
+    // The portal spending credits as it does, in SQL through rpc_credit_deduct: no request to our server.
+    'POST /__test/spend': async (context) => {
+      const { tenantId, userId, credits } = await readJson(context);
+      const [row] = await database.sql`
+        select public.rpc_credit_deduct(${String(tenantId)}, ${Number(credits)}, 'ai_action', null, null,
+                                        ${String(userId)}) as result`;
+      return row!.result;
+    },
+    // Another tab of the portal: a page of its own that shows the element for the token in its fragment.
+    'GET /__test/second-tab.html': async () =>
+      `<!doctype html><meta charset="utf-8"><script type="module">
+        import '/widget/credit-topup.ts';
+        const given = new URLSearchParams(location.hash.slice(1));
+        const element = document.createElement('credit-topup');
+        element.setAttribute('api-base', given.get('api-base'));
+        element.accessToken = given.get('token');
+        document.body.append(element);
+      </script>`,
+    'GET /__test/realtime': async () => ({ url: realtime.url, joins: realtime.joins }),
+    'POST /__test/realtime/drop': async () => {
+      realtime.dropConnections();
+      return { dropped: true };
     },
     'POST /__test/api/stop': async () => {
       await stopApi();
@@ -261,7 +297,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       const result = await route(context);
       context.status = 200;
       if (typeof result === 'string') {
-        context.type = 'application/javascript';
+        context.type = context.path.endsWith('.html') ? 'text/html' : 'application/javascript';
         context.body = result;
       } else {
         context.type = 'application/json';
@@ -269,6 +305,9 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       }
     },
     async close() {
+      await realtime.close();
+      await noStreamServer.close();
+      await noStreamStore.close();
       await stopApi();
       await foreignServer.close();
       await businessServer.close();

@@ -50,6 +50,8 @@ type TestEnv = {
   businessApiBase: string;
   /** The same API offering a custom amount: 20 to 4000 credits in steps of 10. */
   customApiBase: string;
+  /** The same API without a balance stream (501 stream_unavailable), as the Edge Function serves it. */
+  noStreamApiBase: string;
   sandboxUrl: string;
 };
 let cachedEnv: TestEnv | undefined;
