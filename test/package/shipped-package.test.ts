@@ -69,6 +69,7 @@ describe('the built package', () => {
     ]);
     assert.deepEqual(names(element?.attributes), [
       'api-base',
+      'checkout',
       'locale',
       'low-balance-threshold',
       'privacy-url',
@@ -80,6 +81,7 @@ describe('the built package', () => {
     assert.deepEqual(names(element?.members), [
       'accessToken',
       'apiBase',
+      'checkout',
       'getAccessToken',
       'locale',
       'lowBalanceThreshold',

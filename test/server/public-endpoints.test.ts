@@ -67,7 +67,7 @@ describe('public endpoints', () => {
     });
   });
 
-  test('GET /v1/packages lists the three packages in cents, cacheable', async () => {
+  test('GET /v1/packages lists the three packages in cents, cacheable, and no custom amount unless configured', async () => {
     const response = await server.api('/v1/packages');
     assert.equal(response.status, 200);
     assert.match(response.headers.get('cache-control') ?? '', /public, max-age=\d+/);
@@ -78,6 +78,7 @@ describe('public endpoints', () => {
         { id: 'standard', name: 'Standard', credits: 100, amount: 2500 },
         { id: 'power', name: 'Power', credits: 500, amount: 12500 },
       ],
+      custom_amount: null,
     });
   });
 
