@@ -395,8 +395,12 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
 
   /** The dialog's code, loaded once; a failed load (the network) is tried again next time. */
   #purchaseFlow(): Promise<PurchaseFlow> {
-    this.#flowLoad ??= import('./purchase/purchase-flow.ts').then(
-      ({ PurchaseFlow }) => {
+    // Its texts are a chunk of their own that the dialog imports: asked for at the same time, not after it.
+    this.#flowLoad ??= Promise.all([
+      import('./purchase/purchase-flow.ts'),
+      import('./purchase/purchase-messages.ts'),
+    ]).then(
+      ([{ PurchaseFlow }]) => {
         this.#flow = new PurchaseFlow(this, this.#flowContext());
         this._flowProblem = undefined;
         // The closed dialog gets its content now, so that it opens without a loading state.

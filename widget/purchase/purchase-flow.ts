@@ -27,11 +27,12 @@ import type {
 import { type ApiClient, ApiError } from '../api-client.ts';
 import { CheckoutMount } from '../controllers/checkout-mount.ts';
 import { SessionWatcher } from '../controllers/session-watcher.ts';
-import { errorText, formatCredits, formatMoney, type Locale, type Messages, messages } from '../i18n.ts';
+import { errorText, formatCredits, formatMoney, type Locale } from '../i18n.ts';
 import { type EmbeddedCheckoutFactory, loadStripeFor } from '../stripe-loader.ts';
 import type { CustomAmount } from './custom-amount.ts';
 import type { HostedCheckout } from './hosted-checkout.ts';
 import { purchaseFlowStyles } from './purchase-flow.styles.ts';
+import { type PurchaseMessages, purchaseMessages } from './purchase-messages.ts';
 import { type SellingMessages, sellingMessages } from './selling-messages.ts';
 
 export interface Problem {
@@ -410,7 +411,7 @@ export class PurchaseFlow implements ReactiveController {
 
   render(): TemplateResult {
     const locale = this.context.locale();
-    const t = messages(locale);
+    const t = purchaseMessages(locale);
     const selling = sellingMessages(locale);
     const close = () => this.context.dialog().close();
     const status = (text: string) =>
@@ -457,7 +458,7 @@ export class PurchaseFlow implements ReactiveController {
       }
       case 'failed':
         return done(
-          t.errors.payment_failed,
+          errorText(t, 'payment_failed'),
           html`<p class="muted">${t.failedHint}</p>`,
           true,
           html`<div class="row">
@@ -500,7 +501,7 @@ export class PurchaseFlow implements ReactiveController {
   }
 
   /** What is being bought, above the checkout: "Standard · 100 Credits · 25,00 €", each part unbroken. */
-  #summary(locale: Locale, t: Messages, selling: SellingMessages) {
+  #summary(locale: Locale, t: PurchaseMessages, selling: SellingMessages) {
     const chosen = this.#chosen;
     const currency = this.context.packages()?.currency;
     if (!chosen || !currency) return nothing;
@@ -510,7 +511,7 @@ export class PurchaseFlow implements ReactiveController {
     </h3>`;
   }
 
-  #packageList(locale: Locale, t: Messages, selling: SellingMessages) {
+  #packageList(locale: Locale, t: PurchaseMessages, selling: SellingMessages) {
     const problem = this.context.packagesProblem();
     if (problem) return this.context.renderProblem(problem, () => this.context.reloadPackages());
     if (this.#configProblem)
@@ -578,7 +579,7 @@ export class PurchaseFlow implements ReactiveController {
    * Selling to consumers: the server's waiver text beside its own checkbox, unticked, apart from Stripe's
    * terms checkbox. A package chosen without the tick says why here, for screen readers too.
    */
-  #waiver(locale: Locale, t: Messages, config: PublicConfigResponse) {
+  #waiver(locale: Locale, t: PurchaseMessages, config: PublicConfigResponse) {
     const waiver = config.withdrawal_waiver;
     if (!waiver) return nothing;
     const problem = this.#waiverProblem;
