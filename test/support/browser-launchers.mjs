@@ -34,6 +34,9 @@ export function firefoxLauncher() {
         'browser.safebrowsing.update.enabled': false,
         'extensions.update.enabled': false,
         'app.update.auto': false,
+        // A tab a page opens (checkout="hosted") stays in the background, as in Chromium's headless
+        // mode: in front, it would hide the page under test, whose timers Firefox then throttles.
+        'browser.tabs.loadDivertedInBackground': true,
       },
     },
   });

@@ -57,9 +57,16 @@ export class HostedCheckout {
   #openTab() {
     if (!this.#session) return;
     // Not 'noopener' (which always answers null): the answer says whether a popup blocker stopped it.
-    const tab = window.open(this.#session.url, '_blank');
-    // Stripe's page gets no handle on this one.
-    if (tab) tab.opener = null;
+    // Firefox throws instead of answering null where popups are forbidden (a sandboxed frame, say).
+    let tab: Window | null = null;
+    try {
+      tab = window.open(this.#session.url, '_blank');
+    } catch {}
+    try {
+      // Stripe's page gets no handle on this one. Firefox refuses the write once the tab is another
+      // origin's; Stripe's page does not use its opener either way.
+      if (tab) tab.opener = null;
+    } catch {}
     this.#blocked = !tab;
     this.host.requestUpdate();
   }
