@@ -52,8 +52,14 @@ function history<T extends { id: string; created_at: string }>(
     const locale: CsvLocale = c.req.query('locale') === 'en' ? 'en' : 'de';
     const first = await readPage({ userId, limit: CSV_PAGE_SIZE, before: null });
     if (!first) throw noTenant();
+    const log = c.get('logger');
     const body = csvStream(table, locale, first.rows, (position) =>
-      readPage({ userId, limit: CSV_PAGE_SIZE, before: position }),
+      readPage({ userId, limit: CSV_PAGE_SIZE, before: position }).catch((error: unknown) => {
+        // The status line is out already: the download is cut off (the browser's read fails, nothing
+        // looks complete), and only this line tells an operator why.
+        log.error('history export cut off', { export: name, error });
+        throw error;
+      }),
     );
     const headers = c.get('answerHeaders');
     headers['content-type'] = 'text/csv; charset=utf-8';

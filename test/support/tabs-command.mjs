@@ -1,4 +1,5 @@
-// Test-runner commands for the live balance's browser test, in the puppeteer launcher (Chromium):
+// Test-runner commands for the live balance's browser test, in the puppeteer launcher (Chromium, Firefox;
+// any other answers { noDriver: true }, see test/widget/browser-tabs.ts):
 // - `record-requests`: from now on, every request of the test page and of the tabs it opens is noted
 //   (method and URL); `recorded-requests` hands the list back. The browser's own log, not the page's
 //   word: a request the element made is in it, whichever API made it.
@@ -22,7 +23,8 @@ export function tabsCommandPlugin() {
         return undefined;
       // Nothing was opened where nothing can be: the tests' clean-up works in every launcher.
       if (command === 'close-tab' && !tabs.has(session.id)) return true;
-      if (session.browser.type !== 'puppeteer') throw new Error(`${command} needs the puppeteer launcher`);
+      // Another launcher (WebKit's WebDriver) has no way to do it: the test does it in the page instead.
+      if (session.browser.type !== 'puppeteer') return { noDriver: true };
       const page = session.browser.getPage(session.id);
       switch (command) {
         case 'record-requests':
@@ -36,6 +38,9 @@ export function tabsCommandPlugin() {
           listen(tab, session.id);
           await tab.goto(new URL(payload.url, page.url()).toString());
           tabs.set(session.id, [...(tabs.get(session.id) ?? []), tab]);
+          // Firefox puts a new page in front and hides the test page (its timers throttled, its
+          // visibilityState hidden, its screenshots stuck): the test page goes back in front.
+          await page.bringToFront();
           return true;
         }
         case 'tab-amount': {
@@ -49,6 +54,7 @@ export function tabsCommandPlugin() {
         case 'close-tab':
           for (const tab of tabs.get(session.id) ?? []) await tab.close();
           tabs.delete(session.id);
+          await page.bringToFront();
           return true;
       }
     },

@@ -20,6 +20,7 @@ import {
   text,
   until,
 } from './browser-helpers.ts';
+import { closeTab, openTab, recordedGets, recordRequests, tabAmount } from './browser-tabs.ts';
 
 async function spend(customer: Customer, credits: number) {
   const response = await fetch('/__test/spend', {
@@ -30,14 +31,12 @@ async function spend(customer: Customer, credits: number) {
   expect(((await response.json()) as { success: boolean }).success, 'spent').to.equal(true);
 }
 
-/** The GET requests of the page and its tabs since `record-requests` (CORS preflights are not requests). */
-const recordedRequests = async () =>
-  ((await executeServerCommand('recorded-requests')) as string[]).filter((line) => line.startsWith('GET '));
+const recordedRequests = recordedGets;
 
 describe('<credit-topup> live balance', () => {
   afterEach(async () => {
     cleanup();
-    await executeServerCommand('close-tab');
+    await closeTab();
   });
 
   it('spending in SQL updates two elements on the page and one in a second tab within 1 s, without polling', async () => {
@@ -45,10 +44,9 @@ describe('<credit-topup> live balance', () => {
     const apiBase = await freshApiBase();
     const first = await mount({ apiBase, customer });
     const second = await mount({ apiBase, customer });
-    await executeServerCommand('open-tab', {
-      url: `/__test/second-tab.html#${new URLSearchParams({ 'api-base': apiBase, token: customer.token })}`,
-    });
-    const tabAmount = () => executeServerCommand('tab-amount') as Promise<string | undefined>;
+    await openTab(
+      `/__test/second-tab.html#${new URLSearchParams({ 'api-base': apiBase, token: customer.token })}`,
+    );
     await Promise.all([balanceShown(first), balanceShown(second)]);
     await until('the second tab shows the balance', async () => (await tabAmount()) === '100');
     // A first spending, without a deadline: once all three show it, the streams of both pages are open.
@@ -58,7 +56,7 @@ describe('<credit-topup> live balance', () => {
       async () => amountOf(first) === '99' && amountOf(second) === '99' && (await tabAmount()) === '99',
     );
 
-    await executeServerCommand('record-requests');
+    await recordRequests();
     const delays: number[] = [];
     for (const [credits, shown] of [
       [7, '92'],
@@ -136,7 +134,7 @@ describe('<credit-topup> live balance', () => {
       refresh_token: 'refresh-token',
     });
     expect(error).to.equal(null);
-    await executeServerCommand('record-requests');
+    await recordRequests();
     const element = await mount({
       apiBase: await freshApiBase(),
       configure: (created) => (created.supabase = supabase),
@@ -173,7 +171,7 @@ describe('<credit-topup> live balance', () => {
 
   it('where the server has no stream (501) and no SupabaseClient was given: one refresh when the page is seen again, no polling', async () => {
     const customer = await newCustomer();
-    await executeServerCommand('record-requests');
+    await recordRequests();
     const element = await mount({ customer, apiBase: (await env()).noStreamApiBase });
     await balanceShown(element);
     await until('the stream was asked for once', async () =>
