@@ -49,6 +49,24 @@ async function typeCredits(element: CreditTopup, credits: string) {
   await element.updateComplete;
 }
 
+/**
+ * The tabs the element opens (Stripe's hosted page), closed after each test so that none pile up in the
+ * browser: the page's own window.open, only noted on the way.
+ */
+const openedTabs: Window[] = [];
+function noteOpenedTabs(page: Window) {
+  const open = page.open.bind(page);
+  page.open = (...args: Parameters<Window['open']>) => {
+    const tab = open(...args);
+    if (tab) openedTabs.push(tab);
+    return tab;
+  };
+}
+function closeOpenedTabs() {
+  for (const tab of openedTabs.splice(0)) tab.close();
+}
+noteOpenedTabs(window);
+
 describe('a custom amount of credits', () => {
   afterEach(cleanup);
 
@@ -124,7 +142,10 @@ describe('a custom amount of credits', () => {
 });
 
 describe('checkout="hosted": Stripe\'s page in a new tab', () => {
-  afterEach(cleanup);
+  afterEach(() => {
+    cleanup();
+    closeOpenedTabs();
+  });
 
   for (const locale of ['de', 'en'] as const) {
     it(`opens the page, waits, and on return shows the credits like the embedded path (${locale})`, async () => {
@@ -214,7 +235,10 @@ describe('checkout="hosted": Stripe\'s page in a new tab', () => {
 
 describe('a host page whose Content-Security-Policy has no unsafe-inline (README)', () => {
   let frame: HTMLIFrameElement | undefined;
-  afterEach(() => frame?.remove());
+  afterEach(() => {
+    frame?.remove();
+    closeOpenedTabs();
+  });
 
   /** The host page in a frame, with the policy of `mode` as its response header. */
   async function hostPage(mode: 'embedded' | 'hosted') {
@@ -224,6 +248,7 @@ describe('a host page whose Content-Security-Policy has no unsafe-inline (README
     document.body.append(frame);
     const page = frame.contentWindow as Window & typeof globalThis & { cspViolations: string[] };
     await until('element defined', () => page.customElements?.get('credit-topup'));
+    noteOpenedTabs(page);
     return page;
   }
 

@@ -45,11 +45,20 @@ export class HostedCheckout {
     private readonly onBack: () => void,
   ) {}
 
-  /** Opens the session's page in a new tab and waits for the buyer to come back. */
-  open(session: CreateHostedCheckoutSessionResponse) {
+  /**
+   * Shows the session's page in `tab` (opened empty during the buyer's click, as Safari requires) or, where
+   * there is none, in a new tab, and waits for the buyer to come back.
+   */
+  open(session: CreateHostedCheckoutSessionResponse, tab: Window | null = null) {
     this.stop();
     this.#session = session;
-    this.#openTab();
+    if (tab && !tab.closed) {
+      tab.location.href = session.url;
+      this.#blocked = false;
+      this.host.requestUpdate();
+    } else {
+      this.#openTab();
+    }
     addEventListener('focus', this.#onReturn);
     document.addEventListener('visibilitychange', this.#onReturn);
   }

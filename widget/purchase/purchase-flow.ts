@@ -251,6 +251,9 @@ export class PurchaseFlow implements ReactiveController {
     this.#show('creating');
     const offer = creditPackage.id === 'custom' ? creditPackage.credits : creditPackage.id;
     const hosted = this.context.hosted();
+    // Safari lets a page open a tab only within the person's click itself, not after the session is made:
+    // an empty tab now, Stripe's page in it once the session exists (hosted-checkout.ts).
+    const tab = hosted ? openEmptyTab() : null;
     const keyName = `${hosted} ${offer}`;
     let key = this.#idempotencyKeys.get(keyName);
     if (!key) {
@@ -258,7 +261,7 @@ export class PurchaseFlow implements ReactiveController {
       this.#idempotencyKeys.set(keyName, key);
     }
     try {
-      if (hosted) return await this.#away(offer, key, waiver?.version);
+      if (hosted) return await this.#away(offer, key, waiver?.version, tab);
       const session = await this.context
         .client()
         .createSession(offer, this.context.locale(), key, waiver?.version);
@@ -290,28 +293,38 @@ export class PurchaseFlow implements ReactiveController {
   }
 
   /** checkout="hosted": the session's page in a new tab, and this dialog waiting for the buyer's return. */
-  async #away(offer: string | number, key: string, waiverVersion: string | undefined) {
+  async #away(offer: string | number, key: string, waiverVersion: string | undefined, tab: Window | null) {
     const chosen = this.#chosen;
-    const [session, { HostedCheckout }] = await Promise.all([
-      this.context
-        .client()
-        .createSession<CreateHostedCheckoutSessionResponse>(
-          offer,
-          this.context.locale(),
-          key,
-          waiverVersion,
-          true,
-        ),
-      import('./hosted-checkout.ts'),
-    ]);
-    if ((this.#view as View) !== 'creating' || this.#chosen !== chosen || !this.context.dialog().open) return;
+    let made: [CreateHostedCheckoutSessionResponse, typeof import('./hosted-checkout.ts')];
+    try {
+      made = await Promise.all([
+        this.context
+          .client()
+          .createSession<CreateHostedCheckoutSessionResponse>(
+            offer,
+            this.context.locale(),
+            key,
+            waiverVersion,
+            true,
+          ),
+        import('./hosted-checkout.ts'),
+      ]);
+    } catch (error) {
+      tab?.close();
+      throw error;
+    }
+    const [session, { HostedCheckout }] = made;
+    if ((this.#view as View) !== 'creating' || this.#chosen !== chosen || !this.context.dialog().open) {
+      tab?.close();
+      return;
+    }
     this.#hosted ??= new HostedCheckout(
       this.host,
       (sessionId) => this.context.client().session(sessionId),
       (sessionId) => this.#paid(sessionId),
       () => this.#back(),
     );
-    this.#hosted.open(session);
+    this.#hosted.open(session, tab);
     this.#show('away');
   }
 
@@ -611,5 +624,17 @@ export class PurchaseFlow implements ReactiveController {
     return html`<p class="legal">
       ${links.map(([href, label]) => html`<a href=${href} target="_blank" rel="noopener">${label}</a>`)}
     </p>`;
+  }
+}
+
+/** An empty tab for Stripe's page, or null where the browser refuses (a popup blocker, a sandboxed frame). */
+function openEmptyTab(): Window | null {
+  try {
+    const tab = window.open('', '_blank');
+    // Stripe's page gets no handle on this page: cut while the tab is still ours (about:blank).
+    if (tab) tab.opener = null;
+    return tab;
+  } catch {
+    return null; // Firefox throws where popups are forbidden
   }
 }
