@@ -34,6 +34,8 @@ export async function openTab(url: string): Promise<void> {
     button.remove();
   }
   if (!openedTab) throw new Error('the browser refused to open the second tab');
+  // The test page stays in front: key presses of later tests must reach it, not the new window.
+  window.focus();
 }
 
 /** The balance the <credit-topup> in the second tab shows. */
@@ -48,8 +50,11 @@ export async function tabAmount(): Promise<string | undefined> {
 
 export async function closeTab(): Promise<void> {
   await command('close-tab');
-  openedTab?.close();
-  openedTab = null;
+  if (openedTab) {
+    openedTab.close();
+    openedTab = null;
+    window.focus();
+  }
 }
 
 export async function recordRequests(): Promise<void> {
