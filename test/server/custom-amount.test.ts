@@ -35,13 +35,7 @@ describe('a custom amount of credits', () => {
   });
   after(() => server.close());
 
-  const post = (customer: { token: string }, body: unknown, headers: Record<string, string> = {}) =>
-    server.api('/v1/checkout-sessions', {
-      method: 'POST',
-      token: customer.token,
-      headers,
-      body: JSON.stringify(body),
-    });
+  const post = (...args: Parameters<TestServer['checkout']>) => server.checkout(...args);
 
   async function startCustom(customer: { token: string }, credits: number, headers = {}) {
     const response = await post(customer, { credits, ...WAIVER_GIVEN }, headers);
@@ -88,14 +82,7 @@ describe('a custom amount of credits', () => {
       credited_credits: 0,
       clawed_back_credits: 0,
     });
-    const sent = server.sandbox.apiRequests.find(
-      (request) =>
-        request.path === '/v1/checkout/sessions' &&
-        request.method === 'POST' &&
-        (request.form.metadata as Record<string, string>)?.tenant_id === customer.tenantId,
-    )!;
-    // biome-ignore lint/suspicious/noExplicitAny: the form Stripe received, read field by field below
-    const form = sent.form as Record<string, any>;
+    const form = server.sessionFormSentFor(customer.tenantId);
     assert.deepEqual(form.line_items, [
       {
         quantity: '1',

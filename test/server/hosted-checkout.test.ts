@@ -16,13 +16,7 @@ describe('POST /v1/checkout-sessions with checkout: "hosted"', () => {
   });
   after(() => server.close());
 
-  const post = (customer: { token: string }, body: unknown, headers: Record<string, string> = {}) =>
-    server.api('/v1/checkout-sessions', {
-      method: 'POST',
-      token: customer.token,
-      headers,
-      body: JSON.stringify(body),
-    });
+  const post = (...args: Parameters<TestServer['checkout']>) => server.checkout(...args);
   const codeOf = async (response: Response) =>
     ((await response.json()) as { error: { code: string } }).error.code;
 
@@ -34,13 +28,7 @@ describe('POST /v1/checkout-sessions with checkout: "hosted"', () => {
     assert.deepEqual(Object.keys(body).sort(), ['expires_at', 'id', 'url']);
     assert.equal(body.url, `${server.sandbox.url}/c/pay/${body.id}`);
 
-    const sent = server.sandbox.apiRequests.find(
-      (request) =>
-        request.path === '/v1/checkout/sessions' &&
-        request.method === 'POST' &&
-        (request.form.metadata as Record<string, string>)?.tenant_id === customer.tenantId,
-    )!;
-    const form = sent.form as Record<string, unknown>;
+    const form = server.sessionFormSentFor(customer.tenantId);
     assert.equal(form.ui_mode, 'hosted_page');
     assert.equal(form.success_url, `${TEST_ORIGIN}/kosten?credit_topup_session={CHECKOUT_SESSION_ID}`);
     assert.equal(form.cancel_url, `${TEST_ORIGIN}/kosten`);

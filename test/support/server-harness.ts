@@ -40,6 +40,11 @@ export interface TestServer {
   /** A tenant with one member, and that member's bearer token. */
   newCustomer(): Promise<TestTenant & { token: string; headers: Record<string, string> }>;
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** POST /v1/checkout-sessions with a JSON body, as the customer. */
+  checkout(customer: { token: string }, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** The form of the first checkout.sessions.create request Stripe received for the tenant. */
+  // biome-ignore lint/suspicious/noExplicitAny: the form Stripe received, read field by field by the tests
+  sessionFormSentFor(tenantId: string): Record<string, any>;
   /** Posts an event to the webhook endpoint, signed like Stripe (with the given secret). */
   deliver(
     event: unknown,
@@ -95,6 +100,27 @@ export async function startTestServer(
       if (init.token) headers.set('Authorization', `Bearer ${init.token}`);
       if (init.body && !headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
       return fetch(`${url}${path}`, { ...init, headers });
+    },
+    checkout(customer, body, headers = {}) {
+      return fetch(`${url}/v1/checkout-sessions`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${customer.token}`,
+          'Content-Type': 'application/json',
+          ...headers,
+        },
+        body: JSON.stringify(body),
+      });
+    },
+    sessionFormSentFor(tenantId) {
+      const sent = sandbox.apiRequests.find(
+        (request) =>
+          request.method === 'POST' &&
+          request.path === '/v1/checkout/sessions' &&
+          (request.form.metadata as Record<string, string>)?.tenant_id === tenantId,
+      );
+      if (!sent) throw new Error(`no checkout session was created at Stripe for tenant ${tenantId}`);
+      return sent.form;
     },
     deliver(event, deliverOptions = {}) {
       const body = deliverOptions.body ?? JSON.stringify(event);

@@ -64,6 +64,8 @@ function noteOpenedTabs(page: Window) {
 }
 function closeOpenedTabs() {
   for (const tab of openedTabs.splice(0)) tab.close();
+  // WebKit leaves the focus with the closed window: later tests' key presses must reach the test page.
+  window.focus();
 }
 noteOpenedTabs(window);
 
