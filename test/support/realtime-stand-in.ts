@@ -16,6 +16,19 @@ import postgres from 'postgres';
 import type { AccessTokenVerifier } from '../../server/auth/access-token-verifier.ts';
 import { BALANCE_CHANNEL } from '../../server/live/balance-updates.ts';
 
+/** The user object Supabase Auth (GoTrue) answers GET /auth/v1/user with, for a user our verifier accepts. */
+export function goTrueUser(userId: string) {
+  return {
+    id: userId,
+    aud: 'authenticated',
+    role: 'authenticated',
+    email: `${userId}@example.test`,
+    app_metadata: {},
+    user_metadata: {},
+    created_at: new Date().toISOString(),
+  };
+}
+
 export interface RealtimeStandIn {
   /** What the page gives createClient as the Supabase URL. */
   url: string;
@@ -70,17 +83,7 @@ export async function startRealtimeStandIn(
           String(request.headers.authorization ?? '').replace(/^Bearer /, ''),
         );
         response.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            id: userId,
-            aud: 'authenticated',
-            role: 'authenticated',
-            email: `${userId}@example.test`,
-            app_metadata: {},
-            user_metadata: {},
-            created_at: new Date().toISOString(),
-          }),
-        );
+        response.end(JSON.stringify(goTrueUser(userId)));
       } catch {
         response.writeHead(401, { ...cors, 'Content-Type': 'application/json' });
         response.end(JSON.stringify({ code: 401, msg: 'invalid JWT' }));

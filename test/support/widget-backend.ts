@@ -13,7 +13,7 @@ import { type RunningServer, startNodeServer } from '../../server/start-node-ser
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { seedHistory } from './history-seed.ts';
-import { startRealtimeStandIn } from './realtime-stand-in.ts';
+import { goTrueUser, startRealtimeStandIn } from './realtime-stand-in.ts';
 import { balanceOf, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { testServerConfig } from './test-server-env.ts';
@@ -256,15 +256,7 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
         (context as unknown as { headers: Record<string, string> }).headers.authorization ?? '',
       ).replace(/^Bearer /, '');
       const { userId } = await verifier.verify(token);
-      return {
-        id: userId,
-        aud: 'authenticated',
-        role: 'authenticated',
-        email: `${userId}@example.test`,
-        app_metadata: {},
-        user_metadata: {},
-        created_at: new Date().toISOString(),
-      };
+      return goTrueUser(userId);
     },
     'POST /__test/supabase/auth/v1/logout': async () => ({}),
     // React is CommonJS; the React host page of the tests is bundled on request.
