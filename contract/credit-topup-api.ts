@@ -29,6 +29,10 @@ export type ApiErrorCode =
   | 'database_unavailable'
   | 'too_many_streams'
   | 'stream_unavailable'
+  | 'forbidden'
+  | 'payment_method_required'
+  | 'invalid_threshold'
+  | 'nothing_to_confirm'
   | 'internal_error';
 
 /** The body of every 4xx and 5xx answer. */
@@ -114,12 +118,34 @@ export interface PackageListResponse {
   custom_amount: CustomAmountOffer | null;
 }
 
+/**
+ * Automatic top-up of a tenant, in one word: `off` (never set up, or turned off by a member), `on`
+ * (waiting for the balance to fall below the threshold), `charging` (a recharge is being paid),
+ * `retrying` (the last attempt was declined; another follows), `needs_confirmation` (the bank wants the
+ * customer: 3-D Secure), `capped` (this month's cap is used up), `disabled` (it switched itself off).
+ */
+export type AutoRechargeState =
+  | 'off'
+  | 'on'
+  | 'charging'
+  | 'retrying'
+  | 'needs_confirmation'
+  | 'capped'
+  | 'disabled';
+
+export interface AutoRechargeSummary {
+  state: AutoRechargeState;
+  /** Why it is `retrying`, `capped` or `disabled`: a stable code (declined_3_times, card_expired, …). */
+  reason: string | null;
+}
+
 /** GET /v1/balance */
 export interface BalanceResponse {
   tenant_id: string;
   balance_credits: number;
   reserved_credits: number;
   available_credits: number;
+  auto_recharge: AutoRechargeSummary;
 }
 
 /**
@@ -248,4 +274,86 @@ export type LedgerHistoryResponse = HistoryPage<LedgerEntry>;
 /** POST /v1/stripe/webhook, after the ledger committed */
 export interface StripeWebhookResponse {
   received: true;
+}
+
+/** What a recharge buys, and when. */
+export interface AutoRechargeSettings {
+  /** A recharge starts when the available credits fall below this (at least `min_threshold_credits`). */
+  threshold_credits: number;
+  /** A package id, or `custom` for an amount in credits. */
+  package_id: string;
+  credits: number;
+  amount_cents: number;
+  /** The most the recharges of one calendar month (Europe/Berlin) may charge together. */
+  monthly_cap_cents: number;
+}
+
+/** The card saved for recharges, as Stripe describes it. */
+export interface SavedCard {
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+}
+
+export interface AutoRechargeCharge {
+  status: 'pending' | 'charging' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+  credits: number;
+  amount_cents: number;
+  failure_code: string | null;
+  created_at: string;
+}
+
+/** GET /v1/auto-recharge, and the answer of PUT and of POST /v1/auto-recharge/payment-method. */
+export interface AutoRechargeResponse extends AutoRechargeSummary {
+  enabled: boolean;
+  /** Whether the caller may change it (the tenant's owners and admins); every member may look. */
+  can_manage: boolean;
+  settings: AutoRechargeSettings | null;
+  payment_method: SavedCard | null;
+  /** This calendar month's recharges against the cap. */
+  month: { month: string; used_cents: number; cap_cents: number | null };
+  last_charge: AutoRechargeCharge | null;
+  min_threshold_credits: number;
+}
+
+/**
+ * PUT /v1/auto-recharge (owners and admins: else 403 `forbidden`): a package or an amount in credits.
+ * Turning it on needs a saved card (409 `payment_method_required`).
+ */
+export type SaveAutoRechargeRequest = {
+  enabled: boolean;
+  threshold_credits: number;
+  monthly_cap_cents: number;
+} & ({ package_id: string; credits?: never } | { credits: number; package_id?: never });
+
+/** POST /v1/auto-recharge/setup-session: `{ locale? }` → 201 CreateCheckoutSessionResponse (setup mode). */
+export interface CreateSetupSessionRequest {
+  locale?: CheckoutLocale;
+}
+
+/** POST /v1/auto-recharge/payment-method: records the card a completed setup session saved. */
+export interface SavePaymentMethodRequest {
+  setup_session_id: string;
+}
+
+/** POST /v1/auto-recharge/confirmation (409 `nothing_to_confirm` when no recharge waits for the customer). */
+export interface AutoRechargeConfirmationResponse {
+  /** For Stripe.js `confirmCardPayment(client_secret, { payment_method })`. */
+  client_secret: string;
+  payment_method: string;
+  credits: number;
+  amount_cents: number;
+}
+
+/** POST /v1/auto-recharge/sweep: the service role only (Bearer = the service role key or sweep secret). */
+export interface AutoRechargeSweepResponse {
+  claimed: number;
+}
+
+/** The `detail` of the element's `credit-topup-auto-recharge` event. */
+export interface AutoRechargeEventDetail {
+  kind: 'started' | 'succeeded' | 'failed' | 'needs_confirmation' | 'disabled';
+  state: AutoRechargeState;
+  reason: string | null;
 }

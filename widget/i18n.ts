@@ -38,7 +38,12 @@ export type CheckoutErrorCode = Extract<
   | 'payment_failed'
   | 'checkout_already_open'
 >;
-type ShellErrorCode = Exclude<ShownErrorCode, CheckoutErrorCode>;
+/** Codes only the automatic top-up view meets: its chunk (auto-recharge/) brings and adds their texts. */
+export type AutoRechargeErrorCode = Extract<
+  ShownErrorCode,
+  'forbidden' | 'payment_method_required' | 'invalid_threshold' | 'nothing_to_confirm'
+>;
+type ShellErrorCode = Exclude<ShownErrorCode, CheckoutErrorCode | AutoRechargeErrorCode>;
 
 // Requests the element itself builds wrongly, or that only Stripe sends: a reload is all a person can do.
 const deBadRequest = 'Die Anfrage war ungültig. Bitte laden Sie die Seite neu.';

@@ -2,7 +2,12 @@
 // crediting exactly-once live in SQL (supabase/migrations/0003_credit_purchases.sql); adapters only carry
 // the calls, so the postgres and the supabase adapter cannot drift apart in behaviour.
 
-import type { LedgerEntry, PurchaseHistoryItem, PurchaseStatus } from '../../contract/credit-topup-api.ts';
+import type {
+  AutoRechargeSummary,
+  LedgerEntry,
+  PurchaseHistoryItem,
+  PurchaseStatus,
+} from '../../contract/credit-topup-api.ts';
 
 export type { PurchaseStatus };
 
@@ -46,6 +51,8 @@ export interface Balance {
   balanceCredits: number;
   reservedCredits: number;
   availableCredits: number;
+  /** The tenant's automatic top-up in one word; absent where the store does not know it (then `off`). */
+  autoRecharge?: AutoRechargeSummary;
 }
 
 /** Why the ledger refused a call; stable, so the server can map each to an HTTP answer. */

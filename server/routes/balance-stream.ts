@@ -17,6 +17,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import type { Balance, CreditStore } from '../ledger/credit-store.ts';
 import type { BalanceUpdates } from '../live/balance-updates.ts';
 import { createStreamSlots } from '../live/stream-slots.ts';
+import { balanceAnswer } from './balance-answer.ts';
 
 /** setTimeout's longest delay; a token valid for longer is looked at again then. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
@@ -67,15 +68,10 @@ export function balanceStreamRoutes(
     let lastSent = '';
     const sendBalance = (balance: Balance) => {
       // The same figures twice (a tenant's first row, announced as the first read made it) are no news.
-      const figures = `${balance.balanceCredits}/${balance.reservedCredits}`;
+      const figures = `${balance.balanceCredits}/${balance.reservedCredits}/${balance.autoRecharge?.state}/${balance.autoRecharge?.reason}`;
       if (figures === lastSent) return;
       lastSent = figures;
-      const event: BalanceStreamEvent = {
-        tenant_id: tenantId,
-        balance_credits: balance.balanceCredits,
-        reserved_credits: balance.reservedCredits,
-        available_credits: balance.availableCredits,
-      };
+      const event: BalanceStreamEvent = balanceAnswer({ ...balance, tenantId });
       send(`event: balance\ndata: ${JSON.stringify(event)}\n\n`);
     };
     let unsubscribe = () => {};
