@@ -73,7 +73,11 @@ export class ApiClient {
       idempotencyKey,
     );
 
-  private async call<T>(
+  /**
+   * One request to the server. Public for the lazily loaded views' own typed calls
+   * (auto-recharge/auto-recharge-requests.ts): a call defined here would ship in the first load.
+   */
+  async call<T>(
     method: string,
     path: string,
     auth = false,

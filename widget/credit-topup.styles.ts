@@ -110,6 +110,10 @@ export const styles = css`
     border-radius: var(--_radius);
     background: #8884;
   }
+  [part~='auto-recharge-banner'] {
+    margin-top: 8px;
+    border-color: var(--_accent);
+  }
   .card .skeleton {
     width: 5em;
     height: 2rem;

@@ -3,7 +3,13 @@
 // is purchase/purchase-flow.ts, loaded right after the first paint.
 
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { PackageListResponse, ReturnSessionParameter } from '../contract/credit-topup-api.ts';
+import type {
+  AutoRechargeEventDetail,
+  AutoRechargeState,
+  AutoRechargeSummary,
+  PackageListResponse,
+  ReturnSessionParameter,
+} from '../contract/credit-topup-api.ts';
 import { ApiClient, ApiError } from './api-client.ts';
 import {
   AccessTokenController,
@@ -42,6 +48,16 @@ const LONGEST_RETRY_MS = 60_000;
 /** Refusals that asking again does not change. */
 const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
 
+/** What a change of the automatic top-up's state into each of these tells the page (`on` depends on from where). */
+const AUTO_RECHARGE_EVENTS: Partial<Record<AutoRechargeState, AutoRechargeEventDetail['kind']>> = {
+  charging: 'started',
+  retrying: 'failed',
+  // The month's cap stopped a recharge: it failed for a reason (monthly_cap_reached).
+  capped: 'failed',
+  needs_confirmation: 'needs_confirmation',
+  disabled: 'disabled',
+};
+
 /**
  * Shows the tenant's available credits and buys more with embedded Stripe Checkout, in German or English.
  *
@@ -62,6 +78,12 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  *   (on this page or in another tab of the same origin). detail: `{ balance }`
  * @fires credit-topup-low-balance - The balance fell below `low-balance-threshold` (once per crossing).
  *   detail: `{ balance, threshold }`
+ * @fires credit-topup-auto-recharge - The tenant's automatic top-up changed state while the element was
+ *   shown (never for the state it first reads): `started` (a recharge is being paid), `succeeded` (it was
+ *   paid and is being credited), `failed` (declined and to be retried, or stopped by the month's cap: see
+ *   `reason`), `needs_confirmation` (the bank wants the customer: the element shows a banner whose button
+ *   completes it), `disabled` (it switched itself off, `reason` says why).
+ *   detail: `{ kind, state, reason }`
  * @fires credit-topup-error - Something failed. detail: `{ code, message }`; `code` is one of the server's
  *   error codes, `network_error`, `stripe_load_failed`, `payment_failed` or `checkout_already_open`
  *   (another embedded Checkout is open on the page). A balance that fails to load is tried again by
@@ -74,6 +96,10 @@ const FINAL_CODES = ['unauthorized', 'no_tenant', 'origin_not_allowed'];
  * @csspart balance - The card with the balance and the button.
  * @csspart button - The "Buy credits" button.
  * @csspart history-button - The "History" button; it opens the purchases and credit movements (loaded then).
+ * @csspart auto-recharge-button - The "Automatic top-up" button; it opens its settings (loaded then).
+ * @csspart auto-recharge-banner - "Please confirm the automatic top-up", shown while a recharge waits for
+ *   the customer (3-D Secure).
+ * @csspart confirm-button - The banner's "Confirm now" button.
  * @csspart dialog - The purchase dialog.
  * @csspart close - The dialog's close button.
  * @csspart package - Each package's button.
@@ -117,6 +143,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     _expired: { state: true },
     _stale: { state: true },
     _offline: { state: true },
+    _autoRecharge: { state: true },
   };
 
   /** URL of the credit-topup server, e.g. `https://credits.example.com`. */
@@ -156,6 +183,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   /** The balance shown is the last one known; a newer one could not be loaded yet. */
   declare private _stale?: boolean;
   declare private _offline?: boolean;
+  /** The automatic top-up's state as the balance (read or streamed) last told it. */
+  declare private _autoRecharge?: AutoRechargeSummary;
 
   readonly #auth = new AccessTokenController(this, () => void this.refresh());
   #client?: ApiClient;
@@ -175,6 +204,8 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
   #low = false;
   /** The live balance (live/live-balance.ts), loaded once the first balance names the tenant. */
   #live?: Promise<unknown>;
+  /** The confirmation of a recharge the bank wants the customer for, while it runs. */
+  #confirming?: Promise<unknown>;
   /** Every element of this origin and server hears every other, in this tab and in others. */
   #channel?: BroadcastChannel;
   readonly #onNetworkChange = () => {
@@ -259,7 +290,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
               this,
               () => this.#tenant,
               this.#auth,
-              (balance) => this.#showBalance(balance),
+              (balance, autoRecharge) => this.#showBalance(balance) && this.#showAutoRecharge(autoRecharge),
             ),
           // Not loaded (the network): tried again with the next update.
           () => (this.#live = undefined),
@@ -294,9 +325,11 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
       this._signedOut = this._stale = false;
       this._balanceProblem = undefined;
       this.#retryDelay = 0;
+      // Another tenant: its first state is read, not a change to tell.
       if (balance.tenant_id !== this.#tenant) this.#shownAt = 0;
+      if (balance.tenant_id !== this.#tenant) this._autoRecharge = undefined;
       this.#tenant = balance.tenant_id;
-      this.#showBalance(balance.available_credits, sentAt);
+      if (this.#showBalance(balance.available_credits, sentAt)) this.#showAutoRecharge(balance.auto_recharge);
     } catch (error) {
       if (request !== this.#balanceRequest) return;
       // A page origin the server refuses fails here like an unreachable server (the browser's preflight is
@@ -361,8 +394,26 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
     return true;
   }
 
+  /**
+   * Shows the automatic top-up's state (none in a Realtime row: the last one stays); a change from a known
+   * state is told to the page as credit-topup-auto-recharge.
+   */
+  #showAutoRecharge(summary?: AutoRechargeSummary) {
+    const before = this._autoRecharge?.state;
+    if (!summary) return;
+    this._autoRecharge = summary;
+    const { state, reason } = summary;
+    // Back to `on` after paying (or after the customer confirmed) is a success; off → on is a member's doing.
+    const kind =
+      state === 'on'
+        ? ['charging', 'retrying', 'needs_confirmation'].includes(before as string) && 'succeeded'
+        : AUTO_RECHARGE_EVENTS[state];
+    if (before && before !== state && kind) this.#emit('credit-topup-auto-recharge', { kind, state, reason });
+  }
+
   /** Signed out: nothing of the former tenant is shown, nor taken from other elements any more. */
   #dropBalance() {
+    this._autoRecharge = undefined;
     this._balance = this.#tenant = undefined;
     this.#shownAt = 0;
   }
@@ -489,6 +540,24 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
       () => this.#report(new ApiError('network_error', 'history')),
     );
 
+  // The automatic top-up's settings: a view of its own chunk, added to the shadow root on first use like the
+  // history's. Its texts are a chunk of their own, asked for at the same time.
+  readonly #onAutoRecharge = () =>
+    Promise.all([
+      import('./auto-recharge/credit-topup-auto-recharge.ts'),
+      import('./auto-recharge/auto-recharge-messages.ts'),
+    ]).then(
+      ([{ openAutoRecharge }]) => openAutoRecharge(this, this.#client),
+      () => this.#report(new ApiError('network_error', 'auto-recharge')),
+    );
+
+  // "Confirm now": completes the recharge the bank wants the customer for, with Stripe.js (its own chunk).
+  readonly #onConfirm = () =>
+    (this.#confirming ??= import('./auto-recharge/auto-recharge-confirmation.ts')
+      .then(({ confirmAutoRecharge }) => confirmAutoRecharge(this, this.#client))
+      .catch(() => this.#report(new ApiError('network_error', 'confirmation')))
+      .finally(() => (this.#confirming = undefined)));
+
   #onDialogClose() {
     // 'close' is dispatched as a task: the dialog may have been opened again since.
     if (!this.#dialog?.open) this.#flow?.closed();
@@ -508,8 +577,18 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
             >${t.buy}</button>
           <button part="history-button" ?disabled=${this._signedOut} @click=${this.#onHistory}
             >${t.history}</button>
+          <button part="auto-recharge-button" ?disabled=${this._signedOut} @click=${this.#onAutoRecharge}
+            >${t.autoRecharge}</button>
         </div>
       </section>
+      ${
+        this._autoRecharge?.state === 'needs_confirmation'
+          ? html`<p class="card" part="auto-recharge-banner" role="alert">
+              ${t.confirmAutoRecharge}
+              <button class="primary" part="confirm-button" @click=${this.#onConfirm}>${t.confirmNow}</button>
+            </p>`
+          : nothing
+      }
       ${this._offline ? html`<p part="error" role="alert">${t.offline}</p>` : nothing}
       <dialog part="dialog" aria-labelledby="dialog-title" @close=${this.#onDialogClose}>
         <header>

@@ -53,6 +53,9 @@ const de = {
   balance: 'Verfügbare Credits',
   buy: 'Credits aufladen',
   history: 'Verlauf',
+  autoRecharge: 'Automatische Aufladung',
+  confirmAutoRecharge: 'Bitte bestätigen Sie die automatische Aufladung.',
+  confirmNow: 'Jetzt bestätigen',
   close: 'Schließen',
   credits: (count: string) => `${count}\u00a0Credits`,
   back: 'Anderes Paket wählen',
@@ -87,6 +90,9 @@ const en: Messages = {
   balance: 'Available credits',
   buy: 'Buy credits',
   history: 'History',
+  autoRecharge: 'Automatic top-up',
+  confirmAutoRecharge: 'Please confirm the automatic top-up.',
+  confirmNow: 'Confirm now',
   close: 'Close',
   credits: (count) => `${count}\u00a0credits`,
   back: 'Choose another package',
@@ -124,8 +130,11 @@ export function errorText(t: Messages, code: string): string {
   return Object.hasOwn(t.errors, code) ? t.errors[code as ShellErrorCode] : t.errors.internal_error;
 }
 
-/** The texts of the checkout's codes, added by the dialog's chunk when it loads. */
-export function addErrorTexts(locale: Locale, texts: Record<CheckoutErrorCode, string>) {
+/** The texts of the checkout's codes, or the automatic top-up's, added by their chunks when they load. */
+export function addErrorTexts(
+  locale: Locale,
+  texts: Record<CheckoutErrorCode, string> | Record<AutoRechargeErrorCode, string>,
+) {
   Object.assign(messages(locale).errors, texts);
 }
 

@@ -9,6 +9,14 @@ import type { PublicConfigResponse as PublicConfig } from '../contract/credit-to
 
 export interface EmbeddedCheckoutFactory {
   createEmbeddedCheckoutPage(options: StripeEmbeddedCheckoutOptions): Promise<StripeEmbeddedCheckout>;
+  /**
+   * Completes a payment the bank wants the customer for (3-D Secure of an automatic top-up): Stripe.js
+   * shows the bank's challenge itself. Resolves to the payment intent, or to Stripe's error.
+   */
+  confirmCardPayment(
+    clientSecret: string,
+    data: { payment_method: string },
+  ): Promise<{ paymentIntent?: { status: string }; error?: { code?: string; type?: string } }>;
 }
 
 type StripeConstructor = (key: string, options?: { locale?: string }) => EmbeddedCheckoutFactory;

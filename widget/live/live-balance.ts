@@ -13,7 +13,7 @@
 // since what changed meanwhile was not heard.
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { BalanceStreamEvent } from '../../contract/credit-topup-api.ts';
+import type { AutoRechargeSummary, BalanceStreamEvent } from '../../contract/credit-topup-api.ts';
 
 /** The element, as its live balance sees it. */
 interface LiveBalanceElement extends ReactiveControllerHost {
@@ -37,8 +37,11 @@ export class LiveBalance implements ReactiveController {
     /** The tenant of the balance shown, once known. */
     private readonly tenant: () => string | undefined,
     private readonly auth: { token(): Promise<string | null> },
-    /** Shows a balance of the element's tenant (unless a newer one is shown). */
-    private readonly show: (availableCredits: number) => unknown,
+    /**
+     * Shows a balance of the element's tenant (unless a newer one is shown), with the automatic top-up's
+     * state where the source carries it (the server's stream does; a Realtime row of the balance does not).
+     */
+    private readonly show: (availableCredits: number, autoRecharge?: AutoRechargeSummary) => unknown,
   ) {
     // Positional, not an object of hooks: each name here costs bytes in the element's first load.
     // Calls hostConnected at once when the element is on the page.
@@ -73,7 +76,8 @@ export class LiveBalance implements ReactiveController {
       tenant,
       token: () => this.auth.token(),
       // Only the element's own tenant: the stream of a page is shared, and the user may switch tenants.
-      apply: (event) => event.tenant_id === this.tenant() && this.show(event.available_credits),
+      apply: (event) =>
+        event.tenant_id === this.tenant() && this.show(event.available_credits, event.auto_recharge),
       refresh: () => void element.refresh(),
     });
   }
@@ -85,7 +89,9 @@ interface LiveBalanceHost {
   supabase: unknown;
   tenant: string;
   token(): Promise<string | null>;
-  apply(event: Pick<BalanceStreamEvent, 'tenant_id' | 'available_credits'>): void;
+  apply(
+    event: Pick<BalanceStreamEvent, 'tenant_id' | 'available_credits'> & Partial<BalanceStreamEvent>,
+  ): void;
   refresh(): void;
 }
 
