@@ -171,8 +171,11 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
       sandboxUrl: sandbox.url,
     }),
     'POST /__test/customer': async (context) => {
-      const { expired } = await readJson(context);
+      const { expired, role } = await readJson(context);
       const tenant = await createTenant(database.sql);
+      // A member by default; `owner` or `admin` may change the tenant's automatic top-up.
+      if (role === 'owner' || role === 'admin')
+        await database.sql`update public.memberships set role = ${role} where user_id = ${tenant.userId}`;
       return {
         ...tenant,
         token: await accessToken(tenant.userId, expired ? { expiresInSeconds: -120 } : {}),

@@ -60,7 +60,8 @@ export async function env() {
   return cachedEnv;
 }
 
-export const newCustomer = (options: { expired?: boolean } = {}) =>
+/** A signed-in member of a new tenant; `role: 'owner'` (or `admin`) may change its automatic top-up. */
+export const newCustomer = (options: { expired?: boolean; role?: 'owner' | 'admin' } = {}) =>
   call<Customer>('POST', '/__test/customer', options);
 export const tokenFor = (userId: string, expired = false) =>
   call<{ token: string }>('POST', '/__test/token', { userId, expired });
