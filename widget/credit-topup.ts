@@ -80,7 +80,7 @@ const AUTO_RECHARGE_EVENTS: Partial<Record<AutoRechargeState, AutoRechargeEventD
  *   detail: `{ balance, threshold }`
  * @fires credit-topup-auto-recharge - The tenant's automatic top-up changed state while the element was
  *   shown (never for the state it first reads): `started` (a recharge is being paid), `succeeded` (it was
- *   paid and is being credited), `failed` (declined and to be retried, or stopped by the month's cap: see
+ *   paid and credited), `failed` (declined and to be retried, or stopped by the month's cap: see
  *   `reason`), `needs_confirmation` (the bank wants the customer: the element shows a banner whose button
  *   completes it), `disabled` (it switched itself off, `reason` says why).
  *   detail: `{ kind, state, reason }`

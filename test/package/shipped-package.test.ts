@@ -62,6 +62,7 @@ describe('the built package', () => {
     assert.equal(element?.tagName, 'credit-topup');
     const names = (list: { name: string }[] | undefined) => (list ?? []).map((item) => item.name).sort();
     assert.deepEqual(names(element?.events), [
+      'credit-topup-auto-recharge',
       'credit-topup-balance',
       'credit-topup-completed',
       'credit-topup-error',
@@ -94,9 +95,12 @@ describe('the built package', () => {
       'withdrawalPolicyUrl',
     ]);
     assert.deepEqual(names(element?.cssParts), [
+      'auto-recharge-banner',
+      'auto-recharge-button',
       'balance',
       'button',
       'close',
+      'confirm-button',
       'dialog',
       'error',
       'history-button',

@@ -103,11 +103,11 @@ async function openView(element: CreditTopup) {
   );
 }
 
-/** Types into a field as a person does (select all, type), so that the view hears input events. */
+/** Empties a field, then types into it as a person does, so that the view hears each input event. */
 async function typeInto(input: HTMLInputElement, text: string) {
   input.focus();
-  input.select();
-  await sendKeys({ press: 'Backspace' });
+  input.value = '';
+  input.dispatchEvent(new Event('input', { bubbles: true }));
   if (text) await sendKeys({ type: text });
 }
 
