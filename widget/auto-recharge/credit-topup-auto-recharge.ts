@@ -461,8 +461,12 @@ export class CreditTopupAutoRecharge extends LitElement {
   /** "Confirm now" inside the view: the dialog closes first, since the bank's challenge must be on top. */
   async #confirm() {
     this.#dialog?.close();
-    const { confirmAutoRecharge } = await import('./auto-recharge-confirmation.ts');
-    await confirmAutoRecharge(this.host, this.client);
+    try {
+      const { confirmAutoRecharge } = await import('./auto-recharge-confirmation.ts');
+      await confirmAutoRecharge(this.host, this.client);
+    } catch {
+      this.#report(new ApiError('network_error', 'confirmation'));
+    }
   }
 
   #onClose() {
