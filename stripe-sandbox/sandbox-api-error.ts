@@ -1,5 +1,6 @@
-// Errors in Stripe's own shape, `{ error: { type, message, code?, param? } }`, and the checks of
-// request parameters that produce them, as Stripe words them.
+// Errors in Stripe's own shape, `{ error: { type, message, code?, param?, … } }` (a card error also names
+// its decline_code, charge, payment_intent and payment_method), and the checks of request parameters that
+// produce them, as Stripe words them.
 
 import type { FormValue } from './form-encoding.ts';
 
@@ -10,6 +11,8 @@ export class SandboxApiError extends Error {
     message: string,
     readonly code?: string,
     readonly param?: string,
+    /** The further fields of Stripe's error object (decline_code, doc_url, payment_intent, …). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -21,6 +24,7 @@ export class SandboxApiError extends Error {
         message: this.message,
         ...(this.code ? { code: this.code } : {}),
         ...(this.param ? { param: this.param } : {}),
+        ...this.details,
       },
     };
   }
