@@ -10,10 +10,17 @@ import type { Customers } from './customers.ts';
 import type { SandboxEvents } from './events.ts';
 import type { FormValue } from './form-encoding.ts';
 import type { InvoiceLineInput, Invoices } from './invoices.ts';
-import type { Payments } from './payments.ts';
 import type { PaymentMethods } from './payment-methods.ts';
+import type { Payments } from './payments.ts';
 import type { ProductsAndPrices } from './products-and-prices.ts';
-import { integerParam, invalid, missing, noSuch, stringRecord } from './sandbox-api-error.ts';
+import {
+  allowedCardTypes,
+  integerParam,
+  invalid,
+  missing,
+  noSuch,
+  stringRecord,
+} from './sandbox-api-error.ts';
 import { SANDBOX_TAX_COUNTRY, taxBehaviorOf, taxOf } from './sandbox-tax.ts';
 import type { SetupIntents } from './setup-intents.ts';
 import { checkoutSessionObject, nowSeconds, stripeId } from './stripe-objects.ts';
@@ -267,11 +274,11 @@ export class CheckoutSessions {
   ): Stripe.Checkout.Session {
     if (params.line_items !== undefined)
       throw invalid('You cannot pass `line_items` in `setup` mode.', 'line_items');
+    const allowedTypes = allowedCardTypes(params, 'setup sessions');
     const currency = typeof params.currency === 'string' ? params.currency.toLowerCase() : null;
+    // Stripe needs the currency to choose the payment methods, unless they are given.
+    if (currency === null && !allowedTypes) throw missing('currency');
     if (currency !== null && !/^[a-z]{3}$/.test(currency)) throw invalid('Invalid currency.', 'currency');
-    const types = params.payment_method_types;
-    if (types !== undefined && (!Array.isArray(types) || types.some((type) => type !== 'card')))
-      throw invalid('The sandbox saves cards only.', 'payment_method_types');
     const customer =
       typeof params.customer === 'string' && params.customer !== ''
         ? this.customers.retrieve(params.customer, undefined, 'customer').id
@@ -322,6 +329,7 @@ export class CheckoutSessions {
       payment_status: 'no_payment_required',
       setup_intent: null,
       livemode: false,
+      allowed_payment_method_types: allowedTypes,
       payment_method_types: ['card'],
       automatic_tax: { enabled: false, liability: null, provider: null, status: null },
       invoice_creation: null,
@@ -330,10 +338,7 @@ export class CheckoutSessions {
       tax_id_collection: { enabled: false, required: 'never' },
     });
     this.sessions.set(id, session);
-    this.setupIntentMetadata.set(
-      id,
-      stringRecord(setupIntentData?.metadata, 'setup_intent_data[metadata]'),
-    );
+    this.setupIntentMetadata.set(id, stringRecord(setupIntentData?.metadata, 'setup_intent_data[metadata]'));
     return session;
   }
 
@@ -342,7 +347,10 @@ export class CheckoutSessions {
    * first attempt) with it. A card that needs authentication leaves the SetupIntent requires_action
    * (`setupIntent.next_action`); the session completes when the challenge is completed.
    */
-  saveCard(sessionId: string, input: { number: string; expiry?: { month: number; year: number } }): SaveCardResult {
+  saveCard(
+    sessionId: string,
+    input: { number: string; expiry?: { month: number; year: number } },
+  ): SaveCardResult {
     const session = this.retrieve(sessionId);
     if (session.mode !== 'setup') throw invalid('This Checkout Session is not in setup mode.');
     if (session.status !== 'open')

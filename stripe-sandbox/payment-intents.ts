@@ -13,6 +13,7 @@ import type { PublicAddress } from './invoices.ts';
 import { cardError, type PaymentMethods, REUSED_AFTER_DETACH } from './payment-methods.ts';
 import type { Payments } from './payments.ts';
 import {
+  allowedCardTypes,
   integerParam,
   invalid,
   missing,
@@ -50,9 +51,7 @@ export class PaymentIntents {
         : null;
     const paymentMethodId = typeof params.payment_method === 'string' ? params.payment_method : null;
     if (paymentMethodId) this.paymentMethods.retrieve(paymentMethodId, 'payment_method');
-    const types = params.payment_method_types;
-    if (types !== undefined && (!Array.isArray(types) || types.some((type) => type !== 'card')))
-      throw invalid('The sandbox takes card payments only here.', 'payment_method_types');
+    const allowedTypes = allowedCardTypes(params, 'payment intents');
     const confirm = params.confirm === 'true';
     if (params.off_session !== undefined && !confirm)
       throw invalid('You can only pass in off_session when confirm is set to true.', 'off_session');
@@ -62,6 +61,7 @@ export class PaymentIntents {
       amount,
       amount_received: 0,
       amount_capturable: 0,
+      allowed_payment_method_types: allowedTypes,
       automatic_payment_methods: null,
       currency,
       customer,
@@ -99,8 +99,7 @@ export class PaymentIntents {
   /** The intent a client secret (Stripe.js) names, when it is that intent's secret. */
   byClientSecret(id: string, clientSecret: string): Stripe.PaymentIntent {
     const paymentIntent = this.payments.paymentIntents.get(id);
-    if (!paymentIntent || paymentIntent.client_secret !== clientSecret)
-      throw noSuch('payment_intent', id);
+    if (!paymentIntent || paymentIntent.client_secret !== clientSecret) throw noSuch('payment_intent', id);
     return paymentIntent;
   }
 
@@ -110,7 +109,9 @@ export class PaymentIntents {
    */
   confirm(id: string, input: { paymentMethod?: string; offSession: boolean }): Stripe.PaymentIntent {
     const paymentIntent = this.retrieve(id);
-    if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(paymentIntent.status))
+    if (
+      !['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(paymentIntent.status)
+    )
       throw new SandboxApiError(
         400,
         'invalid_request_error',
@@ -130,7 +131,13 @@ export class PaymentIntents {
     const method = this.paymentMethods.retrieve(methodId, 'payment_method');
     const saved = this.paymentMethods.savedCard(method.id);
     if (saved.detached)
-      throw new SandboxApiError(400, 'invalid_request_error', REUSED_AFTER_DETACH, undefined, 'payment_method');
+      throw new SandboxApiError(
+        400,
+        'invalid_request_error',
+        REUSED_AFTER_DETACH,
+        undefined,
+        'payment_method',
+      );
     if (paymentIntent.customer && method.customer && method.customer !== paymentIntent.customer)
       throw invalid(
         `The provided PaymentMethod ${method.id} belongs to a different Customer than ${String(paymentIntent.customer)}.`,
@@ -145,7 +152,8 @@ export class PaymentIntents {
     paymentIntent.last_payment_error = null;
 
     const { card } = saved;
-    if (this.paymentMethods.hasExpired(method.id)) return this.decline(paymentIntent, method, DECLINES.expired);
+    if (this.paymentMethods.hasExpired(method.id))
+      return this.decline(paymentIntent, method, DECLINES.expired);
     const needsAuthentication =
       !this.authenticated.has(id) &&
       (card.authentication === 'authenticate' ||

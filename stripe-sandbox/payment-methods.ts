@@ -8,7 +8,13 @@ import type Stripe from 'stripe';
 import type { SandboxEvents } from './events.ts';
 import { noSuch, SandboxApiError } from './sandbox-api-error.ts';
 import { paymentMethodObject, stripeId } from './stripe-objects.ts';
-import { type CardDecline, docUrlOf, PAYMENT_METHOD_TEST_TOKENS, SAVED_CARD_TEST_CARDS, type TestCard } from './test-cards.ts';
+import {
+  type CardDecline,
+  docUrlOf,
+  PAYMENT_METHOD_TEST_TOKENS,
+  SAVED_CARD_TEST_CARDS,
+  type TestCard,
+} from './test-cards.ts';
 
 export interface SavedCard {
   card: TestCard;

@@ -45,6 +45,29 @@ export const missing = (param: string) =>
 export const noSuch = (what: string, id: string, param = 'id') =>
   new SandboxApiError(404, 'invalid_request_error', `No such ${what}: '${id}'`, 'resource_missing', param);
 
+/** A parameter the API version no longer has (or never had), refused as Stripe refuses it. */
+export const unknownParam = (param: string) =>
+  new SandboxApiError(
+    400,
+    'invalid_request_error',
+    `Received unknown parameter: ${param}`,
+    'parameter_unknown',
+    param,
+  );
+
+/**
+ * `allowed_payment_method_types` (API 2026-10-28; `payment_method_types` before it), which the sandbox
+ * takes for cards only; null when not given.
+ */
+export function allowedCardTypes(params: Record<string, FormValue>, what: string): ['card'] | null {
+  if (params.payment_method_types !== undefined) throw unknownParam('payment_method_types');
+  const types = params.allowed_payment_method_types;
+  if (types === undefined) return null;
+  if (!Array.isArray(types) || types.length === 0 || types.some((type) => type !== 'card'))
+    throw invalid(`The sandbox takes cards only for ${what}.`, 'allowed_payment_method_types');
+  return ['card'];
+}
+
 export function integerParam(value: FormValue | undefined, param: string, min: number): number {
   if (value === undefined) throw missing(param);
   const parsed = Number(value);

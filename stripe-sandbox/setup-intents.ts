@@ -38,6 +38,7 @@ export class SetupIntents {
       client_secret: `${id}_secret_${stripeId('x', 32).slice(2)}`,
       customer: input.customer,
       metadata: input.metadata,
+      allowed_payment_method_types: null,
       payment_method_types: ['card'],
       status: 'requires_payment_method',
       usage: 'off_session',
@@ -105,8 +106,7 @@ export class SetupIntents {
       this.fail(setupIntent, method, {
         code: 'setup_intent_authentication_failure',
         doc_url: docUrlOf('setup_intent_authentication_failure'),
-        message:
-          'The latest attempt to set up the payment method has failed because authentication failed.',
+        message: 'The latest attempt to set up the payment method has failed because authentication failed.',
         type: 'invalid_request_error',
       });
     } else this.succeed(setupIntent, method);

@@ -48,7 +48,10 @@ export const DECLINES = {
   },
 } satisfies Record<string, CardDecline>;
 
-const visa = (number: string, behaviour: Pick<TestCard, 'onSave' | 'authentication' | 'payment'>): TestCard => ({
+const visa = (
+  number: string,
+  behaviour: Pick<TestCard, 'onSave' | 'authentication' | 'payment'>,
+): TestCard => ({
   number,
   brand: 'visa',
   last4: number.slice(-4),
