@@ -9,6 +9,7 @@ const TEXT = {
   de: {
     title: '3D-Secure-Testseite',
     heading: 'Zahlung bestätigen',
+    headingSetup: 'Karte bestätigen',
     explanation:
       'Testmodus: Hier würde Ihre Bank Sie bitten, sich auszuweisen. Wählen Sie, wie die Authentifizierung ausgeht.',
     amount: 'Betrag',
@@ -20,6 +21,7 @@ const TEXT = {
   en: {
     title: '3D Secure test page',
     heading: 'Confirm your payment',
+    headingSetup: 'Confirm your card',
     explanation:
       'Test mode: this is where your bank would ask you to identify yourself. Choose how the authentication ends.',
     amount: 'Amount',
@@ -76,7 +78,7 @@ export function threeDSecurePageHtml(
 </head>
 <body>
 <span class="badge">TEST</span>
-<h1>${escapeHtml(t.heading)}</h1>
+<h1>${escapeHtml(intent.object === 'payment_intent' ? t.heading : t.headingSetup)}</h1>
 <p>${escapeHtml(t.explanation)}</p>
 <p class="what" data-testid="what">${escapeHtml(what)}</p>
 <div class="buttons">
