@@ -16,6 +16,8 @@ const RESOURCES = [
   'dispute',
   'price',
   'product',
+  'payment_method',
+  'setup_intent',
 ];
 const checkout = process.argv[2];
 if (!checkout) {

@@ -6,6 +6,7 @@
 // texts may hold markdown links, which become links; everything else is shown as text.
 
 import type Stripe from 'stripe';
+import { setupPageHtml } from './setup-page.ts';
 
 const TEXT = {
   de: {
@@ -92,7 +93,7 @@ export function checkoutPageLocale(
   return candidate?.startsWith('en') ? 'en' : 'de';
 }
 
-const escapeHtml = (text: string) =>
+export const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!,
@@ -199,6 +200,8 @@ export function checkoutPageHtml(
   locale: CheckoutPageLocale,
   hosted?: HostedPage,
 ): string {
+  // A setup session saves a card and charges nothing: a page of its own.
+  if (session.mode === 'setup') return setupPageHtml(session, locale, hosted);
   const t = TEXT[locale];
   const money = (cents: number) =>
     new Intl.NumberFormat(locale === 'de' ? 'de-DE' : 'en-GB', {

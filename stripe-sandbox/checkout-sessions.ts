@@ -1,5 +1,7 @@
 // Checkout Sessions: created by our server through the SDK, paid by the buyer in the sandbox's checkout
-// page (card at once; SEPA Direct Debit completes unpaid and settles or fails later), or expired.
+// page (card at once; SEPA Direct Debit completes unpaid and settles or fails later), or expired. A session
+// in setup mode takes no payment: the buyer saves a card, which Checkout confirms through a SetupIntent
+// (usage off_session) and attaches to the session's customer.
 
 import type Stripe from 'stripe';
 import { canPresentIn, presentmentOf } from './adaptive-pricing.ts';
@@ -8,11 +10,21 @@ import type { Customers } from './customers.ts';
 import type { SandboxEvents } from './events.ts';
 import type { FormValue } from './form-encoding.ts';
 import type { InvoiceLineInput, Invoices } from './invoices.ts';
+import type { PaymentMethods } from './payment-methods.ts';
 import type { Payments } from './payments.ts';
 import type { ProductsAndPrices } from './products-and-prices.ts';
-import { integerParam, invalid, missing, noSuch, stringRecord } from './sandbox-api-error.ts';
+import {
+  allowedCardTypes,
+  integerParam,
+  invalid,
+  missing,
+  noSuch,
+  stringRecord,
+} from './sandbox-api-error.ts';
 import { SANDBOX_TAX_COUNTRY, taxBehaviorOf, taxOf } from './sandbox-tax.ts';
+import type { SetupIntents } from './setup-intents.ts';
 import { checkoutSessionObject, nowSeconds, stripeId } from './stripe-objects.ts';
+import { cardOfNumber } from './test-cards.ts';
 
 export const TEST_CARDS = {
   success: '4242424242424242',
@@ -36,6 +48,11 @@ export type PayResult =
   /** `field` names the form field a refusal is about; without it, the payment itself was refused. */
   | { ok: false; code: string; message: string; declineCode?: string; field?: string };
 
+/** What saving a card in a setup session leads to: done, a challenge to answer first, or a refusal. */
+export type SaveCardResult =
+  | { ok: true; session: Stripe.Checkout.Session; setupIntent: Stripe.SetupIntent }
+  | Extract<PayResult, { ok: false }>;
+
 export class CheckoutSessions {
   readonly sessions = new Map<string, Stripe.Checkout.Session>();
   /** What Checkout passes on to the payment intent it creates (payment_intent_data[metadata]). */
@@ -44,6 +61,11 @@ export class CheckoutSessions {
   private readonly lines = new Map<string, InvoiceLineInput[]>();
   /** Whether Checkout may overwrite the customer's name and address (customer_update). */
   private readonly customerUpdates = new Map<string, { name: boolean; address: boolean }>();
+  /** A setup session's setup_intent_data[metadata], for the SetupIntent it makes. */
+  private readonly setupIntentMetadata = new Map<string, Record<string, string>>();
+  /** The SetupIntent a setup session is confirming (kept across the buyer's attempts), and back. */
+  private readonly setupIntentOfSession = new Map<string, string>();
+  private readonly sessionOfSetupIntent = new Map<string, string>();
 
   constructor(
     private readonly events: SandboxEvents,
@@ -54,11 +76,20 @@ export class CheckoutSessions {
     private readonly asyncPaymentDelayMs: number,
     /** The account's dashboard setting, which a session's `adaptive_pricing[enabled]` overrides. */
     private readonly adaptivePricingByDefault: boolean,
-  ) {}
+    private readonly setupIntents: SetupIntents,
+    private readonly paymentMethods: PaymentMethods,
+  ) {
+    // A challenge completed on the 3-D Secure page completes the session whose SetupIntent it was.
+    setupIntents.onSucceeded((setupIntent) => {
+      const sessionId = this.sessionOfSetupIntent.get(setupIntent.id);
+      if (sessionId) this.completeSetup(sessionId, setupIntent);
+    });
+  }
 
   /** `origin`: where the sandbox is reached, for a hosted session's page (`url`). */
   create(params: Record<string, FormValue>, origin = 'http://sandbox.invalid'): Stripe.Checkout.Session {
-    if (params.mode !== 'payment') throw invalid('The sandbox supports mode=payment only.', 'mode');
+    if (params.mode !== 'payment' && params.mode !== 'setup')
+      throw invalid('The sandbox supports mode=payment and mode=setup.', 'mode');
     const uiMode = (params.ui_mode as string | undefined) ?? 'hosted_page';
     if (!['hosted_page', 'embedded_page', 'elements', 'form'].includes(uiMode))
       throw invalid(`Invalid ui_mode: ${uiMode}`, 'ui_mode');
@@ -92,6 +123,7 @@ export class CheckoutSessions {
           throw invalid(`Not a valid URL: ${name}`, name);
       }
     }
+    if (params.mode === 'setup') return this.createSetup(params, uiMode, origin);
     const lineItems = params.line_items;
     if (!Array.isArray(lineItems) || lineItems.length === 0) throw missing('line_items');
     const automaticTax = (params.automatic_tax as Record<string, FormValue> | undefined)?.enabled === 'true';
@@ -234,6 +266,144 @@ export class CheckoutSessions {
     return session;
   }
 
+  /** A session in setup mode (ui_mode and redirect parameters checked by create). */
+  private createSetup(
+    params: Record<string, FormValue>,
+    uiMode: string,
+    origin: string,
+  ): Stripe.Checkout.Session {
+    if (params.line_items !== undefined)
+      throw invalid('You cannot pass `line_items` in `setup` mode.', 'line_items');
+    const allowedTypes = allowedCardTypes(params, 'setup sessions');
+    const currency = typeof params.currency === 'string' ? params.currency.toLowerCase() : null;
+    // Stripe needs the currency to choose the payment methods, unless they are given.
+    if (currency === null && !allowedTypes) throw missing('currency');
+    if (currency !== null && !/^[a-z]{3}$/.test(currency)) throw invalid('Invalid currency.', 'currency');
+    const customer =
+      typeof params.customer === 'string' && params.customer !== ''
+        ? this.customers.retrieve(params.customer, undefined, 'customer').id
+        : null;
+    const now = nowSeconds();
+    const expiresAt =
+      params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
+    if (expiresAt < now + 30 * 60 - 60 || expiresAt > now + 24 * 3600 + 60) {
+      throw invalid(
+        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+        'expires_at',
+      );
+    }
+    const setupIntentData = params.setup_intent_data as Record<string, FormValue> | undefined;
+    const redirect = params.redirect_on_completion as string | undefined;
+    const id = stripeId('cs_test', 58);
+    const session = checkoutSessionObject({
+      id,
+      object: 'checkout.session',
+      client_secret: uiMode === 'hosted_page' ? null : `${id}_secret_${stripeId('x', 24).slice(2)}`,
+      ...(uiMode === 'hosted_page'
+        ? {
+            url: `${origin}/c/pay/${id}`,
+            success_url: (params.success_url as string | undefined) ?? null,
+            cancel_url: (params.cancel_url as string | undefined) ?? null,
+          }
+        : {}),
+      amount_subtotal: null,
+      amount_total: null,
+      total_details: null,
+      currency,
+      customer,
+      customer_creation: null,
+      customer_email: customer ? null : ((params.customer_email as string | undefined) ?? null),
+      adaptive_pricing: { enabled: false },
+      metadata: stringRecord(params.metadata, 'metadata'),
+      client_reference_id: (params.client_reference_id as string | undefined) ?? null,
+      mode: 'setup',
+      ui_mode: uiMode as Stripe.Checkout.Session.UiMode,
+      ...(params.return_url ? { return_url: String(params.return_url) } : {}),
+      redirect_on_completion:
+        (redirect as Stripe.Checkout.Session.RedirectOnCompletion | undefined) ??
+        (uiMode === 'embedded_page' ? 'always' : undefined),
+      locale: (params.locale as Stripe.Checkout.Session.Locale | undefined) ?? null,
+      expires_at: expiresAt,
+      status: 'open',
+      // A setup session never takes a payment, from the start.
+      payment_status: 'no_payment_required',
+      setup_intent: null,
+      livemode: false,
+      allowed_payment_method_types: allowedTypes,
+      payment_method_types: ['card'],
+      automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+      invoice_creation: null,
+      billing_address_collection: null,
+      consent_collection: null,
+      tax_id_collection: { enabled: false, required: 'never' },
+    });
+    this.sessions.set(id, session);
+    this.setupIntentMetadata.set(id, stringRecord(setupIntentData?.metadata, 'setup_intent_data[metadata]'));
+    return session;
+  }
+
+  /**
+   * The buyer saves a card in a setup session: Checkout confirms the session's SetupIntent (made on the
+   * first attempt) with it. A card that needs authentication leaves the SetupIntent requires_action
+   * (`setupIntent.next_action`); the session completes when the challenge is completed.
+   */
+  saveCard(
+    sessionId: string,
+    input: { number: string; expiry?: { month: number; year: number } },
+  ): SaveCardResult {
+    const session = this.retrieve(sessionId);
+    if (session.mode !== 'setup') throw invalid('This Checkout Session is not in setup mode.');
+    if (session.status !== 'open')
+      return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
+    if (session.expires_at <= nowSeconds()) {
+      this.expire(sessionId);
+      return { ok: false, code: 'session_expired', message: 'This Checkout Session has expired.' };
+    }
+    const card = cardOfNumber(input.number);
+    if (!card) return { ok: false, code: 'incorrect_number', message: 'Your card number is incorrect.' };
+    let setupIntentId = this.setupIntentOfSession.get(sessionId);
+    if (!setupIntentId) {
+      setupIntentId = this.setupIntents.create({
+        customer: session.customer ? String(session.customer) : null,
+        metadata: this.setupIntentMetadata.get(sessionId) ?? {},
+      }).id;
+      this.setupIntentOfSession.set(sessionId, setupIntentId);
+      this.sessionOfSetupIntent.set(setupIntentId, sessionId);
+    }
+    const method = this.paymentMethods.create(card, input.expiry);
+    const outcome = this.setupIntents.confirm(setupIntentId, method.id);
+    if (outcome.status === 'failed') {
+      const decline = outcome.decline === 'authentication_failed' ? null : outcome.decline;
+      return {
+        ok: false,
+        code: decline?.code ?? 'setup_intent_authentication_failure',
+        message: decline?.message ?? 'Authentication failed.',
+        ...(decline?.declineCode ? { declineCode: decline.declineCode } : {}),
+      };
+    }
+    return { ok: true, session, setupIntent: this.setupIntents.retrieve(setupIntentId) };
+  }
+
+  /** A setup session completes once its SetupIntent succeeded (and its card was attached). */
+  private completeSetup(sessionId: string, setupIntent: Stripe.SetupIntent) {
+    const session = this.retrieve(sessionId);
+    if (session.status !== 'open') return;
+    const customer = session.customer ? this.customers.retrieve(String(session.customer)) : null;
+    session.status = 'complete';
+    session.setup_intent = setupIntent.id;
+    session.customer_details = {
+      address: customer?.address ?? null,
+      business_name: null,
+      email: customer?.email ?? session.customer_email ?? null,
+      individual_name: null,
+      name: customer?.name ?? null,
+      phone: null,
+      tax_exempt: 'none',
+      tax_ids: [],
+    };
+    this.events.emit('checkout.session.completed', session);
+  }
+
   retrieve(id: string): Stripe.Checkout.Session {
     const session = this.sessions.get(id);
     if (!session) throw noSuch('checkout.session', id);
@@ -252,6 +422,7 @@ export class CheckoutSessions {
    */
   pay(sessionId: string, input: PayInput, buyerCurrency?: string): PayResult {
     const session = this.retrieve(sessionId);
+    if (session.mode !== 'payment') throw invalid('This Checkout Session takes no payment: save a card.');
     if (session.status !== 'open')
       return { ok: false, code: 'session_closed', message: 'This Checkout Session is no longer open.' };
     if (session.expires_at <= nowSeconds()) {

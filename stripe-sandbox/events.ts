@@ -11,8 +11,8 @@ export class SandboxEvents {
 
   constructor(private readonly sender: WebhookSender) {}
 
-  emit(type: string, object: unknown): Stripe.Event {
-    const event = eventObject(type, object);
+  emit(type: string, object: unknown, previousAttributes?: Record<string, unknown>): Stripe.Event {
+    const event = eventObject(type, object, previousAttributes);
     this.all.push(event);
     this.sender.send(event);
     return event;

@@ -7,9 +7,12 @@ import { Customers } from './customers.ts';
 import { Disputes } from './disputes.ts';
 import { SandboxEvents } from './events.ts';
 import { Invoices, type PublicAddress } from './invoices.ts';
+import { PaymentIntents } from './payment-intents.ts';
+import { PaymentMethods } from './payment-methods.ts';
 import { Payments } from './payments.ts';
 import { ProductsAndPrices } from './products-and-prices.ts';
 import { Refunds } from './refunds.ts';
+import { SetupIntents } from './setup-intents.ts';
 import type { WebhookSender } from './webhook-sender.ts';
 
 export class SandboxAccount {
@@ -23,12 +26,25 @@ export class SandboxAccount {
   readonly checkoutSessions: CheckoutSessions;
   readonly refunds: Refunds;
   readonly disputes: Disputes;
+  readonly paymentMethods: PaymentMethods;
+  readonly setupIntents: SetupIntents;
+  /** PaymentIntents made through the API (a saved card charged off session). */
+  readonly paymentIntents: PaymentIntents;
 
   constructor(
     sender: WebhookSender,
     options: { asyncPaymentDelayMs: number; adaptivePricingByDefault: boolean },
   ) {
     this.log = new SandboxEvents(sender);
+    this.paymentMethods = new PaymentMethods(this.log);
+    this.setupIntents = new SetupIntents(this.log, this.paymentMethods, this.publicAddress);
+    this.paymentIntents = new PaymentIntents(
+      this.log,
+      this.payments,
+      this.paymentMethods,
+      this.customers,
+      this.publicAddress,
+    );
     this.checkoutSessions = new CheckoutSessions(
       this.log,
       this.payments,
@@ -37,6 +53,8 @@ export class SandboxAccount {
       this.invoices,
       options.asyncPaymentDelayMs,
       options.adaptivePricingByDefault,
+      this.setupIntents,
+      this.paymentMethods,
     );
     this.refunds = new Refunds(this.log, this.payments);
     this.disputes = new Disputes(this.log);

@@ -1,5 +1,6 @@
-// Errors in Stripe's own shape, `{ error: { type, message, code?, param? } }`, and the checks of
-// request parameters that produce them, as Stripe words them.
+// Errors in Stripe's own shape, `{ error: { type, message, code?, param?, … } }` (a card error also names
+// its decline_code, charge, payment_intent and payment_method), and the checks of request parameters that
+// produce them, as Stripe words them.
 
 import type { FormValue } from './form-encoding.ts';
 
@@ -10,6 +11,8 @@ export class SandboxApiError extends Error {
     message: string,
     readonly code?: string,
     readonly param?: string,
+    /** The further fields of Stripe's error object (decline_code, doc_url, payment_intent, …). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -21,6 +24,7 @@ export class SandboxApiError extends Error {
         message: this.message,
         ...(this.code ? { code: this.code } : {}),
         ...(this.param ? { param: this.param } : {}),
+        ...this.details,
       },
     };
   }
@@ -40,6 +44,29 @@ export const missing = (param: string) =>
 
 export const noSuch = (what: string, id: string, param = 'id') =>
   new SandboxApiError(404, 'invalid_request_error', `No such ${what}: '${id}'`, 'resource_missing', param);
+
+/** A parameter the API version no longer has (or never had), refused as Stripe refuses it. */
+export const unknownParam = (param: string) =>
+  new SandboxApiError(
+    400,
+    'invalid_request_error',
+    `Received unknown parameter: ${param}`,
+    'parameter_unknown',
+    param,
+  );
+
+/**
+ * `allowed_payment_method_types` (API 2026-10-28; `payment_method_types` before it), which the sandbox
+ * takes for cards only; null when not given.
+ */
+export function allowedCardTypes(params: Record<string, FormValue>, what: string): ['card'] | null {
+  if (params.payment_method_types !== undefined) throw unknownParam('payment_method_types');
+  const types = params.allowed_payment_method_types;
+  if (types === undefined) return null;
+  if (!Array.isArray(types) || types.length === 0 || types.some((type) => type !== 'card'))
+    throw invalid(`The sandbox takes cards only for ${what}.`, 'allowed_payment_method_types');
+  return ['card'];
+}
 
 export function integerParam(value: FormValue | undefined, param: string, min: number): number {
   if (value === undefined) throw missing(param);

@@ -2,11 +2,16 @@
 // standing in for Stripe only. It serves
 //   /v1/…            the API calls our server makes (form-encoded, Bearer sk_test_…, Idempotency-Key
 //                    replay, Stripe's error shape),
+//                    Stripe.js's few calls with the publishable key and a client secret (confirming
+//                    and reading a PaymentIntent) are answered to any origin, as Stripe's API does,
 //   /embedded-checkout  the checkout page for the browser, and /stripe-js-stand-in.js,
+//   /3ds/…           the 3-D Secure challenge page a PaymentIntent or SetupIntent that requires_action names,
 //   /invoices/…, /receipts/…  the hosted invoice page, the invoice PDF and the receipt objects link to,
-//   /__sandbox/…     test controls: pay, expire, refund, dispute, resend, faults, deliveries.
+//   /__sandbox/…     test controls: pay (or save a card), authenticate, expire, refund, dispute, resend,
+//                    faults, deliveries.
 // It listens on loopback only.
 
+import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { listenOnNode } from '../server/node-listener.ts';
 import type { CheckoutBuyerInput } from './checkout-collection.ts';
@@ -15,8 +20,9 @@ import type { PayInput } from './checkout-sessions.ts';
 import { type FormValue, parseStripeForm } from './form-encoding.ts';
 import { hostedInvoiceHtml, invoicePdf, receiptHtml } from './invoice-pages.ts';
 import { SandboxAccount } from './sandbox-account.ts';
-import { SandboxApiError } from './sandbox-api-error.ts';
+import { missing, SandboxApiError } from './sandbox-api-error.ts';
 import { stripeJsStandInSource } from './stripe-js-stand-in.ts';
+import { threeDSecurePageHtml, threeDSecurePageLocale } from './three-d-secure-page.ts';
 import { type Delivery, WebhookSender } from './webhook-sender.ts';
 
 export interface StripeSandboxOptions {
@@ -38,15 +44,25 @@ export interface StripeSandboxOptions {
 
 /**
  * Failures injected into POST /v1/checkout/sessions (or, with `endpoint: 'customers'`, into
- * POST /v1/customers), consumed one per request to that endpoint.
+ * POST /v1/customers, with `endpoint: 'payment_intents'` into POST /v1/payment_intents), consumed one per
+ * request to that endpoint. `lose_answer`: the request is carried out (and its answer kept for its
+ * Idempotency-Key, as Stripe keeps it), then the connection drops before the answer is sent, as when the
+ * network fails after Stripe did the work.
  */
 export type SandboxFault = (
   | { kind: 'error'; status: number }
   | { kind: 'delay'; ms: number }
   | { kind: 'hang' }
+  | { kind: 'lose_answer' }
 ) & { endpoint?: FaultEndpoint };
 
-export type FaultEndpoint = 'checkout_sessions' | 'customers';
+export type FaultEndpoint = 'checkout_sessions' | 'customers' | 'payment_intents';
+
+/** The calls Stripe.js makes with the publishable key and an intent's client secret. */
+const PUBLISHABLE_KEY_ROUTES = [
+  /^GET \/v1\/payment_intents\/pi_[^/]+$/,
+  /^POST \/v1\/payment_intents\/pi_[^/]+\/confirm$/,
+];
 
 export interface StripeSandbox {
   url: string;
@@ -104,22 +120,47 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   });
 
   // ----- The API ------------------------------------------------------------------------------------
+  // Outermost: a request whose answer is to be lost (fault `lose_answer`) has been carried out and its
+  // answer kept by the layers below; the connection then drops instead of answering.
   app.use('/v1/*', async (c, next) => {
-    const key = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
-    const accepted = options.secretKey ? key === options.secretKey : /^(sk|rk)_test_/.test(key);
-    if (!accepted) {
-      throw new SandboxApiError(
-        401,
-        'invalid_request_error',
-        key.startsWith('sk_live_')
-          ? 'The offline sandbox never accepts live keys.'
-          : 'Invalid API Key provided.',
-      );
-    }
+    await next();
+    if (c.get('loseAnswer' as never)) (c.env as HttpBindings).incoming.socket.destroy();
+  });
+  app.use('/v1/*', async (c, next) => {
     const form =
       c.req.method === 'GET'
         ? parseStripeForm(new URL(c.req.url).searchParams)
         : parseStripeForm(await c.req.text());
+    const key = /^Bearer (\S+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    // Stripe.js sends the publishable key as the `key` parameter, from any page's origin.
+    const publishableKey = !key && typeof form.key === 'string' ? form.key : null;
+    if (publishableKey !== null) {
+      c.header('Access-Control-Allow-Origin', '*');
+      if (publishableKey !== PUBLISHABLE_KEY)
+        throw new SandboxApiError(401, 'invalid_request_error', 'Invalid API Key provided.');
+      if (
+        typeof form.client_secret !== 'string' ||
+        !PUBLISHABLE_KEY_ROUTES.some((route) => route.test(`${c.req.method} ${c.req.path}`))
+      ) {
+        throw new SandboxApiError(
+          401,
+          'invalid_request_error',
+          'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.',
+        );
+      }
+      c.set('clientSecret' as never, form.client_secret as never);
+    } else {
+      const accepted = options.secretKey ? key === options.secretKey : /^(sk|rk)_test_/.test(key);
+      if (!accepted) {
+        throw new SandboxApiError(
+          401,
+          'invalid_request_error',
+          key.startsWith('sk_live_')
+            ? 'The offline sandbox never accepts live keys.'
+            : 'Invalid API Key provided.',
+        );
+      }
+    }
     c.set('form' as never, form as never);
     const idempotencyKey = c.req.header('idempotency-key') ?? null;
     apiRequests.push({ method: c.req.method, path: c.req.path, idempotencyKey, form });
@@ -193,11 +234,15 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return (item: { created: number }) => item.created >= gte;
   };
 
-  /** The next injected fault for `endpoint`, suffered: an error thrown, or the answer held back. */
-  async function sufferFault(endpoint: FaultEndpoint) {
+  /**
+   * The next injected fault for `endpoint`, suffered: an error thrown, the answer held back, or (marked
+   * on `c`) the answer lost after the request was carried out.
+   */
+  async function sufferFault(endpoint: FaultEndpoint, c?: Context) {
     const index = faults.findIndex((fault) => (fault.endpoint ?? 'checkout_sessions') === endpoint);
     if (index === -1) return;
     const [fault] = faults.splice(index, 1);
+    if (fault?.kind === 'lose_answer') c?.set('loseAnswer' as never, true as never);
     if (fault?.kind === 'error') {
       throw new SandboxApiError(
         fault.status,
@@ -234,8 +279,67 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   app.get('/v1/customers/:id', (c) => c.json(account.customers.retrieve(c.req.param('id'), form(c).expand)));
   app.post('/v1/customers/:id', (c) => c.json(account.customers.update(c.req.param('id'), form(c))));
   app.get('/v1/invoices/:id', (c) => c.json(account.invoices.retrieve(c.req.param('id'))));
+  // Saved cards and off-session payments (automatic top-up).
+  app.post('/v1/payment_methods/:id/attach', (c) => {
+    const { customer } = form(c);
+    if (typeof customer !== 'string' || customer === '') throw missing('customer');
+    account.customers.retrieve(customer, undefined, 'customer');
+    return c.json(account.paymentMethods.attach(c.req.param('id'), customer));
+  });
+  app.post('/v1/payment_methods/:id/detach', (c) => c.json(account.paymentMethods.detach(c.req.param('id'))));
+  app.get('/v1/payment_methods/:id', (c) => c.json(account.paymentMethods.retrieve(c.req.param('id'))));
+  app.get('/v1/customers/:id/payment_methods', (c) => {
+    const id = c.req.param('id');
+    account.customers.retrieve(id);
+    const { type } = form(c);
+    const methods = account.paymentMethods.ofCustomer(id, typeof type === 'string' ? type : undefined);
+    return list(c, methods, `/v1/customers/${id}/payment_methods`);
+  });
+  app.get('/v1/setup_intents/:id', (c) =>
+    c.json(account.setupIntents.retrieve(c.req.param('id'), form(c).expand)),
+  );
+  app.post('/v1/payment_intents', async (c) => {
+    await sufferFault('payment_intents', c);
+    return c.json(account.paymentIntents.create(form(c)));
+  });
+  app.get('/v1/payment_intents', (c) => {
+    const params = form(c);
+    const customer = typeof params.customer === 'string' ? params.customer : undefined;
+    const paymentIntents = account.paymentIntents.list({ customer }).filter(createdFilter(params));
+    return list(c, paymentIntents, '/v1/payment_intents');
+  });
+  app.get('/v1/payment_intents/search', (c) => {
+    const { query, limit } = form(c);
+    if (typeof query !== 'string' || query === '') throw missing('query');
+    const found = account.paymentIntents.search(query);
+    const size = Math.min(100, Math.max(1, Number(limit ?? 10)));
+    // Stripe's search answer: a search_result, paged by next_page rather than starting_after.
+    return c.json({
+      object: 'search_result',
+      data: found.slice(0, size),
+      has_more: found.length > size,
+      next_page: null,
+      url: '/v1/payment_intents/search',
+    });
+  });
+  app.post('/v1/payment_intents/:id/confirm', (c) => {
+    const id = c.req.param('id');
+    const clientSecret = c.get('clientSecret' as never) as string | undefined;
+    if (clientSecret) account.paymentIntents.byClientSecret(id, clientSecret);
+    const params = form(c);
+    return c.json(
+      account.paymentIntents.confirm(id, {
+        paymentMethod: typeof params.payment_method === 'string' ? params.payment_method : undefined,
+        // Stripe.js confirms with the customer present.
+        offSession: !clientSecret && params.off_session === 'true',
+      }),
+    );
+  });
   app.get('/v1/payment_intents/:id', (c) => {
-    const paymentIntent = account.payments.paymentIntent(c.req.param('id'));
+    const clientSecret = c.get('clientSecret' as never) as string | undefined;
+    const paymentIntent = clientSecret
+      ? account.paymentIntents.byClientSecret(c.req.param('id'), clientSecret)
+      : account.payments.paymentIntent(c.req.param('id'));
     const { expand } = form(c);
     const charge = paymentIntent.latest_charge;
     // As Stripe does: `expand[]=latest_charge` gives the charge itself in place of its id.
@@ -321,6 +425,37 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return payAndAnswer(c, session.id, body);
   });
 
+  // The 3-D Secure challenge of a PaymentIntent or SetupIntent that requires_action (its
+  // next_action.use_stripe_sdk.stripe_js), shown by Stripe.js (or the setup page) in a modal frame.
+  const intentOfChallenge = (id: string, clientSecret: string) => {
+    const intent = id.startsWith('seti_')
+      ? account.setupIntents.setupIntents.get(id)
+      : account.payments.paymentIntents.get(id);
+    return intent && intent.client_secret === clientSecret ? intent : undefined;
+  };
+  app.get('/3ds/:id', (c) => {
+    const intent = intentOfChallenge(c.req.param('id'), c.req.query('client_secret') ?? '');
+    if (!intent) return c.text('Unknown or invalid client secret.', 404);
+    return c.html(threeDSecurePageHtml(intent, threeDSecurePageLocale(c.req.query('locale'))));
+  });
+  app.post('/3ds/:id', async (c) => {
+    const id = c.req.param('id');
+    const { client_secret, outcome } = await c.req.json<{ client_secret?: string; outcome?: string }>();
+    if (!intentOfChallenge(id, client_secret ?? ''))
+      return c.json({ ok: false, code: 'invalid_client_secret', message: 'Unknown client secret.' }, 404);
+    return c.json(authenticate(id, outcome));
+  });
+
+  /** The cardholder's answer to a challenge; the intent as it is afterwards. */
+  function authenticate(id: string, outcome: unknown) {
+    if (outcome !== 'complete' && outcome !== 'fail')
+      throw new SandboxApiError(400, 'invalid_request_error', 'outcome must be complete or fail');
+    const intent = id.startsWith('seti_')
+      ? account.setupIntents.authenticate(id, outcome)
+      : account.paymentIntents.authenticate(id, outcome);
+    return { ok: true, id: intent.id, status: intent.status };
+  }
+
   // A hosted session's page, at the address its `url` names (Stripe's checkout.stripe.com/c/pay/…).
   const hostedSession = (id: string) => {
     const session = account.checkoutSessions.sessions.get(id);
@@ -344,11 +479,22 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return payAndAnswer(c, session.id, await c.req.json<PayBody>());
   });
 
-  /** What the checkout page (and a test in its place) sends to pay: the method and the rest of the form. */
-  type PayBody = { card_number?: string; iban?: string; currency?: string } & CheckoutBuyerInput;
+  /**
+   * What the checkout page (and a test in its place) sends to pay: the method and the rest of the form;
+   * to save a card (setup mode) the card number and, optionally, its expiry.
+   */
+  type PayBody = {
+    card_number?: string;
+    iban?: string;
+    currency?: string;
+    exp_month?: number;
+    exp_year?: number;
+  } & CheckoutBuyerInput;
 
   function payAndAnswer(c: Context, sessionId: string, body: PayBody) {
-    const { card_number, iban, currency, ...buyer } = body;
+    if (account.checkoutSessions.retrieve(sessionId).mode === 'setup')
+      return saveCardAndAnswer(c, sessionId, body);
+    const { card_number, iban, currency, exp_month: _month, exp_year: _year, ...buyer } = body;
     const input: PayInput = iban
       ? { type: 'sepa_debit', iban, ...buyer }
       : { type: 'card', number: card_number ?? '', ...buyer };
@@ -363,6 +509,33 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       session_id: result.session.id,
       status: result.session.status,
       payment_status: result.session.payment_status,
+    });
+  }
+
+  /**
+   * A setup session's card saved: the session as it is, and its SetupIntent; one that requires_action
+   * names its challenge page (`challenge_url`), which completes the session once completed.
+   */
+  function saveCardAndAnswer(c: Context, sessionId: string, body: PayBody) {
+    const expiry =
+      body.exp_month && body.exp_year
+        ? { month: Number(body.exp_month), year: Number(body.exp_year) }
+        : undefined;
+    const result = account.checkoutSessions.saveCard(sessionId, { number: body.card_number ?? '', expiry });
+    if (!result.ok) {
+      const { code, message, declineCode } = result;
+      return c.json({ ok: false, code, message, ...(declineCode ? { decline_code: declineCode } : {}) }, 402);
+    }
+    const { session, setupIntent } = result;
+    const challenge = setupIntent.next_action?.use_stripe_sdk as { stripe_js?: string } | undefined;
+    return c.json({
+      ok: true,
+      session_id: session.id,
+      status: session.status,
+      payment_status: session.payment_status,
+      setup_intent: setupIntent.id,
+      setup_intent_status: setupIntent.status,
+      ...(challenge?.stripe_js ? { challenge_url: challenge.stripe_js } : {}),
     });
   }
 
@@ -410,6 +583,21 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       throw new SandboxApiError(400, 'invalid_request_error', 'status must be won or lost');
     return c.json(account.disputes.close(c.req.param('id'), status));
   });
+  // The cardholder's answer to a 3-D Secure challenge, without a browser.
+  app.post('/__sandbox/payment_intents/:id/authenticate', async (c) => {
+    const { outcome } = await json<{ outcome?: string }>(c);
+    account.payments.paymentIntent(c.req.param('id'));
+    return c.json(authenticate(c.req.param('id'), outcome));
+  });
+  app.post('/__sandbox/setup_intents/:id/authenticate', async (c) => {
+    const { outcome } = await json<{ outcome?: string }>(c);
+    account.setupIntents.retrieve(c.req.param('id'));
+    return c.json(authenticate(c.req.param('id'), outcome));
+  });
+  // A saved card reaching its expiry date: later payments with it are declined expired_card.
+  app.post('/__sandbox/payment_methods/:id/expire', (c) =>
+    c.json(account.paymentMethods.expire(c.req.param('id'))),
+  );
   app.post('/__sandbox/faults', async (c) => {
     const { faults: injected } = await json<{ faults?: SandboxFault[] }>(c);
     faults.push(...(injected ?? []));

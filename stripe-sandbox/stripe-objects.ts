@@ -106,12 +106,20 @@ export function priceObject(fields: Partial<Stripe.Price>): Stripe.Price {
   });
 }
 
-export function eventObject(type: string, object: unknown): Stripe.Event {
+/** `previousAttributes`: what an update changed, as Stripe's `data.previous_attributes` names it. */
+export function eventObject(
+  type: string,
+  object: unknown,
+  previousAttributes?: Record<string, unknown>,
+): Stripe.Event {
   return fromFixture<Stripe.Event>('event', {
     id: stripeId('evt'),
     api_version: SANDBOX_API_VERSION,
     created: nowSeconds(),
-    data: { object: structuredClone(object) } as Stripe.Event['data'],
+    data: {
+      object: structuredClone(object),
+      ...(previousAttributes ? { previous_attributes: previousAttributes } : {}),
+    } as Stripe.Event['data'],
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
@@ -237,4 +245,35 @@ export function invoiceObject(
     webhooks_delivered_at: created,
     ...fields,
   };
+}
+
+export function paymentMethodObject(fields: Partial<Stripe.PaymentMethod>): Stripe.PaymentMethod {
+  return fromFixture<Stripe.PaymentMethod>('payment_method', {
+    // The fixture's buyer (Jenny in San Francisco) is not the sandbox's: a saved test card has no details.
+    billing_details: {
+      address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+      email: null,
+      name: null,
+      phone: null,
+      tax_id: null,
+    },
+    customer: null,
+    metadata: {},
+    created: nowSeconds(),
+    ...fields,
+  });
+}
+
+export function setupIntentObject(fields: Partial<Stripe.SetupIntent>): Stripe.SetupIntent {
+  return fromFixture<Stripe.SetupIntent>('setup_intent', {
+    automatic_payment_methods: null,
+    last_setup_error: null,
+    next_action: null,
+    payment_method_configuration_details: null,
+    payment_method_options: {
+      card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' },
+    } as Stripe.SetupIntent.PaymentMethodOptions,
+    created: nowSeconds(),
+    ...fields,
+  });
 }
