@@ -104,12 +104,16 @@ export function defineLedgerScenarios(
 
     test("a user's balance is their active tenant's, in one call, and none without a membership", async () => {
       const tenant = await createTenant(database.sql);
-      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), {
+      const expected = {
         tenantId: tenant.tenantId,
         balanceCredits: 100,
         reservedCredits: 0,
         availableCredits: 100,
-      });
+        autoRecharge: { state: 'off', reason: null },
+      };
+      // The first look creates the balance row (through the function), the second reads the view.
+      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), expected);
+      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), expected);
       const other = await createTenant(database.sql);
       await database.sql`update public.profiles set active_tenant_id = ${other.tenantId} where id = ${tenant.userId}`;
       assert.equal(await store.getBalanceOfUser(tenant.userId), null);
@@ -123,6 +127,7 @@ export function defineLedgerScenarios(
         balanceCredits: 100,
         reservedCredits: 0,
         availableCredits: 100,
+        autoRecharge: { state: 'off', reason: null },
       });
     });
 
