@@ -224,7 +224,13 @@ export interface PurchaseChange {
 // Automatic top-up (0015_automatic_topup.sql)
 
 /** A recharge's life: pending (due), charging (an attempt is at Stripe), then one of the others. */
-export type AutoRechargeStatus = 'pending' | 'charging' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+export type AutoRechargeStatus =
+  | 'pending'
+  | 'charging'
+  | 'requires_action'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled';
 
 /** What a recharge buys and when; null in the overview until a member configured it. */
 export interface AutoRechargeConfiguration {

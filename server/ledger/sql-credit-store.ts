@@ -319,7 +319,10 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
         ...eventArgs(input.event),
       });
       if (result.ok !== true) {
-        return { ok: false, code: result.code === 'invalid_outcome' ? 'invalid_outcome' : 'unknown_recharge' };
+        return {
+          ok: false,
+          code: result.code === 'invalid_outcome' ? 'invalid_outcome' : 'unknown_recharge',
+        };
       }
       return {
         ok: true,

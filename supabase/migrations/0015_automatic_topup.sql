@@ -523,29 +523,33 @@ create or replace function public.credit_topup_save_auto_recharge(
       return jsonb_build_object('ok', false, 'code', 'payment_method_required');
     end if;
 
-    insert into credit_topup_auto_recharge_settings as s
-      (tenant_id, enabled, threshold_credits, package_id, credits, amount_cents, currency, monthly_cap_cents,
-       livemode, updated_by, disabled_at)
-    values (v_tenant_id, p_enabled, p_threshold_credits, p_package_id, p_credits, p_amount_cents, lower(p_currency),
-            p_monthly_cap_cents, coalesce(p_livemode, false), p_user_id, case when not p_enabled then now() end)
-    on conflict (tenant_id) do update
-      set enabled = excluded.enabled,
-          threshold_credits = excluded.threshold_credits,
-          package_id = excluded.package_id,
-          credits = excluded.credits,
-          amount_cents = excluded.amount_cents,
-          currency = excluded.currency,
-          monthly_cap_cents = excluded.monthly_cap_cents,
-          updated_by = excluded.updated_by,
-          -- Switched on, or off by a member: no reason of its own to show any more. Settings changed
-          -- while it stays off keep why it switched itself off.
-          disabled_reason = case when excluded.enabled or s.enabled then null else s.disabled_reason end,
-          disabled_at = case when excluded.enabled then null
-                             when s.enabled then now() else s.disabled_at end,
-          -- Switching on starts the count of declines in a row again; a change while on does not.
-          consecutive_failures = case when excluded.enabled and not s.enabled then 0
-                                      else s.consecutive_failures end,
-          updated_at = now();
+    if v_settings.tenant_id is null then
+      -- Only switched off can it be new here: switching on needed a card, and a card makes the row.
+      insert into credit_topup_auto_recharge_settings
+        (tenant_id, enabled, threshold_credits, package_id, credits, amount_cents, currency, monthly_cap_cents,
+         livemode, updated_by)
+      values (v_tenant_id, false, p_threshold_credits, p_package_id, p_credits, p_amount_cents, lower(p_currency),
+              p_monthly_cap_cents, coalesce(p_livemode, false), p_user_id);
+    else
+      update credit_topup_auto_recharge_settings
+         set enabled = p_enabled,
+             threshold_credits = p_threshold_credits,
+             package_id = p_package_id,
+             credits = p_credits,
+             amount_cents = p_amount_cents,
+             currency = lower(p_currency),
+             monthly_cap_cents = p_monthly_cap_cents,
+             updated_by = p_user_id,
+             -- Switched on, or off by a member: no reason of its own to show any more. Settings changed
+             -- while it stays off keep why it switched itself off.
+             disabled_reason = case when p_enabled or v_settings.enabled then null else disabled_reason end,
+             disabled_at = case when p_enabled then null when v_settings.enabled then now() else disabled_at end,
+             -- Switching on starts the count of declines in a row again; a change while on does not.
+             consecutive_failures = case when p_enabled and not v_settings.enabled then 0
+                                         else consecutive_failures end,
+             updated_at = now()
+       where tenant_id = v_tenant_id;
+    end if;
 
     if not p_enabled then
       -- A recharge not yet at Stripe is dropped; one being charged or waiting for the customer runs on.
