@@ -240,6 +240,13 @@ describe('automatic top-up in the database (0015_automatic_topup.sql)', () => {
         [latest.status, latest.failure_code, latest.purchase_id],
         ['canceled', 'monthly_cap_reached', null],
       );
+      const rows = (await rechargesOf(database.sql, tenant)).length;
+      await deduct(database.sql, tenant, 5);
+      assert.equal(
+        (await rechargesOf(database.sql, tenant)).length,
+        rows,
+        'spending on below the threshold is no crossing',
+      );
 
       const overview = await store.autoRechargeOfUser(tenant.userId);
       assert.equal(overview!.state, 'capped');
