@@ -44,6 +44,8 @@ export interface Purchase {
   invoiceNumber: string | null;
   invoiceUrl: string | null;
   invoicePdfUrl: string | null;
+  /** The automatic recharge this purchase is an attempt of; null for Checkout purchases. */
+  autoRechargeId: string | null;
 }
 
 export interface Balance {
@@ -68,7 +70,9 @@ export type LedgerRefusal =
   | 'payment_intent_mismatch'
   | 'invalid_status'
   | 'invalid_amount'
-  | 'invalid_dispute_status';
+  | 'invalid_dispute_status'
+  /** fulfilPaymentIntent for a purchase that is no automatic recharge (Checkout credits by its session). */
+  | 'not_an_auto_recharge';
 
 export type Refused = { ok: false; code: LedgerRefusal; purchase?: Purchase };
 export type LedgerResult<T> = ({ ok: true } & T) | Refused;
@@ -216,6 +220,185 @@ export interface PurchaseChange {
   duplicateEvent: boolean;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Automatic top-up (0015_automatic_topup.sql)
+
+/** A recharge's life: pending (due), charging (an attempt is at Stripe), then one of the others. */
+export type AutoRechargeStatus =
+  | 'pending'
+  | 'charging'
+  | 'requires_action'
+  | 'succeeded'
+  | 'failed'
+  | 'canceled';
+
+/** What a recharge buys and when; null in the overview until a member configured it. */
+export interface AutoRechargeConfiguration {
+  thresholdCredits: number;
+  /** A package id, or `custom`. */
+  packageId: string;
+  credits: number;
+  amountCents: number;
+  currency: string;
+  monthlyCapCents: number;
+}
+
+export interface AutoRechargeCard {
+  brand: string | null;
+  last4: string | null;
+  expMonth: number | null;
+  expYear: number | null;
+}
+
+export interface AutoRechargeLastCharge {
+  status: AutoRechargeStatus;
+  credits: number;
+  amountCents: number;
+  failureCode: string | null;
+  createdAt: string;
+}
+
+/** The payment that waits for the customer (3-D Secure), for the confirmation the element completes. */
+export interface AutoRechargeConfirmation {
+  rechargeId: string;
+  purchaseId: string | null;
+  paymentIntentId: string | null;
+  paymentMethodId: string | null;
+  customerId: string | null;
+  credits: number;
+  amountCents: number;
+}
+
+/** Everything the settings view shows of a tenant's automatic top-up (GET /v1/auto-recharge). */
+export interface AutoRechargeOverview extends AutoRechargeSummary {
+  tenantId: string;
+  enabled: boolean;
+  /** The caller is an owner or admin of the tenant (memberships.role, any case). */
+  canManage: boolean;
+  /** The saved card's mode; null before anything was saved. */
+  livemode: boolean | null;
+  /** The least threshold the database accepts. */
+  minThresholdCredits: number;
+  settings: AutoRechargeConfiguration | null;
+  paymentMethod: AutoRechargeCard | null;
+  /** This calendar month (Europe/Berlin): what the recharges reserved or charged, and the cap. */
+  month: { month: string; usedCents: number; capCents: number | null };
+  lastCharge: AutoRechargeLastCharge | null;
+  confirmation: AutoRechargeConfirmation | null;
+}
+
+/** PUT /v1/auto-recharge, with the package's credits and price from the server's catalogue. */
+export interface SaveAutoRechargeInput {
+  userId: string;
+  enabled: boolean;
+  thresholdCredits: number;
+  packageId: string;
+  credits: number;
+  amountCents: number;
+  currency: string;
+  monthlyCapCents: number;
+  /** The mode the server charges in: switching on needs a card saved in this mode. */
+  livemode: boolean;
+}
+
+export type SaveAutoRechargeRefusal =
+  | 'no_tenant'
+  | 'forbidden'
+  | 'payment_method_required'
+  | 'invalid_threshold'
+  /** Credits, price, cap, package id or currency out of range (the server validates first). */
+  | 'invalid_settings';
+
+export type AutoRechargeAnswer<Refusal extends string> =
+  | { ok: true; autoRecharge: AutoRechargeOverview }
+  | { ok: false; code: Refusal };
+
+/** The card a completed setup checkout saved, as Stripe describes it. */
+export interface SaveAutoRechargePaymentMethodInput {
+  tenantId: string;
+  livemode: boolean;
+  customerId: string;
+  paymentMethodId: string;
+  brand: string | null;
+  last4: string | null;
+  expMonth: number | null;
+  expYear: number | null;
+  /** The member who saved it, when known (not in a webhook): `canManage` of the answer is theirs. */
+  userId?: string | null;
+}
+
+/** An attempt to charge, handed to one process for the lease. */
+export interface ClaimedAutoRecharge {
+  rechargeId: string;
+  attempt: number;
+  purchaseId: string;
+  tenantId: string;
+  livemode: boolean;
+  customerId: string;
+  paymentMethodId: string;
+  amountCents: number;
+  currency: string;
+  credits: number;
+  /** `auto-recharge-<recharge id>-<attempt>`: the same for a re-claimed attempt, so Stripe charges once. */
+  idempotencyKey: string;
+}
+
+export interface AutoRecharge {
+  id: string;
+  tenantId: string;
+  status: AutoRechargeStatus;
+  attempt: number;
+  nextAttemptAt: string;
+  credits: number;
+  amountCents: number;
+  currency: string;
+  purchaseId: string | null;
+  stripePaymentIntentId: string | null;
+  failureCode: string | null;
+  /** YYYY-MM-DD, the first day of the month whose cap the latest reservation counts against. */
+  capMonth: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What Stripe answered an attempt that did not pay (its API answer or payment_intent.payment_failed). */
+export interface RecordAutoRechargeAttemptInput {
+  rechargeId: string;
+  attempt: number;
+  outcome: 'requires_action' | 'failed';
+  paymentIntentId?: string | null;
+  /** Stripe's decline_code or code: insufficient_funds, card_declined, expired_card, … */
+  failureCode?: string | null;
+  /** Retrying cannot help (an expired card): switch automatic top-up off with this code as the reason. */
+  permanent?: boolean;
+  /** The first retry's delay; each further one waits four times as long. Default 300. */
+  retryBaseSeconds?: number;
+  event?: StripeEventRef | null;
+}
+
+export type RecordedAutoRechargeAttempt =
+  | {
+      ok: true;
+      /** False when the attempt was no longer charging (reported before) or the event was applied. */
+      applied: boolean;
+      /** This call switched automatic top-up off (third decline in a row, or a permanent failure). */
+      disabled: boolean;
+      duplicateEvent: boolean;
+      recharge: AutoRecharge;
+    }
+  | { ok: false; code: 'unknown_recharge' | 'invalid_outcome' };
+
+/** A purchase paid by a PaymentIntent without Checkout (payment_intent.succeeded of a recharge). */
+export interface FulfilPaymentIntentInput {
+  /** From the payment intent's metadata; without it, the purchase is found by the payment intent. */
+  purchaseId?: string | null;
+  paymentIntentId: string;
+  /** The payment intent's amount_received (amount): what was charged. */
+  amountCents: number;
+  currency: string;
+  event?: StripeEventRef | null;
+}
+
 export interface CreditStore {
   /** The tenant a user works in: profiles.active_tenant_id, and only with a membership behind it. */
   resolveTenant(userId: string): Promise<string | null>;
@@ -264,6 +447,27 @@ export interface CreditStore {
   purchaseHistory(input: HistoryPageInput): Promise<HistoryRows<PurchaseHistoryItem>>;
   /** A page of the credit_ledger rows of the user's tenant, in one round trip. */
   ledgerHistory(input: HistoryPageInput): Promise<HistoryRows<LedgerEntry>>;
+  /** The automatic top-up of the user's tenant (found as resolveTenant finds it), or null without one. */
+  autoRechargeOfUser(userId: string): Promise<AutoRechargeOverview | null>;
+  /**
+   * Saves the settings of the user's tenant (owners and admins). Switching on needs a saved card; below
+   * the threshold it starts a recharge at once. Switching off drops a recharge not yet at Stripe.
+   */
+  saveAutoRecharge(input: SaveAutoRechargeInput): Promise<AutoRechargeAnswer<SaveAutoRechargeRefusal>>;
+  /** Keeps the card a setup checkout saved (idempotent); makes switched-off settings if there are none. */
+  saveAutoRechargePaymentMethod(
+    input: SaveAutoRechargePaymentMethodInput,
+  ): Promise<AutoRechargeAnswer<'no_tenant' | 'invalid_payment_method'>>;
+  /** A detached or expired card switches automatic top-up off with `reason`; `disabled` counts the tenants. */
+  disableAutoRechargeForPaymentMethod(paymentMethodId: string, reason: string): Promise<{ disabled: number }>;
+  /** Up to `limit` attempts to charge now, each leased for `leaseSeconds` (see ClaimedAutoRecharge). */
+  claimAutoRecharges(limit: number, leaseSeconds: number): Promise<ClaimedAutoRecharge[]>;
+  /** Records a declined or authentication-requiring attempt once, scheduling a retry or switching off. */
+  recordAutoRechargeAttempt(input: RecordAutoRechargeAttemptInput): Promise<RecordedAutoRechargeAttempt>;
+  /** Credits a recharge's purchase exactly once; `credited` says whether this call did it. */
+  fulfilPaymentIntent(
+    input: FulfilPaymentIntentInput,
+  ): Promise<LedgerResult<PurchaseChange & { credited: boolean; autoRechargeId: string | null }>>;
   /** Counts one request in one statement: null when within the limit, else the seconds to wait. */
   takeRateLimit(take: RateLimitTake): Promise<number | null>;
   /** Resolves when the database answers; used by /readyz. */

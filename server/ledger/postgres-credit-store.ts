@@ -51,8 +51,8 @@ export function createPostgresCreditStore(
 
     async selectMemberBalance(userId) {
       const rows = await withAvailability(
-        () => sql`select tenant_id, balance_credits, reserved_credits
-                    from public.credit_topup_member_balances where user_id = ${userId}`,
+        () => sql`select tenant_id, balance_credits, reserved_credits, auto_recharge_state, auto_recharge_reason
+                    from public.credit_topup_member_balances_with_auto_recharge where user_id = ${userId}`,
       );
       return rows[0] ?? null;
     },

@@ -2,8 +2,13 @@
 // (a direct Postgres connection, or Supabase's REST API), so the mapping of results lives here once.
 
 import type { LedgerEntry, PurchaseHistoryItem } from '../../contract/credit-topup-api.ts';
+import { autoRechargeSummaryOf, parseAutoRechargeSummary } from './auto-recharge-summary.ts';
 import type {
+  AutoRecharge,
+  AutoRechargeOverview,
+  AutoRechargeStatus,
   Balance,
+  ClaimedAutoRecharge,
   CreditStore,
   HistoryPageInput,
   HistoryRows,
@@ -14,6 +19,7 @@ import type {
   PurchaseChange,
   PurchaseDocuments,
   PurchaseStatus,
+  SaveAutoRechargeRefusal,
   StripeEventRef,
 } from './credit-store.ts';
 
@@ -35,7 +41,14 @@ export type LedgerFunction =
   | 'credit_topup_record_purchase_documents'
   | 'credit_topup_record_documents_of_purchase'
   | 'credit_topup_purchase_history'
-  | 'credit_topup_ledger_history';
+  | 'credit_topup_ledger_history'
+  | 'credit_topup_auto_recharge_of_user'
+  | 'credit_topup_save_auto_recharge'
+  | 'credit_topup_save_auto_recharge_payment_method'
+  | 'credit_topup_disable_auto_recharge_for_payment_method'
+  | 'credit_topup_claim_auto_recharges'
+  | 'credit_topup_record_auto_recharge_attempt'
+  | 'credit_topup_fulfil_payment_intent';
 
 export interface PurchaseFilter {
   tenantId: string;
@@ -47,8 +60,9 @@ export interface LedgerTransport {
   /** Calls `public.<name>` with named arguments, in a transaction of its own, and returns its result. */
   callFunction(name: LedgerFunction, args: Record<string, unknown>): Promise<unknown>;
   /**
-   * The user's row of credit_topup_member_balances (tenant_id, balance_credits, reserved_credits; the
-   * credits null while the tenant has no balance row), or null without an active tenant.
+   * The user's row of credit_topup_member_balances_with_auto_recharge (tenant_id, balance_credits,
+   * reserved_credits, auto_recharge_state, auto_recharge_reason; the credits null while the tenant has
+   * no balance row), or null without an active tenant.
    */
   selectMemberBalance(userId: string): Promise<Record<string, unknown> | null>;
   /** Rows of credit_purchases, newest first, as the table's column names. */
@@ -81,6 +95,7 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       return toBalance({
         ...member,
         available_credits: Number(member.balance_credits) - Number(member.reserved_credits),
+        auto_recharge: { state: member.auto_recharge_state, reason: member.auto_recharge_reason },
       });
     },
 
@@ -238,6 +253,101 @@ export function createSqlCreditStore(transport: LedgerTransport): CreditStore {
       return toHistoryRows(await call('credit_topup_ledger_history', historyArgs(input)), toLedgerEntry);
     },
 
+    async autoRechargeOfUser(userId) {
+      const result = await call('credit_topup_auto_recharge_of_user', { p_user_id: userId });
+      return result ? toAutoRechargeOverview(result) : null;
+    },
+
+    async saveAutoRecharge(input) {
+      const result = await call('credit_topup_save_auto_recharge', {
+        p_user_id: input.userId,
+        p_enabled: input.enabled,
+        p_threshold_credits: input.thresholdCredits,
+        p_package_id: input.packageId,
+        p_credits: input.credits,
+        p_amount_cents: input.amountCents,
+        p_currency: input.currency,
+        p_monthly_cap_cents: input.monthlyCapCents,
+        p_livemode: input.livemode,
+      });
+      if (result.ok === true) return { ok: true, autoRecharge: toAutoRechargeOverview(result.auto_recharge) };
+      return { ok: false, code: String(result.code) as SaveAutoRechargeRefusal };
+    },
+
+    async saveAutoRechargePaymentMethod(input) {
+      const result = await call('credit_topup_save_auto_recharge_payment_method', {
+        p_tenant_id: input.tenantId,
+        p_livemode: input.livemode,
+        p_customer_id: input.customerId,
+        p_payment_method_id: input.paymentMethodId,
+        p_brand: input.brand,
+        p_last4: input.last4,
+        p_exp_month: input.expMonth,
+        p_exp_year: input.expYear,
+        p_user_id: input.userId ?? null,
+      });
+      if (result.ok === true) return { ok: true, autoRecharge: toAutoRechargeOverview(result.auto_recharge) };
+      return { ok: false, code: result.code === 'no_tenant' ? 'no_tenant' : 'invalid_payment_method' };
+    },
+
+    async disableAutoRechargeForPaymentMethod(paymentMethodId, reason) {
+      const result = await call('credit_topup_disable_auto_recharge_for_payment_method', {
+        p_payment_method_id: paymentMethodId,
+        p_reason: reason,
+      });
+      if (result.ok !== true) throw new Error(`disabling automatic top-up failed: ${String(result.code)}`);
+      return { disabled: Number(result.disabled) };
+    },
+
+    async claimAutoRecharges(limit, leaseSeconds) {
+      const claimed = (await transport.callFunction('credit_topup_claim_auto_recharges', {
+        p_limit: limit,
+        p_lease_seconds: leaseSeconds,
+      })) as Record<string, unknown>[] | null;
+      return (claimed ?? []).map(toClaimedAutoRecharge);
+    },
+
+    async recordAutoRechargeAttempt(input) {
+      const result = await call('credit_topup_record_auto_recharge_attempt', {
+        p_recharge_id: input.rechargeId,
+        p_attempt: input.attempt,
+        p_outcome: input.outcome,
+        p_payment_intent_id: input.paymentIntentId ?? null,
+        p_failure_code: input.failureCode ?? null,
+        p_permanent: input.permanent ?? false,
+        p_retry_base_seconds: input.retryBaseSeconds ?? 300,
+        ...eventArgs(input.event),
+      });
+      if (result.ok !== true) {
+        return {
+          ok: false,
+          code: result.code === 'invalid_outcome' ? 'invalid_outcome' : 'unknown_recharge',
+        };
+      }
+      return {
+        ok: true,
+        applied: result.applied === true,
+        disabled: result.disabled === true,
+        duplicateEvent: result.duplicate_event === true,
+        recharge: toAutoRecharge(result.recharge),
+      };
+    },
+
+    async fulfilPaymentIntent(input) {
+      const result = await call('credit_topup_fulfil_payment_intent', {
+        p_purchase_id: input.purchaseId ?? null,
+        p_payment_intent_id: input.paymentIntentId,
+        p_amount_cents: input.amountCents,
+        p_currency: input.currency,
+        ...eventArgs(input.event),
+      });
+      return mapResult(result, (ok) => ({
+        ...toChange(ok),
+        credited: ok.credited === true,
+        autoRechargeId: text(ok.purchase ? (ok.purchase as Record<string, unknown>).auto_recharge_id : null),
+      }));
+    },
+
     async takeRateLimit(take) {
       const result = await call('credit_topup_take_rate_limit', {
         p_limit_name: take.limitName,
@@ -365,11 +475,110 @@ function toChange(result: Record<string, unknown>): PurchaseChange {
 }
 
 function toBalance(row: Record<string, unknown>): Balance {
-  return {
+  const balance: Balance = {
     tenantId: String(row.tenant_id),
     balanceCredits: Number(row.balance_credits),
     reservedCredits: Number(row.reserved_credits),
     availableCredits: Number(row.available_credits),
+  };
+  const autoRecharge = autoRechargeSummaryOf(row.auto_recharge);
+  if (autoRecharge) balance.autoRecharge = autoRecharge;
+  return balance;
+}
+
+function toAutoRechargeOverview(value: unknown): AutoRechargeOverview {
+  const row = value as Record<string, unknown>;
+  const settings = row.settings as Record<string, unknown> | null;
+  const card = row.payment_method as Record<string, unknown> | null;
+  const month = row.month as Record<string, unknown>;
+  const last = row.last_charge as Record<string, unknown> | null;
+  const confirmation = row.confirmation as Record<string, unknown> | null;
+  return {
+    ...(parseAutoRechargeSummary(row.state, row.reason) ?? { state: 'off', reason: null }),
+    tenantId: String(row.tenant_id),
+    enabled: row.enabled === true,
+    canManage: row.can_manage === true,
+    livemode: typeof row.livemode === 'boolean' ? row.livemode : null,
+    minThresholdCredits: Number(row.min_threshold_credits),
+    settings: settings
+      ? {
+          thresholdCredits: Number(settings.threshold_credits),
+          packageId: String(settings.package_id),
+          credits: Number(settings.credits),
+          amountCents: Number(settings.amount_cents),
+          currency: String(settings.currency),
+          monthlyCapCents: Number(settings.monthly_cap_cents),
+        }
+      : null,
+    paymentMethod: card
+      ? {
+          brand: text(card.brand),
+          last4: text(card.last4),
+          expMonth: integer(card.exp_month),
+          expYear: integer(card.exp_year),
+        }
+      : null,
+    month: {
+      month: String(month.month),
+      usedCents: Number(month.used_cents),
+      capCents: integer(month.cap_cents),
+    },
+    lastCharge: last
+      ? {
+          status: String(last.status) as AutoRechargeStatus,
+          credits: Number(last.credits),
+          amountCents: Number(last.amount_cents),
+          failureCode: text(last.failure_code),
+          createdAt: String(last.created_at),
+        }
+      : null,
+    confirmation: confirmation
+      ? {
+          rechargeId: String(confirmation.recharge_id),
+          purchaseId: text(confirmation.purchase_id),
+          paymentIntentId: text(confirmation.payment_intent_id),
+          paymentMethodId: text(confirmation.payment_method_id),
+          customerId: text(confirmation.customer_id),
+          credits: Number(confirmation.credits),
+          amountCents: Number(confirmation.amount_cents),
+        }
+      : null,
+  };
+}
+
+function toClaimedAutoRecharge(row: Record<string, unknown>): ClaimedAutoRecharge {
+  return {
+    rechargeId: String(row.recharge_id),
+    attempt: Number(row.attempt),
+    purchaseId: String(row.purchase_id),
+    tenantId: String(row.tenant_id),
+    livemode: row.livemode === true,
+    customerId: String(row.customer_id),
+    paymentMethodId: String(row.payment_method_id),
+    amountCents: Number(row.amount_cents),
+    currency: String(row.currency),
+    credits: Number(row.credits),
+    idempotencyKey: String(row.idempotency_key),
+  };
+}
+
+function toAutoRecharge(value: unknown): AutoRecharge {
+  const row = value as Record<string, unknown>;
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    status: String(row.status) as AutoRechargeStatus,
+    attempt: Number(row.attempt),
+    nextAttemptAt: String(row.next_attempt_at),
+    credits: Number(row.credits),
+    amountCents: Number(row.amount_cents),
+    currency: String(row.currency),
+    purchaseId: text(row.purchase_id),
+    stripePaymentIntentId: text(row.stripe_payment_intent_id),
+    failureCode: text(row.failure_code),
+    capMonth: String(row.cap_month),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
   };
 }
 
@@ -409,5 +618,6 @@ export function toPurchase(value: unknown): Purchase {
     invoiceNumber: text(row.invoice_number),
     invoiceUrl: text(row.invoice_url),
     invoicePdfUrl: text(row.invoice_pdf_url),
+    autoRechargeId: text(row.auto_recharge_id),
   };
 }

@@ -37,11 +37,11 @@ export function createSupabaseCreditStore(
 
     async selectMemberBalance(userId) {
       const { data, error, status } = await client
-        .from('credit_topup_member_balances')
-        .select('tenant_id,balance_credits,reserved_credits')
+        .from('credit_topup_member_balances_with_auto_recharge')
+        .select('tenant_id,balance_credits,reserved_credits,auto_recharge_state,auto_recharge_reason')
         .eq('user_id', userId)
         .limit(1);
-      if (error) throw restError('select credit_topup_member_balances', error, status);
+      if (error) throw restError('select credit_topup_member_balances_with_auto_recharge', error, status);
       return (data?.[0] as Record<string, unknown> | undefined) ?? null;
     },
 

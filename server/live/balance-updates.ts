@@ -8,6 +8,7 @@
 // gets its balance read afresh.
 
 import postgres from 'postgres';
+import { autoRechargeSummaryOf } from '../ledger/auto-recharge-summary.ts';
 import type { Balance, CreditStore } from '../ledger/credit-store.ts';
 
 /** The channel the trigger notifies on (0014_balance_notifications.sql). */
@@ -156,18 +157,25 @@ export function listenForBalanceUpdates(databaseUrl: string, options: BalanceUpd
   };
 }
 
-/** The trigger's payload; anything else (another sender on the channel) is ignored. */
-function parseAnnouncement(payload: string): (Balance & { tenantId: string }) | null {
+/**
+ * The trigger's payload; anything else (another sender on the channel) is ignored. Since 0015 it carries
+ * the automatic top-up's state (`auto_recharge`); a payload without it (a database before 0015) is still
+ * a balance, without the state.
+ */
+export function parseAnnouncement(payload: string): (Balance & { tenantId: string }) | null {
   try {
     const row = JSON.parse(payload) as Record<string, unknown>;
     const figures = [row.balance_credits, row.reserved_credits, row.available_credits];
     if (typeof row.tenant_id !== 'string' || !figures.every(Number.isSafeInteger)) return null;
-    return {
+    const balance: Balance & { tenantId: string } = {
       tenantId: row.tenant_id,
       balanceCredits: row.balance_credits as number,
       reservedCredits: row.reserved_credits as number,
       availableCredits: row.available_credits as number,
     };
+    const autoRecharge = autoRechargeSummaryOf(row.auto_recharge);
+    if (autoRecharge) balance.autoRecharge = autoRecharge;
+    return balance;
   } catch {
     return null;
   }

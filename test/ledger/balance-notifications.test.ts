@@ -41,11 +41,13 @@ describe('balance notifications (0014_balance_notifications.sql)', () => {
 
     const last = announced().at(-1)!;
     assert.deepEqual(Object.keys(last).sort(), [
+      'auto_recharge',
       'available_credits',
       'balance_credits',
       'reserved_credits',
       'tenant_id',
     ]);
+    assert.deepEqual(last.auto_recharge, { state: 'off', reason: null }, 'never set up: off');
     for (const payload of heard) assert.ok(Buffer.byteLength(payload) < 8000);
   });
 

@@ -59,6 +59,18 @@ describe('database security', () => {
       'rpc_credit_topup',
       'rpc_credit_deduct',
       'credit_topup_notify_balance_change',
+      'credit_topup_auto_recharge_of_user',
+      'credit_topup_save_auto_recharge',
+      'credit_topup_save_auto_recharge_payment_method',
+      'credit_topup_disable_auto_recharge_for_payment_method',
+      'credit_topup_claim_auto_recharges',
+      'credit_topup_record_auto_recharge_attempt',
+      'credit_topup_fulfil_payment_intent',
+      'credit_topup_auto_recharge_state',
+      'credit_topup_enqueue_auto_recharge',
+      'credit_topup_detect_auto_recharge_need',
+      'credit_topup_notify_auto_recharge_change',
+      'credit_topup_notify_auto_recharge_settings_change',
     ]) {
       assert.ok(names.includes(expected), `${expected} is covered`);
     }
@@ -155,6 +167,33 @@ describe('database security', () => {
       (error) => error.code,
     );
     assert.equal(anonymous, '42501');
+  });
+
+  test('a signed-in owner can neither change automatic top-up nor charge or credit a recharge directly', async () => {
+    await database.sql`update public.memberships set role = 'owner' where user_id = ${tenant.userId}`;
+    const direct = [
+      (tx: TestDatabase['sql']) =>
+        tx`select public.credit_topup_save_auto_recharge(${tenant.userId}, false, 20, 'standard', 100, 2500, 'eur', 5000, false)`,
+      (tx: TestDatabase['sql']) =>
+        tx`select public.credit_topup_save_auto_recharge_payment_method(${tenant.tenantId}, false, 'cus_x', 'pm_x', 'visa', '4242', 12, 2034, ${tenant.userId})`,
+      (tx: TestDatabase['sql']) => tx`select public.credit_topup_auto_recharge_of_user(${tenant.userId})`,
+      (tx: TestDatabase['sql']) => tx`select public.credit_topup_claim_auto_recharges(10, 60)`,
+      (tx: TestDatabase['sql']) =>
+        tx`select public.credit_topup_record_auto_recharge_attempt(${randomUUID()}, 1, 'failed', null, null, false, 60, null, null)`,
+      (tx: TestDatabase['sql']) =>
+        tx`select public.credit_topup_fulfil_payment_intent(${randomUUID()}, 'pi_x', 2500, 'eur', null, null)`,
+      (tx: TestDatabase['sql']) =>
+        tx`select public.credit_topup_disable_auto_recharge_for_payment_method('pm_x', 'card_expired')`,
+      (tx: TestDatabase['sql']) => tx`select * from public.credit_topup_auto_recharge_settings`,
+      (tx: TestDatabase['sql']) => tx`select * from public.credit_topup_auto_recharges`,
+      (tx: TestDatabase['sql']) => tx`select * from public.credit_topup_member_balances_with_auto_recharge`,
+      (tx: TestDatabase['sql']) =>
+        tx`insert into public.credit_topup_auto_recharge_settings (tenant_id, enabled) values (${tenant.tenantId}, false)`,
+    ];
+    for (const query of direct) {
+      await assert.rejects(as('authenticated', tenant.userId, query), { code: '42501' });
+      await assert.rejects(as('anon', null, query), { code: '42501' });
+    }
   });
 
   test('processed Stripe events are not readable by signed-in users', async () => {

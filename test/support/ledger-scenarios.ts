@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { CREDIT_CURRENCY, type CreditPackage, creditPackages } from '../../credit-packages.ts';
 import type { CreditStore, Purchase } from '../../server/ledger/credit-store.ts';
+import { enableAutoRecharge } from './auto-recharge-setup.ts';
 import {
   balanceOf,
   createMember,
@@ -104,12 +105,16 @@ export function defineLedgerScenarios(
 
     test("a user's balance is their active tenant's, in one call, and none without a membership", async () => {
       const tenant = await createTenant(database.sql);
-      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), {
+      const expected = {
         tenantId: tenant.tenantId,
         balanceCredits: 100,
         reservedCredits: 0,
         availableCredits: 100,
-      });
+        autoRecharge: { state: 'off', reason: null },
+      };
+      // The first look creates the balance row (through the function), the second reads the view.
+      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), expected);
+      assert.deepEqual(await store.getBalanceOfUser(tenant.userId), expected);
       const other = await createTenant(database.sql);
       await database.sql`update public.profiles set active_tenant_id = ${other.tenantId} where id = ${tenant.userId}`;
       assert.equal(await store.getBalanceOfUser(tenant.userId), null);
@@ -123,6 +128,7 @@ export function defineLedgerScenarios(
         balanceCredits: 100,
         reservedCredits: 0,
         availableCredits: 100,
+        autoRecharge: { state: 'off', reason: null },
       });
     });
 
@@ -939,6 +945,69 @@ export function defineLedgerScenarios(
         receiptUrl: 'https://pay.example.test/receipts/other',
       });
       assert.deepEqual(mismatched.ok ? null : mismatched.code, 'payment_intent_mismatch');
+    });
+
+    test('an automatic recharge through the port: switched on, crossed, declined once, retried and paid once', async () => {
+      const tenant = await createTenant(database.sql);
+      const { paymentMethodId } = await enableAutoRecharge(database.sql, store, tenant, {
+        thresholdCredits: 50,
+      });
+      const overview = await store.autoRechargeOfUser(tenant.userId);
+      assert.equal(overview!.state, 'on');
+      assert.equal(overview!.canManage, true);
+      assert.deepEqual(overview!.paymentMethod, {
+        brand: 'visa',
+        last4: '4242',
+        expMonth: 12,
+        expYear: 2034,
+      });
+
+      await spend(tenant, 60);
+      assert.deepEqual((await store.getBalanceOfUser(tenant.userId))!.autoRecharge, {
+        state: 'charging',
+        reason: null,
+      });
+      const mine = async () =>
+        (await store.claimAutoRecharges(50, 60)).filter((claim) => claim.tenantId === tenant.tenantId);
+      const [first] = await mine();
+      assert.ok(first, 'claimed');
+      assert.equal(first.paymentMethodId, paymentMethodId);
+      const declined = await store.recordAutoRechargeAttempt({
+        rechargeId: first.rechargeId,
+        attempt: first.attempt,
+        outcome: 'failed',
+        failureCode: 'insufficient_funds',
+        retryBaseSeconds: 0,
+      });
+      assert.ok(declined.ok && declined.applied && declined.recharge.status === 'pending');
+      assert.deepEqual((await store.getBalance(tenant.tenantId)).autoRecharge, {
+        state: 'retrying',
+        reason: 'insufficient_funds',
+      });
+
+      const [second] = await mine();
+      assert.ok(second, 'due again at once with a base of 0 s');
+      assert.equal(second.idempotencyKey, `auto-recharge-${first.rechargeId}-2`);
+      const fulfil = () =>
+        store.fulfilPaymentIntent({
+          purchaseId: second.purchaseId,
+          paymentIntentId: 'pi_port_recharge',
+          amountCents: second.amountCents,
+          currency: second.currency,
+          event: { eventId: `evt_${randomUUID()}`, eventType: 'payment_intent.succeeded' },
+        });
+      const results = await Promise.all([fulfil(), fulfil(), fulfil()]);
+      assert.equal(results.filter((result) => result.ok && result.credited).length, 1);
+      const credited = results.find((result) => result.ok && result.credited);
+      assert.ok(credited?.ok);
+      assert.equal(credited.purchase.autoRechargeId, first.rechargeId);
+      assert.equal(credited.newBalance, 140);
+      await assertInvariants(tenant.tenantId);
+
+      const after = await store.autoRechargeOfUser(tenant.userId);
+      assert.equal(after!.state, 'on');
+      assert.equal(after!.month.usedCents, 2500);
+      assert.equal(after!.lastCharge!.status, 'succeeded');
     });
   });
 }
