@@ -1,11 +1,12 @@
-// `npm run reconcile [-- --since 7d] [--dry-run]`: credits paid Checkout Sessions whose webhook never
-// arrived. Reads the same configuration as the server (.env, DATABASE_URL / SUPABASE_URL, Stripe keys).
+// `npm run reconcile [-- --since 7d] [--dry-run]`: credits paid Checkout Sessions and automatic top-up
+// payments whose webhook never arrived (or whose recording a crash lost). Reads the same configuration as the server (.env, DATABASE_URL / SUPABASE_URL, Stripe keys).
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, readConfig, type ServerConfig } from '../server/config.ts';
 import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from '../server/ledger/embedded-defaults.ts';
 import { openCreditStore } from '../server/ledger/open-credit-store.ts';
+import { reconcileRechargePayments } from '../server/auto-recharge/reconcile-recharges.ts';
 import { reconcileCheckoutSessions } from '../server/purchases/reconcile.ts';
 import { createStripeClient } from '../server/stripe/stripe-client.ts';
 
@@ -23,16 +24,26 @@ try {
 }
 const ledger = await openCreditStore(config.ledger);
 try {
-  const rows = await reconcileCheckoutSessions(
-    { stripe: createStripeClient(config.stripe), store: ledger.store },
-    { sinceSeconds: parseSince(values.since!), dryRun: values['dry-run']! },
-  );
+  const stripe = createStripeClient(config.stripe);
+  const options = { sinceSeconds: parseSince(values.since!), dryRun: values['dry-run']! };
+  const rows = await reconcileCheckoutSessions({ stripe, store: ledger.store }, options);
   console.table(rows.filter((row) => row.action !== 'not_ours'));
   const count = (action: string) => rows.filter((row) => row.action === action).length;
   console.log(
     `${rows.length} sessions since ${values.since}: ${count('credited')} credited now, ` +
       `${count('would_credit')} would be credited, ${count('already_credited')} already credited, ` +
       `${count('unpaid')} unpaid, ${count('not_ours')} not ours`,
+  );
+  // Automatic top-ups are paid without Checkout: their PaymentIntents, found by the metadata they carry.
+  const recharges = await reconcileRechargePayments(
+    { stripe, store: ledger.store, retryBaseSeconds: config.autoRecharge.retryBaseSeconds },
+    options,
+  );
+  if (recharges.length) console.table(recharges);
+  const recharged = (action: string) => recharges.filter((row) => row.action === action).length;
+  console.log(
+    `${recharges.length} automatic top-up payments since ${values.since}: ${recharged('credited')} credited now, ` +
+      `${recharged('would_credit')} would be credited, ${recharged('recorded_failure')} failures recorded now`,
   );
 } catch (error) {
   console.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);

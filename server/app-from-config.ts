@@ -3,6 +3,7 @@
 
 import { createApp } from './app.ts';
 import { createAccessTokenVerifier } from './auth/access-token-verifier.ts';
+import type { RechargeSweeper } from './auto-recharge/recharge-worker.ts';
 import type { ServerConfig } from './config.ts';
 import type { ApiPart } from './http/api-parts.ts';
 import type { Logger } from './http/logger.ts';
@@ -18,6 +19,8 @@ export function createAppFromConfig(
     serves?: ApiPart;
     /** The Node server's LISTEN on the database; without it GET /v1/balance/stream answers 501. */
     balanceUpdates?: BalanceUpdates | null;
+    /** The Node server's own sweeper, shared by its worker and the sweep endpoint. */
+    rechargeSweeper?: RechargeSweeper;
   } = {},
 ) {
   // Said once per instance, so that an operator can see which limits hold across instances.
@@ -56,5 +59,7 @@ export function createAppFromConfig(
     serves: options.serves,
     balanceUpdates: options.balanceUpdates ?? null,
     balanceStream: config.balanceStream,
+    autoRecharge: config.autoRecharge,
+    rechargeSweeper: options.rechargeSweeper,
   });
 }

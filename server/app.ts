@@ -5,7 +5,8 @@
 import { type Context, Hono } from 'hono';
 import type Stripe from 'stripe';
 import type { AccessTokenVerifier } from './auth/access-token-verifier.ts';
-import type { BalanceStreamSettings, StripeMode } from './config.ts';
+import { createRechargeSweeper, type RechargeSweeper } from './auto-recharge/recharge-worker.ts';
+import type { AutoRechargeConfig, BalanceStreamSettings, StripeMode } from './config.ts';
 import { CreditTopupError } from './errors.ts';
 import { completeAnswerHeaders, jsonAnswer, startAnswerHeaders } from './http/answer-headers.ts';
 import { ApiError, errorBody, STATUS_OF_CODE } from './http/api-error.ts';
@@ -20,6 +21,7 @@ import { createMemoryRateLimiter, type RateLimit, type RateLimitStore } from './
 import { requestHeader } from './http/request-header.ts';
 import { type CreditStore, LedgerUnavailableError } from './ledger/credit-store.ts';
 import type { BalanceUpdates } from './live/balance-updates.ts';
+import { autoRechargeRoutes } from './routes/auto-recharge.ts';
 import { balanceRoutes } from './routes/balance.ts';
 import { balanceStreamRoutes } from './routes/balance-stream.ts';
 import { checkoutSessionRoutes } from './routes/checkout-sessions.ts';
@@ -59,6 +61,10 @@ export interface AppDeps {
   /** The database's balance announcements; null where there is no LISTEN (Supabase store, Deno). */
   balanceUpdates?: BalanceUpdates | null;
   balanceStream: BalanceStreamSettings;
+  /** Automatic top-up: its retry backoff and who may call its sweep. */
+  autoRecharge: Pick<AutoRechargeConfig, 'retryBaseSeconds' | 'leaseSeconds' | 'sweepTokens'>;
+  /** The sweep this instance runs when the schedule calls it (one is made from the deps otherwise). */
+  rechargeSweeper?: RechargeSweeper;
 }
 
 const API_BODY_LIMIT = 16 * 1024;
@@ -146,6 +152,26 @@ export function createApp(deps: AppDeps) {
     '/',
     balanceStreamRoutes({ store, updates: deps.balanceUpdates ?? null, settings: deps.balanceStream }, user),
   );
+  const tenantCustomers = createTenantCustomers(stripe, store, { livemode });
+  app.route(
+    '/',
+    autoRechargeRoutes(
+      {
+        store,
+        stripe,
+        tenantCustomers,
+        livemode,
+        returnUrl: deps.checkout.returnUrl,
+        customAmount: deps.checkout.customAmount,
+        sweeper:
+          deps.rechargeSweeper ??
+          createRechargeSweeper({ store, stripe, logger, settings: deps.autoRecharge }),
+        sweepTokens: deps.autoRecharge.sweepTokens,
+        now,
+      },
+      user,
+    ),
+  );
   app.route(
     '/',
     checkoutSessionRoutes(
@@ -153,7 +179,7 @@ export function createApp(deps: AppDeps) {
         store,
         stripe,
         prices,
-        tenantCustomers: createTenantCustomers(stripe, store, { livemode }),
+        tenantCustomers,
         livemode,
         options: deps.checkout,
         now,
@@ -174,6 +200,7 @@ export function createApp(deps: AppDeps) {
       stripe,
       webhookSecrets: deps.stripeSettings.webhookSecrets,
       livemode,
+      autoRechargeRetryBaseSeconds: deps.autoRecharge.retryBaseSeconds,
     }),
   );
 

@@ -62,6 +62,15 @@ export interface ServerConfig {
   sessionStripeIntervalMs: number;
   /** GET /v1/balance/stream: open streams per user and per process, and how often a heartbeat goes out. */
   balanceStream: BalanceStreamSettings;
+  autoRecharge: AutoRechargeConfig;
+}
+
+export interface AutoRechargeConfig {
+  sweepIntervalMs: number;
+  leaseSeconds: number;
+  retryBaseSeconds: number;
+  /** Bearer tokens POST /v1/auto-recharge/sweep accepts: the sweep secret and the service role key. */
+  sweepTokens: string[];
 }
 
 export interface BalanceStreamSettings {
@@ -230,9 +239,21 @@ export function readConfig(env: Env, defaults: ConfigDefaults): ServerConfig {
       maxTotal: integer('BALANCE_STREAM_MAX_TOTAL', 2000, 1, 100000),
       heartbeatMs: integer('BALANCE_STREAM_HEARTBEAT_MS', 25000, 100, 300000),
     },
+    autoRecharge: {
+      sweepIntervalMs: integer('AUTO_RECHARGE_SWEEP_INTERVAL_MS', 60_000, 50, 3_600_000),
+      leaseSeconds: integer('AUTO_RECHARGE_LEASE_S', 120, 1, 3600),
+      retryBaseSeconds: integer('AUTO_RECHARGE_RETRY_BASE_S', 3600, 0, 7 * 86400),
+      sweepTokens: sweepTokens(value('AUTO_RECHARGE_SWEEP_SECRET'), serviceRoleKey, problems),
+    },
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function sweepTokens(secret: string | null, serviceRoleKey: string | null, problems: string[]): string[] {
+  if (secret !== null && secret.length < 32)
+    problems.push('AUTO_RECHARGE_SWEEP_SECRET must be at least 32 characters');
+  return [secret, serviceRoleKey].filter((token): token is string => token !== null && token.length >= 32);
 }
 
 // What a buyer is shown must be what is charged. Net prices ("zzgl. MwSt.") are only for businesses

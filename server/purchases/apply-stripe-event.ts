@@ -5,6 +5,8 @@
 
 import type Stripe from 'stripe';
 import { CREDIT_CURRENCY } from '../../credit-packages.ts';
+import { applyAutoRechargeEvent } from '../auto-recharge/auto-recharge-events.ts';
+import { DEFAULT_RETRY_BASE_SECONDS } from '../auto-recharge/charge-recharge.ts';
 import type {
   CreditStore,
   DocumentsOfPurchaseInput,
@@ -36,6 +38,8 @@ export interface ApplyStripeEventDeps {
   stripe: Stripe;
   /** Only events of our own mode count: a test event never credits a live ledger and vice versa. */
   livemode: boolean;
+  /** First wait before a declined automatic top-up is tried again (AUTO_RECHARGE_RETRY_BASE_S). */
+  autoRechargeRetryBaseSeconds?: number;
 }
 
 export async function applyStripeEvent(
@@ -45,6 +49,11 @@ export async function applyStripeEvent(
   if (event.livemode !== deps.livemode) return { outcome: 'ignored_livemode' };
   const ref: StripeEventRef = { eventId: event.id, eventType: event.type };
   const { store } = deps;
+  const autoRecharge = await applyAutoRechargeEvent(event, ref, {
+    ...deps,
+    retryBaseSeconds: deps.autoRechargeRetryBaseSeconds ?? DEFAULT_RETRY_BASE_SECONDS,
+  });
+  if (autoRecharge) return autoRecharge;
 
   switch (event.type) {
     case 'checkout.session.completed':

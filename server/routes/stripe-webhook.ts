@@ -14,6 +14,7 @@ export interface StripeWebhookDeps {
   stripe: Stripe;
   webhookSecrets: readonly string[];
   livemode: boolean;
+  autoRechargeRetryBaseSeconds?: number;
 }
 
 export function stripeWebhookRoutes(deps: StripeWebhookDeps) {
