@@ -28,7 +28,8 @@ export function corsForOrigins(allowedOrigins: readonly string[]): MiddlewareHan
         status: 204,
         headers: {
           'Access-Control-Allow-Origin': origin,
-          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+          // PUT: the automatic top-up's settings (PUT /v1/auto-recharge).
+          'Access-Control-Allow-Methods': 'GET, POST, PUT, OPTIONS',
           'Access-Control-Allow-Headers': ALLOWED_HEADERS,
           'Access-Control-Max-Age': '600',
           Vary: 'Origin',
