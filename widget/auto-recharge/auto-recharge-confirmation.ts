@@ -84,6 +84,15 @@ export class CreditTopupAutoRechargeConfirmation extends LitElement {
     const locale = toLocale(host.locale);
     this._step = 'confirming';
     this._problem = undefined;
+    // Heard from the start: Stripe's webhook may credit the payment (and the element tell it) before
+    // confirmCardPayment has read the payment intent again and resolved.
+    let credited = false;
+    const onState = (event: Event) => {
+      if ((event as CustomEvent<{ kind: string }>).detail.kind !== 'succeeded') return;
+      credited = true;
+      if (this._step === 'arriving') this._step = 'arrived';
+    };
+    host.addEventListener('credit-topup-auto-recharge', onState);
     try {
       if (!client) throw new ApiError('internal_error', 'the api-base attribute is not set');
       const [waiting, config] = await Promise.all([autoRechargeConfirmation(client), client.config()]);
@@ -103,37 +112,20 @@ export class CreditTopupAutoRechargeConfirmation extends LitElement {
         return;
       }
       this._credits = waiting.credits;
-      this._step = 'arriving';
-      await this.#awaitCredits();
-    } catch (error) {
-      this._problem = this.#report(error);
-      this._step = 'error';
-    }
-  }
-
-  /**
-   * Waits until the recharge is credited: the element tells it (credit-topup-auto-recharge `succeeded`, as
-   * its state goes back to `on`) from its live balance, or from a re-read of the balance now and then, for
-   * a server or deployment without a stream.
-   */
-  async #awaitCredits() {
-    const host = this.host;
-    let arrived = false;
-    const onState = (event: Event) => {
-      if ((event as CustomEvent<{ kind: string }>).detail.kind !== 'succeeded') return;
-      arrived = true;
-      this._step = 'arrived';
-    };
-    host.addEventListener('credit-topup-auto-recharge', onState);
-    try {
+      this._step = credited ? 'arrived' : 'arriving';
+      // Until the credits arrive: the element's live balance tells it, or, for a server or deployment
+      // without a stream, a re-read of the balance now and then.
       for (
         let waited = 0;
-        !arrived && waited < REREAD_FOR_MS && host.isConnected;
+        !credited && waited < REREAD_FOR_MS && host.isConnected;
         waited += REREAD_EVERY_MS
       ) {
         await new Promise((resolve) => setTimeout(resolve, REREAD_EVERY_MS));
-        if (!arrived) await host.refresh();
+        if (!credited) await host.refresh();
       }
+    } catch (error) {
+      this._problem = this.#report(error);
+      this._step = 'error';
     } finally {
       host.removeEventListener('credit-topup-auto-recharge', onState);
     }

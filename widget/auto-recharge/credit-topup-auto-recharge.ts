@@ -73,7 +73,7 @@ const BRANDS: Record<string, string> = {
 const styles = html`<style>
   .auto-recharge dl {
     display: grid;
-    grid-template-columns: minmax(8rem, max-content) 1fr;
+    grid-template-columns: minmax(8rem, 14rem) 1fr;
     gap: 8px 16px;
     margin: 16px 0;
   }
@@ -85,19 +85,45 @@ const styles = html`<style>
     display: grid;
     gap: 4px;
   }
+  .auto-recharge dd button {
+    justify-self: start;
+    margin-top: 4px;
+  }
   .auto-recharge meter {
     width: 100%;
     max-width: 16rem;
+  }
+  .auto-recharge meter::-webkit-meter-optimum-value {
+    background: var(--_accent);
+  }
+  .auto-recharge meter::-moz-meter-bar {
+    background: var(--_accent);
+  }
+  /* A phone: each fact's name above it. */
+  @media (max-width: 479px) {
+    .auto-recharge dl {
+      grid-template-columns: minmax(0, 1fr);
+      gap: 2px;
+    }
+    .auto-recharge dd {
+      margin-bottom: 10px;
+    }
   }
   .auto-recharge form,
   .auto-recharge fieldset {
     display: grid;
     gap: 14px;
   }
+  .auto-recharge form {
+    border-top: 1px solid var(--_border);
+    padding-top: 16px;
+  }
+  /* A fieldset is as wide as its widest content by default: a long option would push the dialog wider. */
   .auto-recharge fieldset {
     border: 0;
     margin: 0;
     padding: 0;
+    min-width: 0;
   }
   .auto-recharge .field {
     display: grid;
@@ -114,8 +140,11 @@ const styles = html`<style>
     border-radius: var(--_radius);
     background: var(--_background);
     color: inherit;
-    max-width: 100%;
+    width: 100%;
     box-sizing: border-box;
+  }
+  .auto-recharge input:not([type='checkbox']) {
+    max-width: 14rem;
   }
   .auto-recharge [aria-invalid='true'] {
     border-color: var(--_error);
@@ -508,7 +537,7 @@ export class CreditTopupAutoRecharge extends LitElement {
     if (!data) return html`<p class="muted" role="status">${a.loading}</p>`;
     if (this._cardStep) return this.#cardView(a);
     return html`<p class="muted">${a.intro}</p>
-      ${this.#facts(locale, a, data)} ${this.#cardActions(a, data)} ${this.#form(locale, a, data)}`;
+      ${this.#facts(locale, a, data)} ${this.#form(locale, a, data)}`;
   }
 
   /** Saving a card: Stripe's form (slotted), or what is happening, and a way back. */
@@ -556,6 +585,11 @@ export class CreditTopupAutoRecharge extends LitElement {
             : a.noCard
         }
         ${this._notice === 'cardSaved' ? html`<span class="success" role="status">✓ ${a.cardSaved}</span>` : nothing}
+        ${
+          data.can_manage
+            ? html`<button @click=${() => this.#saveCard()}>${card ? a.replaceCard : a.saveCard}</button>`
+            : nothing
+        }
       </dd>
       <dt>${a.lastCharge}</dt>
       <dd class="last-charge">
@@ -602,13 +636,6 @@ export class CreditTopupAutoRecharge extends LitElement {
       default:
         return nothing;
     }
-  }
-
-  #cardActions(a: AutoRechargeMessages, data: AutoRechargeResponse) {
-    if (!data.can_manage) return nothing;
-    return html`<div class="actions">
-      <button @click=${() => this.#saveCard()}>${data.payment_method ? a.replaceCard : a.saveCard}</button>
-    </div>`;
   }
 
   #form(locale: Locale, a: AutoRechargeMessages, data: AutoRechargeResponse) {
