@@ -14,7 +14,7 @@ import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/ser
 import { accessToken, TEST_JWT_SECRET } from './access-tokens.ts';
 import { seedHistory } from './history-seed.ts';
 import { goTrueUser, startRealtimeStandIn } from './realtime-stand-in.ts';
-import { balanceOf, createTenant } from './tenants.ts';
+import { balanceOf, createMember, createTenant } from './tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from './test-database.ts';
 import { testServerConfig } from './test-server-env.ts';
 
@@ -180,6 +180,12 @@ export async function startWidgetBackend(allowedOrigins: string[]): Promise<Widg
         ...tenant,
         token: await accessToken(tenant.userId, expired ? { expiresInSeconds: -120 } : {}),
       };
+    },
+    // Another member (role `member`) of an existing tenant, signed in.
+    'POST /__test/member': async (context) => {
+      const { tenantId } = await readJson(context);
+      const userId = await createMember(database.sql, String(tenantId));
+      return { tenantId, userId, token: await accessToken(userId) };
     },
     'POST /__test/token': async (context) => {
       const { userId, expired } = await readJson(context);

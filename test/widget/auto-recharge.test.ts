@@ -114,7 +114,7 @@ async function openView(element: CreditTopup) {
   button(element).click();
   await until(
     'view open with its settings',
-    () => dialog(element)?.open && dialog(element)!.querySelector('form'),
+    () => dialog(element)?.open && dialog(element)!.querySelector('.auto-recharge dl'),
   );
 }
 
@@ -159,13 +159,32 @@ describe('<credit-topup> automatic top-up', () => {
     expect(text).to.contain(
       'Nur Inhaber und Administratoren Ihrer Organisation können die automatische Aufladung ändern.',
     );
-    expect(dialog(element)!.querySelector('fieldset')!.disabled, 'read only').to.equal(true);
+    // Never set up: no made-up values to look at, nothing to change.
+    expect(dialog(element)!.querySelector('fieldset'), 'no settings to show').to.equal(null);
     expect(viewButton(element, 'Karte speichern'), 'no card to save').to.equal(undefined);
     expect(viewButton(element, 'Speichern'), 'nothing to save').to.equal(undefined);
-    // Every price with its VAT note, as in the purchase dialog.
-    expect(dialog(element)!.querySelector('#auto-recharge-offer')!.textContent).to.contain(
-      'Standard – 100\u00a0Credits – 25,00\u00a0€ inkl.\u00a0MwSt.',
+  });
+
+  it("a member sees the owner's settings in a form that cannot be changed", async () => {
+    const owner = await newCustomer({ role: 'owner' });
+    await saveCard(owner);
+    await turnOn(owner, { threshold_credits: 40, package_id: 'standard', monthly_cap_cents: 7500 });
+    const member = (await (
+      await fetch('/__test/member', { method: 'POST', body: JSON.stringify({ tenantId: owner.tenantId }) })
+    ).json()) as Customer;
+    const element = await mount({ customer: member, locale: 'en' });
+    await balanceShown(element);
+    await openView(element);
+    expect(viewText(element)).to.contain('Status On A top-up starts as soon as fewer than 40\u00a0credits');
+    expect(viewText(element)).to.contain('Visa •••• 4242');
+    expect(viewText(element)).to.contain(
+      'Only owners and admins of your organisation can change automatic top-up.',
     );
+    expect(dialog(element)!.querySelector('fieldset')!.disabled, 'read only').to.equal(true);
+    expect(toggle(element).checked).to.equal(true);
+    expect(field(element, 'auto-recharge-threshold').value).to.equal('40');
+    expect(field(element, 'auto-recharge-cap').value).to.equal('75.00');
+    expect(viewButton(element, 'Save another card'), 'no card to save').to.equal(undefined);
   });
 
   it('an owner saves a card in the embedded Checkout in setup mode, by keyboard', async () => {
@@ -236,6 +255,10 @@ describe('<credit-topup> automatic top-up', () => {
     await balanceShown(element);
     await openView(element);
 
+    // Every price with its VAT note, as in the purchase dialog.
+    expect(dialog(element)!.querySelector('#auto-recharge-offer')!.textContent).to.contain(
+      'Standard – 100\u00a0Credits – 25,00\u00a0€ inkl.\u00a0MwSt.',
+    );
     await typeInto(field(element, 'auto-recharge-threshold'), '5');
     await typeInto(field(element, 'auto-recharge-cap'), '1.000,00');
     viewButton(element, 'Speichern')!.click();
@@ -365,7 +388,7 @@ describe('<credit-topup> automatic top-up', () => {
     await balanceShown(element);
     button(element).focus();
     await sendKeys({ press: 'Enter' });
-    await until('open', () => dialog(element)?.open && dialog(element)!.querySelector('form'));
+    await until('open', () => dialog(element)?.open && dialog(element)!.querySelector('.auto-recharge dl'));
     expect(root(element).activeElement?.id).to.equal('auto-recharge-title');
     await sendKeys({ press: 'Tab' });
     expect(root(element).activeElement?.getAttribute('part')).to.equal('close');

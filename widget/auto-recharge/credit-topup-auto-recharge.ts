@@ -190,6 +190,13 @@ const styles = html`<style>
   .auto-recharge :disabled {
     cursor: default;
   }
+  .auto-recharge input:disabled,
+  .auto-recharge select:disabled {
+    opacity: 0.6;
+  }
+  .auto-recharge time {
+    white-space: nowrap;
+  }
   .auto-recharge .note {
     margin: 12px 0;
   }
@@ -646,6 +653,8 @@ export class CreditTopupAutoRecharge extends LitElement {
     const vat = this.#config ? sellingMessages(locale).vat[this.#config.vat] : '';
     const money = (cents: number) => formatMoney(locale, cents, list?.currency ?? 'eur');
     const readOnly = !data.can_manage;
+    // Never set up: a member who may not change it sees no made-up values, only who can set it up.
+    if (readOnly && !data.settings) return html`<p class="muted note">${a.readOnly}</p>`;
     const saving = this._saving !== undefined;
     const enabled = this._saving ?? data.enabled;
     // A field's hint, or its problem once saving was tried; either describes the field.
