@@ -51,7 +51,14 @@ async function start() {
   await seedDemo(sql);
   // The offline sandbox starts empty on every run: the Stripe customers an earlier run made are gone, so
   // the tenants get new ones on their next purchase (with real Stripe they stay).
-  if (!process.env.STRIPE_SECRET_KEY) await sql`delete from public.credit_topup_stripe_customers`;
+  // Their saved cards are gone too: automatic top-up starts again from "no card" (recharges left open by
+  // the last run are cancelled, as nothing could pay them).
+  if (!process.env.STRIPE_SECRET_KEY) {
+    await sql`update public.credit_topup_auto_recharges set status = 'canceled', failure_code = 'demo_restarted'
+               where status in ('pending', 'charging', 'requires_action')`;
+    await sql`delete from public.credit_topup_auto_recharge_settings`;
+    await sql`delete from public.credit_topup_stripe_customers`;
+  }
   say(`PostgreSQL ${postgresPort} (data in ${path.relative(root, dataDir) || '.'}/postgres)`);
 
   // 2. Secrets of this demo installation, kept so that restarts keep sessions valid.
@@ -79,6 +86,10 @@ async function start() {
       `offline Stripe sandbox on port ${sandboxPort} (card 4242 4242 4242 4242 pays, ` +
         '4000 0000 0000 0002 is declined, SEPA DE89 3704 0044 0532 0130 00)',
     );
+    say(
+      'automatic top-up: save 4242 4242 4242 4242 (pays), 4000 0027 6000 3184 (asks for 3-D Secure) or ' +
+        '4000 0000 0000 0341 (declined later), then spend credits below the threshold',
+    );
   } else {
     say('real Stripe test mode (STRIPE_SECRET_KEY from .env); forward webhooks with:');
     say(`  stripe listen --forward-to localhost:${apiPort}/v1/stripe/webhook`);
@@ -105,6 +116,9 @@ async function start() {
         process.env.LEGAL_WITHDRAWAL_POLICY_URL ?? `${pageOrigin}/legal.html#widerruf`,
       // The demo offers any amount besides the packages (off by default for a portal).
       CREDIT_TOPUP_CUSTOM_AMOUNT: process.env.CREDIT_TOPUP_CUSTOM_AMOUNT || 'true',
+      // A declined automatic top-up is tried again after 20 s, then 80 s, so the demo shows it switching off.
+      AUTO_RECHARGE_RETRY_BASE_S: process.env.AUTO_RECHARGE_RETRY_BASE_S || '20',
+      AUTO_RECHARGE_SWEEP_INTERVAL_MS: process.env.AUTO_RECHARGE_SWEEP_INTERVAL_MS || '5000',
       // The demo seller's details at the foot of its invoices (a portal sets its own).
       INVOICE_FOOTER:
         process.env.INVOICE_FOOTER ??

@@ -153,6 +153,7 @@ export function createApp(deps: AppDeps) {
     balanceStreamRoutes({ store, updates: deps.balanceUpdates ?? null, settings: deps.balanceStream }, user),
   );
   const tenantCustomers = createTenantCustomers(stripe, store, { livemode });
+  const checkoutRateLimiter = rateLimiter('checkout_create', deps.checkoutRateLimit);
   app.route(
     '/',
     autoRechargeRoutes(
@@ -167,6 +168,7 @@ export function createApp(deps: AppDeps) {
           deps.rechargeSweeper ??
           createRechargeSweeper({ store, stripe, logger, settings: deps.autoRecharge }),
         sweepTokens: deps.autoRecharge.sweepTokens,
+        checkoutRateLimiter,
         now,
       },
       user,
@@ -183,7 +185,7 @@ export function createApp(deps: AppDeps) {
         livemode,
         options: deps.checkout,
         now,
-        checkoutRateLimiter: rateLimiter('checkout_create', deps.checkoutRateLimit),
+        checkoutRateLimiter,
         sessionStatusRateLimiter: rateLimiter('session_status', deps.sessionStatusRateLimit),
         sessionReader: createCheckoutSessionReader(
           (sessionId) => callStripe(() => stripe.checkout.sessions.retrieve(sessionId)),

@@ -11,7 +11,7 @@ import type {
   AutoRechargeSweepResponse,
   CreateCheckoutSessionResponse,
 } from '../../contract/credit-topup-api.ts';
-import { CREDIT_CURRENCY } from '../../credit-packages.ts';
+import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
 import { autoRechargeAnswer } from '../auto-recharge/auto-recharge-answer.ts';
 import type { RechargeSweeper } from '../auto-recharge/recharge-worker.ts';
 import { recordCardOfSetupSession, setupSessionParams } from '../auto-recharge/saved-card.ts';
@@ -22,6 +22,7 @@ import { jsonAnswer } from '../http/answer-headers.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { checkoutLocale } from '../http/checkout-locale.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import { readJsonObject } from '../http/read-json-body.ts';
 import { requestHeader } from '../http/request-header.ts';
 import type { AutoRechargeOverview, CreditStore } from '../ledger/credit-store.ts';
@@ -36,6 +37,8 @@ export interface AutoRechargeRouteDeps {
   returnUrl: string;
   customAmount: CustomAmountSettings | null | undefined;
   sweeper: RechargeSweeper;
+  /** Saving a card asks Stripe for a session: counted against the checkout limit. */
+  checkoutRateLimiter: RateLimiter;
   /** Bearer tokens that may call the sweep: the service role key, a sweep secret; none: nobody may. */
   sweepTokens: readonly string[];
   now: () => number;
@@ -76,7 +79,7 @@ export function autoRechargeRoutes(deps: AutoRechargeRouteDeps, requireUser: Mid
       const userId = c.get('userId');
       const body = await readJsonObject(c);
       const { tenantId } = await manager(userId);
-      const customerId = await deps.tenantCustomers.customerFor(tenantId, null);
+      const customerId = await deps.tenantCustomers.customerFor(tenantId, await knownCustomer(deps, userId));
       const session = await callStripe(() =>
         deps.stripe.checkout.sessions.create(
           setupSessionParams({
@@ -141,6 +144,38 @@ export function autoRechargeRoutes(deps: AutoRechargeRouteDeps, requireUser: Mid
       const claimed = await deps.sweeper.sweep();
       return jsonAnswer(c, { claimed } satisfies AutoRechargeSweepResponse);
     });
+}
+
+/**
+ * The tenant's Stripe customer, if it has one, read by the checkout's own first call, which also counts
+ * this request against the checkout limit: each set-up asks Stripe for a session, like a purchase.
+ */
+async function knownCustomer(deps: AutoRechargeRouteDeps, userId: string): Promise<string | null> {
+  const ledgerLimit = deps.checkoutRateLimiter.ledgerLimit ?? null;
+  if (!ledgerLimit) {
+    const retryAfter = await deps.checkoutRateLimiter.take(userId);
+    if (retryAfter !== null) throw rateLimited(retryAfter);
+  }
+  const anyPackage = creditPackages[0]!; // no Idempotency-Key: the package only names the call's shape
+  const prepared = await deps.store.prepareCheckout({
+    userId,
+    packageId: anyPackage.id,
+    credits: anyPackage.credits,
+    amountCents: anyPackage.amountCents,
+    currency: CREDIT_CURRENCY,
+    idempotencyKey: null,
+    livemode: deps.livemode,
+    limit: ledgerLimit,
+  });
+  if (prepared.ok) return prepared.stripeCustomerId;
+  if (prepared.code === 'rate_limited') throw rateLimited(prepared.retryAfterSeconds);
+  throw noTenant();
+}
+
+function rateLimited(retryAfterSeconds: number) {
+  return new ApiError('rate_limited', `Too many requests. Please wait ${retryAfterSeconds} s.`, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 }
 
 async function readSetupSession(stripe: Stripe, sessionId: string): Promise<Stripe.Checkout.Session> {

@@ -77,6 +77,7 @@ for (const store of ['postgres', 'supabase'] as const) {
         balance_credits: 100,
         reserved_credits: 0,
         available_credits: 100,
+        auto_recharge: { state: 'off', reason: null },
       });
 
       const created = await fetch(`${deno.url}/credit-topup/v1/checkout-sessions`, {

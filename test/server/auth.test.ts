@@ -38,6 +38,7 @@ describe('authentication of GET /v1/balance', () => {
       balance_credits: 100,
       reserved_credits: 0,
       available_credits: 100,
+      auto_recharge: { state: 'off', reason: null },
     });
   });
 

@@ -162,6 +162,18 @@ describe('automatic top-up', () => {
       String((form.custom_text as { submit: { message: string } }).submit.message),
       /monatlichen Obergrenze/,
     );
+    // A second card later: the tenant's customer is reused, not made again at Stripe.
+    const customersMade = () =>
+      server.sandbox.apiRequests.filter(
+        (request) =>
+          request.method === 'POST' &&
+          request.path === '/v1/customers' &&
+          (request.form.metadata as Record<string, string>)?.tenant_id === customer.tenantId,
+      ).length;
+    assert.equal(customersMade(), 1);
+    await saveCard(customer, CARD_DECLINED_LATER);
+    assert.equal(customersMade(), 1);
+    assert.equal((await settingsOf(customer)).payment_method?.last4, '0341');
     const stranger = await owner();
     assert.deepEqual(
       await errorCode(

@@ -49,6 +49,7 @@ describe('GET /v1/balance/stream', () => {
       balance_credits: 100,
       reserved_credits: 0,
       available_credits: 100,
+      auto_recharge: { state: 'off', reason: null },
     });
     await spendInSql(server.database, customer, 7);
     const changed = await stream.nextBalance(

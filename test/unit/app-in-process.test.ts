@@ -48,6 +48,7 @@ describe('the app in-process', () => {
         balanceCredits: 120,
         reservedCredits: 20,
         availableCredits: 100,
+        autoRecharge: { state: 'needs_confirmation', reason: null },
       }),
     });
     const response = await app.request('/v1/balance', {
@@ -60,6 +61,7 @@ describe('the app in-process', () => {
       balance_credits: 120,
       reserved_credits: 20,
       available_credits: 100,
+      auto_recharge: { state: 'needs_confirmation', reason: null },
     });
     assert.deepEqual(store.calls, [{ method: 'getBalanceOfUser', args: [USER] }]);
   });
