@@ -3,10 +3,10 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { reconcileRechargePayments } from '../server/auto-recharge/reconcile-recharges.ts';
 import { ConfigError, readConfig, type ServerConfig } from '../server/config.ts';
 import { EMBEDDED_DATA_DIR, EMBEDDED_PORT } from '../server/ledger/embedded-defaults.ts';
 import { openCreditStore } from '../server/ledger/open-credit-store.ts';
-import { reconcileRechargePayments } from '../server/auto-recharge/reconcile-recharges.ts';
 import { reconcileCheckoutSessions } from '../server/purchases/reconcile.ts';
 import { createStripeClient } from '../server/stripe/stripe-client.ts';
 

@@ -11,7 +11,7 @@ import type {
   AutoRechargeSweepResponse,
   CreateCheckoutSessionResponse,
 } from '../../contract/credit-topup-api.ts';
-import { CREDIT_CURRENCY, creditPackages } from '../../credit-packages.ts';
+import { CREDIT_CURRENCY, type CreditPackage, creditPackages } from '../../credit-packages.ts';
 import { autoRechargeAnswer } from '../auto-recharge/auto-recharge-answer.ts';
 import type { RechargeSweeper } from '../auto-recharge/recharge-worker.ts';
 import { recordCardOfSetupSession, setupSessionParams } from '../auto-recharge/saved-card.ts';
@@ -156,7 +156,8 @@ async function knownCustomer(deps: AutoRechargeRouteDeps, userId: string): Promi
     const retryAfter = await deps.checkoutRateLimiter.take(userId);
     if (retryAfter !== null) throw rateLimited(retryAfter);
   }
-  const anyPackage = creditPackages[0]!; // no Idempotency-Key: the package only names the call's shape
+  // Without an Idempotency-Key no purchase is looked up: the package only gives the call its shape.
+  const [anyPackage] = creditPackages as [CreditPackage, ...CreditPackage[]];
   const prepared = await deps.store.prepareCheckout({
     userId,
     packageId: anyPackage.id,
