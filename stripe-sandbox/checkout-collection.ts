@@ -59,27 +59,7 @@ export function checkoutCollectionOf(params: Params, customer: string | null): C
       }
     : null;
 
-  const customText = hash(params.custom_text, 'custom_text');
-  const message = (name: 'submit' | 'after_submit' | 'terms_of_service_acceptance' | 'shipping_address') => {
-    const param = `custom_text[${name}]`;
-    const part = hash(customText?.[name], param);
-    if (!part) return null;
-    const text = part.message;
-    if (typeof text !== 'string' || text === '')
-      throw invalid(`Missing required param: ${param}[message].`, `${param}[message]`);
-    if (text.length > CUSTOM_TEXT_MAX_LENGTH)
-      throw invalid(
-        `${param}[message] must be at most ${CUSTOM_TEXT_MAX_LENGTH} characters.`,
-        `${param}[message]`,
-      );
-    return { message: text };
-  };
-  const custom_text: Stripe.Checkout.Session.CustomText = {
-    after_submit: message('after_submit'),
-    shipping_address: message('shipping_address'),
-    submit: message('submit'),
-    terms_of_service_acceptance: message('terms_of_service_acceptance'),
-  };
+  const custom_text = customTextOf(params);
   if (custom_text.terms_of_service_acceptance && termsOfService !== 'required')
     throw invalid(
       'custom_text[terms_of_service_acceptance] can only be set when consent_collection[terms_of_service] is `required`.',
@@ -253,3 +233,28 @@ const emptyAddress: Stripe.Address = {
   postal_code: null,
   state: null,
 };
+
+/** The session's custom texts (`custom_text[…][message]`), each at most Stripe's 1,200 characters. */
+export function customTextOf(params: Record<string, FormValue>): Stripe.Checkout.Session.CustomText {
+  const customText = hash(params.custom_text, 'custom_text');
+  const message = (name: 'submit' | 'after_submit' | 'terms_of_service_acceptance' | 'shipping_address') => {
+    const param = `custom_text[${name}]`;
+    const part = hash(customText?.[name], param);
+    if (!part) return null;
+    const text = part.message;
+    if (typeof text !== 'string' || text === '')
+      throw invalid(`Missing required param: ${param}[message].`, `${param}[message]`);
+    if (text.length > CUSTOM_TEXT_MAX_LENGTH)
+      throw invalid(
+        `${param}[message] must be at most ${CUSTOM_TEXT_MAX_LENGTH} characters.`,
+        `${param}[message]`,
+      );
+    return { message: text };
+  };
+  return {
+    after_submit: message('after_submit'),
+    shipping_address: message('shipping_address'),
+    submit: message('submit'),
+    terms_of_service_acceptance: message('terms_of_service_acceptance'),
+  };
+}

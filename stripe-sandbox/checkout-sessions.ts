@@ -5,7 +5,12 @@
 
 import type Stripe from 'stripe';
 import { canPresentIn, presentmentOf } from './adaptive-pricing.ts';
-import { buyerDetailsOf, type CheckoutBuyerInput, checkoutCollectionOf } from './checkout-collection.ts';
+import {
+  buyerDetailsOf,
+  type CheckoutBuyerInput,
+  checkoutCollectionOf,
+  customTextOf,
+} from './checkout-collection.ts';
 import type { Customers } from './customers.ts';
 import type { SandboxEvents } from './events.ts';
 import type { FormValue } from './form-encoding.ts';
@@ -336,6 +341,8 @@ export class CheckoutSessions {
       billing_address_collection: null,
       consent_collection: null,
       tax_id_collection: { enabled: false, required: 'never' },
+      // What the seller says above the button, e.g. what the saved card will be charged for.
+      custom_text: customTextOf(params),
     });
     this.sessions.set(id, session);
     this.setupIntentMetadata.set(id, stringRecord(setupIntentData?.metadata, 'setup_intent_data[metadata]'));

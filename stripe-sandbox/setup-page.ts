@@ -4,7 +4,7 @@
 // shows the 3-D Secure challenge in a modal frame first; the session completes once it is completed.
 
 import type Stripe from 'stripe';
-import { type CheckoutPageLocale, escapeHtml, type HostedPage } from './checkout-page.ts';
+import { type CheckoutPageLocale, customTextHtml, escapeHtml, type HostedPage } from './checkout-page.ts';
 
 const TEXT = {
   de: {
@@ -81,6 +81,7 @@ export function setupPageHtml(
 ): string {
   const t = TEXT[locale];
   const open = session.status === 'open';
+  const submitText = session.custom_text?.submit?.message;
   return `<!doctype html>
 <html lang="${locale}">
 <head>
@@ -100,6 +101,7 @@ export function setupPageHtml(
   .row { display: flex; gap: 12px; } .row > div { flex: 1; }
   fieldset { border: 1px dashed #8888; border-radius: 6px; margin: 14px 0 0; padding: 8px 10px; }
   legend { font-size: .8rem; padding: 0 4px; }
+  .custom-text { font-size: .85rem; margin: 10px 0 0; color: #30313d; }
   .pick { display: flex; justify-content: space-between; gap: 8px; width: 100%; margin: 4px 0;
     padding: 6px 8px; font: inherit; font-size: .85rem; text-align: left; cursor: pointer;
     border: 1px solid #8886; border-radius: 4px; background: transparent; color: inherit; }
@@ -147,6 +149,7 @@ ${
       .join('\n    ')}
   </fieldset>
   <button type="submit" id="save-button">${escapeHtml(t.save)}</button>
+  ${submitText ? `<p class="custom-text" id="submit-text">${customTextHtml(submitText)}</p>` : ''}
   <div role="alert" id="error"></div>
 </form>`
     : `<p role="status">${escapeHtml(t.closed)}</p>`

@@ -162,6 +162,9 @@ describe('automatic top-up', () => {
       String((form.custom_text as { submit: { message: string } }).submit.message),
       /monatlichen Obergrenze/,
     );
+    // The consent is what Checkout shows above its button: the session keeps it.
+    const atStripe = await server.stripe.checkout.sessions.retrieve(session.id);
+    assert.match(atStripe.custom_text.submit?.message ?? '', /automatische Aufladungen/);
     // A second card later: the tenant's customer is reused, not made again at Stripe.
     const customersMade = () =>
       server.sandbox.apiRequests.filter(
