@@ -396,7 +396,7 @@ describe('<credit-topup> automatic top-up', () => {
     expect(root(element).activeElement?.textContent).to.equal('Save another card');
     await sendKeys({ press: 'Tab' });
     expect(root(element).activeElement?.getAttribute('role')).to.equal('switch');
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' });
     await until('on', async () => (await settingsOf(customer)).enabled);
     await sendKeys({ press: 'Escape' });
     await until('closed', () => !dialog(element)?.open);
