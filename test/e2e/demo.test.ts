@@ -234,6 +234,77 @@ describe('npm run demo, end to end in Chromium', () => {
     assert.equal(pdf.headers.get('content-type'), 'application/pdf');
     assert.match(Buffer.from(await pdf.arrayBuffer()).toString('latin1'), /^%PDF-1\.4[\s\S]*50 Credits/);
   });
+
+  test('automatic top-up: spending below the threshold recharges by itself; the 3-D Secure card asks in a banner and completes in the page', async () => {
+    await page.keyboard.press('Escape'); // the last purchase's dialog
+    await page.locator('#language').selectOption('de');
+    await page.getByText('Verfügbare Credits').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/15a-before-auto-topup.png` });
+    const start = Number(await balance().textContent());
+    const autoTopUp = () => page.getByRole('dialog', { name: 'Automatische Aufladung' });
+    const spendTen = () => page.getByRole('button', { name: 'Armstrong-Aktion (10 Credits)' }).click();
+
+    // Save a card in Stripe's setup page, set "below start − 5 credits, buy Starter, at most 50 €", turn on.
+    await page.getByRole('button', { name: 'Automatische Aufladung' }).click();
+    await autoTopUp().getByRole('button', { name: 'Karte speichern' }).click();
+    await checkout().getByLabel('Kartennummer').fill('4242 4242 4242 4242');
+    await checkout().getByRole('button', { name: 'Karte speichern' }).click();
+    await autoTopUp()
+      .getByText(/Visa •••• 4242/)
+      .waitFor();
+    await autoTopUp()
+      .getByLabel('Aufladen, wenn weniger Credits verfügbar sind als')
+      .fill(String(start - 5));
+    await autoTopUp().getByLabel('Was gekauft wird').selectOption('starter');
+    await autoTopUp().getByLabel('Monatslimit in Euro').fill('50');
+    await autoTopUp().getByRole('switch', { name: 'Automatische Aufladung an' }).click();
+    await autoTopUp().getByText('Gespeichert.').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/15-auto-topup-on.png` });
+    await page.keyboard.press('Escape');
+
+    // The portal spends 10 credits in SQL: below the threshold, and the balance comes back by itself.
+    await spendTen();
+    await balance()
+      .filter({ hasText: new RegExp(`^${start - 10 + 50}$`) })
+      .waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/16-auto-topup-recharged.png` });
+
+    // A card whose bank asks for 3-D Secure on every payment (saving it asks once too).
+    await page.getByRole('button', { name: 'Automatische Aufladung' }).click();
+    await autoTopUp().getByRole('button', { name: 'Andere Karte speichern' }).click();
+    await checkout().getByLabel('Kartennummer').fill('4000 0027 6000 3184');
+    await checkout().getByRole('button', { name: 'Karte speichern' }).click();
+    await checkout()
+      .frameLocator('#challenge iframe')
+      .getByRole('button', { name: 'Authentifizierung abschließen' })
+      .click();
+    await autoTopUp()
+      .getByText(/Visa •••• 3184/)
+      .waitFor();
+    await page.keyboard.press('Escape');
+    await spendTen();
+    await spendTen();
+    await spendTen();
+    await spendTen();
+    await spendTen(); // start + 40 → start − 10: crosses the threshold again
+    const banner = page.getByText('Bitte bestätigen Sie die automatische Aufladung.');
+    await banner.waitFor();
+    assert.equal(await balance().textContent(), String(start - 10));
+    await page.screenshot({ path: `${SCREENSHOTS}/17-auto-topup-confirm-banner.png` });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: `${SCREENSHOTS}/17b-auto-topup-confirm-banner-phone.png` });
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.getByRole('button', { name: 'Jetzt bestätigen' }).click();
+    const challenge = page.frameLocator('[data-stripe-sandbox="3ds"] iframe');
+    await challenge.getByRole('button', { name: 'Authentifizierung abschließen' }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/18-auto-topup-3ds-challenge.png` });
+    await challenge.getByRole('button', { name: 'Authentifizierung abschließen' }).click();
+    await balance()
+      .filter({ hasText: new RegExp(`^${start - 10 + 50}$`) })
+      .waitFor();
+    await banner.waitFor({ state: 'detached' });
+    await page.screenshot({ path: `${SCREENSHOTS}/19-auto-topup-confirmed.png` });
+  });
 });
 
 describe('npm run demo selling to businesses: net prices plus VAT, a VAT ID, an invoice', () => {
