@@ -6,8 +6,9 @@
 // whose answer from Stripe is lost after Stripe charged (the sandbox's lose_answer fault); such a dead
 // process waking up late and sending its attempt after all; Stripe's events delivered late, duplicated,
 // reordered, concurrently, and some never (lost); customers completing or failing 3-D Secure in the page;
-// members switching automatic top-up off and on. Everything real: PostgreSQL with the migrations, the
-// Stripe sandbox, the server's claim, charge, sweeper, event handler and reconcile job.
+// members switching automatic top-up off and on, or buying a package through Checkout while a recharge is
+// open. Everything real: PostgreSQL with the migrations, the Stripe sandbox, the server's claim, charge,
+// sweeper, event handler and reconcile job.
 //
 // After every step: at most one open recharge per tenant, no more recharges than the model counts
 // crossings, the monthly cap kept (reserved in the ledger and succeeded at Stripe), one PaymentIntent per
@@ -32,7 +33,7 @@ import { applyStripeEvent } from '../../server/purchases/apply-stripe-event.ts';
 import { type StripeSandbox, startStripeSandbox } from '../../stripe-sandbox/server.ts';
 import { report, size } from '../support/reliability.ts';
 import { sandboxStripeClient } from '../support/sandbox-stripe-client.ts';
-import { createTenant, ledgerInvariants, type TestTenant } from '../support/tenants.ts';
+import { createTenant, ledgerInvariants, purchaseInput, type TestTenant } from '../support/tenants.ts';
 import { createTestDatabase, stopOwnTestCluster, type TestDatabase } from '../support/test-database.ts';
 
 /** Stripe's test cards as a tenant saved them through the setup checkout. */
@@ -67,13 +68,14 @@ type Step =
   | { kind: 'leasesExpire' }
   | { kind: 'deliver'; take: number; seed: number; concurrent: boolean }
   | { kind: 'customerConfirms'; tenant: number; completes: boolean }
-  | { kind: 'toggle'; tenant: number };
+  | { kind: 'toggle'; tenant: number }
+  | { kind: 'buysCredits'; tenant: number };
 
 const tenantArbitrary = fc.record<TenantPlan>({
   card: fc.constantFrom<CardKind>('pays', 'pays', 'alwaysAuthenticate', 'declinesLater', 'insufficientFunds'),
   threshold: fc.constantFrom(30, 50),
   packageIndex: fc.constantFrom(0, 1), // starter (50 credits, 12.50 €) or standard (100 credits, 25 €)
-  capCents: fc.constantFrom(2500, 3750, 5000),
+  capCents: fc.constantFrom(1250, 2500, 3750, 5000),
 });
 
 const stepArbitrary = (tenants: number): fc.Arbitrary<Step> => {
@@ -129,6 +131,7 @@ const stepArbitrary = (tenants: number): fc.Arbitrary<Step> => {
       }),
     },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('toggle' as const), tenant }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('buysCredits' as const), tenant }) },
   );
 };
 
@@ -153,6 +156,23 @@ function randomFrom(seed: number) {
     state ^= state >>> 17;
     state ^= state << 5;
     return (state >>> 0) % below;
+  };
+}
+
+/**
+ * A run takes about a second, and shrinking a long failing run tries hundreds: after a minute of
+ * shrinking, every further candidate passes, so fast-check reports the smallest failure found so far.
+ */
+function shrinkingForAMinuteAtMost<T>(property: (value: T) => Promise<void>) {
+  let firstFailureAt: number | null = null;
+  return async (value: T) => {
+    if (firstFailureAt !== null && Date.now() - firstFailureAt > 60_000) return;
+    try {
+      await property(value);
+    } catch (error) {
+      firstFailureAt ??= Date.now();
+      throw error;
+    }
   };
 }
 
@@ -300,384 +320,410 @@ const totals: Totals = {
 test('automatic top-up: racing deductions, crashes, lost answers, duplicated and lost events, declines and 3-D Secure keep every invariant', async () => {
   const runs = size(60, 400);
   await fc.assert(
-    fc.asyncProperty(runArbitrary, async (run) => {
-      const random = randomFrom(run.seed);
-      const tenants = [];
-      for (const plan of run.tenants) tenants.push(await tenantWithAutoRecharge(plan));
-      const tenantIds = tenants.map(({ tenant }) => tenant.tenantId);
-      const customers = new Set(tenants.map(({ customerId }) => customerId));
-      /** The model: what was spent, and how often the available credits crossed each threshold. */
-      const model = tenants.map(() => ({ deducted: 0, crossings: 0, enabled: true }));
-      const runStartedSeconds = Math.floor(Date.now() / 1000);
-      const firstEvent = sandbox.account.events.length;
-      let nextEvent = firstEvent;
-      /** Events Stripe has yet to deliver (its retries), and those whose every delivery we drop. */
-      const undelivered: Stripe.Event[] = [];
-      const lost: Stripe.Event[] = [];
-      const zombies: ClaimedAutoRecharge[] = [];
-      let faultsInjected = 0;
+    fc.asyncProperty(
+      runArbitrary,
+      shrinkingForAMinuteAtMost(async (run) => {
+        const random = randomFrom(run.seed);
+        const tenants: Awaited<ReturnType<typeof tenantWithAutoRecharge>>[] = [];
+        for (const plan of run.tenants) tenants.push(await tenantWithAutoRecharge(plan));
+        const tenantIds = tenants.map(({ tenant }) => tenant.tenantId);
+        const customers = new Set(tenants.map(({ customerId }) => customerId));
+        /** The model: what was spent, and how often the available credits crossed each threshold. */
+        const model = tenants.map(() => ({ deducted: 0, bought: 0, crossings: 0, enabled: true }));
+        const runStartedSeconds = Math.floor(Date.now() / 1000);
+        const firstEvent = sandbox.account.events.length;
+        let nextEvent = firstEvent;
+        /** Events Stripe has yet to deliver (its retries), and those whose every delivery we drop. */
+        const undelivered: Stripe.Event[] = [];
+        const lost: Stripe.Event[] = [];
+        const zombies: ClaimedAutoRecharge[] = [];
+        let faultsInjected = 0;
 
-      const sweepers: RechargeSweeper[] = [0, 1].map(() =>
-        createRechargeSweeper({
-          store,
-          stripe,
-          logger,
-          settings: { leaseSeconds: LEASE_SECONDS, retryBaseSeconds: RETRY_BASE_SECONDS },
-        }),
-      );
+        const sweepers: RechargeSweeper[] = [0, 1].map(() =>
+          createRechargeSweeper({
+            store,
+            stripe,
+            logger,
+            settings: { leaseSeconds: LEASE_SECONDS, retryBaseSeconds: RETRY_BASE_SECONDS },
+          }),
+        );
 
-      const takeNewEvents = () => {
-        const events = sandbox.account.events;
-        for (; nextEvent < events.length; nextEvent++) {
-          const event = events[nextEvent]!;
-          if (PAYMENT_EVENT.test(event.type)) undelivered.push(event);
-        }
-      };
-      const deliverOne = async (event: Stripe.Event) => {
-        await applyStripeEvent(event, {
-          store,
-          stripe,
-          livemode: false,
-          autoRechargeRetryBaseSeconds: RETRY_BASE_SECONDS,
-        });
-        totals.events_delivered++;
-      };
-      /** Stripe delivers `take` of the waiting events, in any order, some twice; some deliveries are lost. */
-      const deliver = async (take: number, seed: number, concurrent: boolean, loseSome = true) => {
-        takeNewEvents();
-        const pick = randomFrom(seed);
-        const batch: Stripe.Event[] = [];
-        for (let index = 0; index < take && undelivered.length > 0; index++) {
-          const [event] = undelivered.splice(pick(undelivered.length), 1);
-          if (loseSome && pick(8) === 0) {
-            lost.push(event!);
-            totals.events_lost++;
-            continue;
+        const takeNewEvents = () => {
+          const events = sandbox.account.events;
+          for (; nextEvent < events.length; nextEvent++) {
+            const event = events[nextEvent]!;
+            if (PAYMENT_EVENT.test(event.type)) undelivered.push(event);
           }
-          batch.push(event!);
-          if (pick(3) === 0) {
+        };
+        const deliverOne = async (event: Stripe.Event) => {
+          await applyStripeEvent(event, {
+            store,
+            stripe,
+            livemode: false,
+            autoRechargeRetryBaseSeconds: RETRY_BASE_SECONDS,
+          });
+          totals.events_delivered++;
+        };
+        /** Stripe delivers `take` of the waiting events, in any order, some twice; some deliveries are lost. */
+        const deliver = async (take: number, seed: number, concurrent: boolean, loseSome = true) => {
+          takeNewEvents();
+          const pick = randomFrom(seed);
+          const batch: Stripe.Event[] = [];
+          for (let index = 0; index < take && undelivered.length > 0; index++) {
+            const [event] = undelivered.splice(pick(undelivered.length), 1);
+            if (loseSome && pick(8) === 0) {
+              lost.push(event!);
+              totals.events_lost++;
+              continue;
+            }
             batch.push(event!);
-            totals.duplicates_delivered++;
+            if (pick(3) === 0) {
+              batch.push(event!);
+              totals.duplicates_delivered++;
+            }
+            // Delivered, and Stripe may still send it again later (an answer that timed out).
+            if (pick(6) === 0) undelivered.push(event!);
           }
-          // Delivered, and Stripe may still send it again later (an answer that timed out).
-          if (pick(6) === 0) undelivered.push(event!);
-        }
-        if (concurrent) await Promise.all(batch.map(deliverOne));
-        else for (const event of batch) await deliverOne(event);
-      };
+          if (concurrent) await Promise.all(batch.map(deliverOne));
+          else for (const event of batch) await deliverOne(event);
+        };
 
-      const deduct = async (index: number, credits: number) => {
-        const { tenant, plan } = tenants[index]!;
-        const [row] = await database.sql<{ result: { success: boolean; new_balance?: number } }[]>`
+        const deduct = async (index: number, credits: number) => {
+          const { tenant, plan } = tenants[index]!;
+          const [row] = await database.sql<{ result: { success: boolean; new_balance?: number } }[]>`
           select public.rpc_credit_deduct(${tenant.tenantId}, ${credits}, 'ai_action', null, null, ${tenant.userId}) as result`;
-        totals.deductions++;
-        if (!row!.result.success) {
-          totals.refused_deductions++;
-          return;
-        }
-        // Each deduction's balance is exact (the balance row's lock orders them): a crossing is from at
-        // least the threshold to below it.
-        const after = row!.result.new_balance!;
-        model[index]!.deducted += credits;
-        if (after < plan.threshold && after + credits >= plan.threshold) model[index]!.crossings++;
-      };
+          totals.deductions++;
+          if (!row!.result.success) {
+            totals.refused_deductions++;
+            return;
+          }
+          // Each deduction's balance is exact (the balance row's lock orders them): a crossing is from at
+          // least the threshold to below it.
+          const after = row!.result.new_balance!;
+          model[index]!.deducted += credits;
+          if (after < plan.threshold && after + credits >= plan.threshold) model[index]!.crossings++;
+        };
 
-      const expireLeases = async () => {
-        const expired = await database.sql`
+        const expireLeases = async () => {
+          const expired = await database.sql`
           update public.credit_topup_auto_recharges set claimed_until = now() - interval '1 millisecond'
            where status = 'charging' and claimed_until > now() - interval '1 millisecond'
              and tenant_id in ${database.sql(tenantIds)}
           returning id`;
-        totals.expired_leases += expired.length;
-      };
+          totals.expired_leases += expired.length;
+        };
 
-      const charge = (claimed: ClaimedAutoRecharge): Promise<ChargeOutcome> =>
-        chargeRecharge(claimed, { store, stripe, retryBaseSeconds: RETRY_BASE_SECONDS });
+        const charge = (claimed: ClaimedAutoRecharge): Promise<ChargeOutcome> =>
+          chargeRecharge(claimed, { store, stripe, retryBaseSeconds: RETRY_BASE_SECONDS });
 
-      /** The worker's sweep, run by one process or by two at once. */
-      const sweep = async (count: number) => {
-        const claimed = await Promise.all(sweepers.slice(0, count).map((sweeper) => sweeper.sweep()));
-        return claimed.reduce((sum, each) => sum + each, 0);
-      };
+        /** The worker's sweep, run by one process or by two at once. */
+        const sweep = async (count: number) => {
+          const claimed = await Promise.all(sweepers.slice(0, count).map((sweeper) => sweeper.sweep()));
+          return claimed.reduce((sum, each) => sum + each, 0);
+        };
 
-      /** A customer whose tenant's payment waits for 3-D Secure (the `pick`-th of them) answers the challenge. */
-      const customerConfirms = async (pick: number, completes: boolean) => {
-        // What the element does: asks our server for the payment to confirm, then Stripe.js confirms it.
-        const waiting = [];
-        for (const { tenant } of tenants) {
-          const confirmation = (await store.autoRechargeOfUser(tenant.userId))?.confirmation;
-          if (confirmation?.paymentIntentId && confirmation.paymentMethodId) waiting.push(confirmation);
-        }
-        const confirmation = waiting[pick % Math.max(waiting.length, 1)];
-        if (!confirmation?.paymentIntentId || !confirmation.paymentMethodId) return false;
-        const paymentIntent = await stripe.paymentIntents.retrieve(confirmation.paymentIntentId);
-        if (!['requires_payment_method', 'requires_action'].includes(paymentIntent.status)) return false;
-        const confirmed = await fetch(`${sandbox.url}/v1/payment_intents/${paymentIntent.id}/confirm`, {
-          method: 'POST',
-          body: new URLSearchParams({
-            key: sandbox.publishableKey,
-            client_secret: String(paymentIntent.client_secret),
-            payment_method: confirmation.paymentMethodId,
-          }),
-        });
-        const body = (await confirmed.json()) as { status?: string };
-        if (body.status !== 'requires_action') return false;
-        await control(`/__sandbox/payment_intents/${paymentIntent.id}/authenticate`, {
-          outcome: completes ? 'complete' : 'fail',
-        });
-        if (completes) totals.confirmed_3ds++;
-        return completes;
-      };
+        /** A customer whose tenant's payment waits for 3-D Secure (the `pick`-th of them) answers the challenge. */
+        const customerConfirms = async (pick: number, completes: boolean) => {
+          // What the element does: asks our server for the payment to confirm, then Stripe.js confirms it.
+          const waiting = [];
+          for (const { tenant } of tenants) {
+            const confirmation = (await store.autoRechargeOfUser(tenant.userId))?.confirmation;
+            if (confirmation?.paymentIntentId && confirmation.paymentMethodId) waiting.push(confirmation);
+          }
+          const confirmation = waiting[pick % Math.max(waiting.length, 1)];
+          if (!confirmation?.paymentIntentId || !confirmation.paymentMethodId) return false;
+          const paymentIntent = await stripe.paymentIntents.retrieve(confirmation.paymentIntentId);
+          if (!['requires_payment_method', 'requires_action'].includes(paymentIntent.status)) return false;
+          const confirmed = await fetch(`${sandbox.url}/v1/payment_intents/${paymentIntent.id}/confirm`, {
+            method: 'POST',
+            body: new URLSearchParams({
+              key: sandbox.publishableKey,
+              client_secret: String(paymentIntent.client_secret),
+              payment_method: confirmation.paymentMethodId,
+            }),
+          });
+          const body = (await confirmed.json()) as { status?: string };
+          if (body.status !== 'requires_action') return false;
+          await control(`/__sandbox/payment_intents/${paymentIntent.id}/authenticate`, {
+            outcome: completes ? 'complete' : 'fail',
+          });
+          if (completes) totals.confirmed_3ds++;
+          return completes;
+        };
 
-      const checkInvariants = async (settled: boolean) => {
-        const recharges = await database.sql<
-          {
-            id: string;
-            tenant_id: string;
-            status: string;
-            attempt: number;
-            amount_cents: number;
-            failure_code: string | null;
-          }[]
-        >`select id, tenant_id, status, attempt, amount_cents, failure_code
+        const checkInvariants = async (settled: boolean) => {
+          const recharges = await database.sql<
+            {
+              id: string;
+              tenant_id: string;
+              status: string;
+              attempt: number;
+              amount_cents: number;
+              failure_code: string | null;
+            }[]
+          >`select id, tenant_id, status, attempt, amount_cents, failure_code
             from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}`;
-        const purchases = await database.sql<
-          {
-            id: string;
-            tenant_id: string;
-            auto_recharge_id: string;
-            credits: number;
-            credited_credits: number;
-            stripe_payment_intent_id: string | null;
-          }[]
-        >`select id, tenant_id, auto_recharge_id, credits, credited_credits, stripe_payment_intent_id
+          const purchases = await database.sql<
+            {
+              id: string;
+              tenant_id: string;
+              auto_recharge_id: string;
+              credits: number;
+              credited_credits: number;
+              stripe_payment_intent_id: string | null;
+            }[]
+          >`select id, tenant_id, auto_recharge_id, credits, credited_credits, stripe_payment_intent_id
             from public.credit_purchases where tenant_id in ${database.sql(tenantIds)}`;
-        const ledgerCredits = await database.sql<{ tenant_id: string; ref_id: string; amount: number }[]>`
+          const ledgerCredits = await database.sql<{ tenant_id: string; ref_id: string; amount: number }[]>`
           select tenant_id, ref_id, amount from public.credit_ledger
-           where tenant_id in ${database.sql(tenantIds)} and kind = 'credit'`;
-        const paymentIntents = [...sandbox.account.payments.paymentIntents.values()].filter((paymentIntent) =>
-          customers.has(String(paymentIntent.customer)),
-        );
-        const purchaseById = new Map(purchases.map((purchase) => [purchase.id, purchase]));
+           where tenant_id in ${database.sql(tenantIds)} and kind = 'credit' and ref_type = 'stripe_auto_recharge'`;
+          const paymentIntents = [...sandbox.account.payments.paymentIntents.values()].filter(
+            (paymentIntent) => customers.has(String(paymentIntent.customer)),
+          );
+          const purchaseById = new Map(purchases.map((purchase) => [purchase.id, purchase]));
 
-        // One PaymentIntent per attempt (its idempotency key), at most one paid per recharge.
-        const perAttempt = new Map<string, number>();
-        const paidPerRecharge = new Map<string, number>();
-        for (const paymentIntent of paymentIntents) {
-          const { auto_recharge_id: rechargeId, attempt } = paymentIntent.metadata;
-          assert.ok(rechargeId && attempt, `${paymentIntent.id} is a recharge's payment`);
-          const key = `${rechargeId}-${attempt}`;
-          perAttempt.set(key, (perAttempt.get(key) ?? 0) + 1);
-          assert.equal(perAttempt.get(key), 1, `two PaymentIntents for the attempt ${key}`);
-          if (paymentIntent.status === 'succeeded') {
-            paidPerRecharge.set(rechargeId, (paidPerRecharge.get(rechargeId) ?? 0) + 1);
-            assert.equal(paidPerRecharge.get(rechargeId), 1, `two payments for the recharge ${rechargeId}`);
+          // One PaymentIntent per attempt (its idempotency key), at most one paid per recharge.
+          const perAttempt = new Map<string, number>();
+          const paidPerRecharge = new Map<string, number>();
+          for (const paymentIntent of paymentIntents) {
+            const { auto_recharge_id: rechargeId, attempt } = paymentIntent.metadata;
+            assert.ok(rechargeId && attempt, `${paymentIntent.id} is a recharge's payment`);
+            const key = `${rechargeId}-${attempt}`;
+            perAttempt.set(key, (perAttempt.get(key) ?? 0) + 1);
+            assert.equal(perAttempt.get(key), 1, `two PaymentIntents for the attempt ${key}`);
+            if (paymentIntent.status === 'succeeded') {
+              paidPerRecharge.set(rechargeId, (paidPerRecharge.get(rechargeId) ?? 0) + 1);
+              assert.equal(paidPerRecharge.get(rechargeId), 1, `two payments for the recharge ${rechargeId}`);
+            }
           }
-        }
 
-        for (const [index, { tenant, plan }] of tenants.entries()) {
-          const own = recharges.filter((recharge) => recharge.tenant_id === tenant.tenantId);
-          const open = own.filter((recharge) =>
-            ['pending', 'charging', 'requires_action'].includes(recharge.status),
-          );
-          assert.ok(open.length <= 1, `${open.length} open recharges for one tenant`);
-          assert.ok(
-            own.length <= model[index]!.crossings,
-            `${own.length} recharges for ${model[index]!.crossings} crossings`,
-          );
-          // The cap: what the ledger reserved this month, and what Stripe took.
-          const reserved = own
-            .filter((recharge) => ['charging', 'requires_action', 'succeeded'].includes(recharge.status))
-            .reduce((sum, recharge) => sum + recharge.amount_cents, 0);
-          assert.ok(reserved <= plan.capCents, `reserved ${reserved} over the cap ${plan.capCents}`);
-          const paidAtStripe = paymentIntents
-            .filter((paymentIntent) => paymentIntent.metadata.tenant_id === tenant.tenantId)
-            .filter((paymentIntent) => paymentIntent.status === 'succeeded');
-          const paidCents = paidAtStripe.reduce((sum, paymentIntent) => sum + paymentIntent.amount, 0);
-          assert.ok(paidCents <= plan.capCents, `Stripe charged ${paidCents} over the cap ${plan.capCents}`);
-
-          // Credits: each purchase once, only for a payment Stripe made, and balance = opening + ledger.
-          const credits = ledgerCredits.filter((row) => row.tenant_id === tenant.tenantId);
-          const perPurchase = new Map<string, number>();
-          for (const row of credits) perPurchase.set(row.ref_id, (perPurchase.get(row.ref_id) ?? 0) + 1);
-          for (const [purchaseId, count] of perPurchase) {
-            assert.equal(count, 1, `purchase ${purchaseId} credited ${count} times`);
-            const purchase = purchaseById.get(purchaseId);
-            assert.ok(purchase?.auto_recharge_id, 'only recharges credit in this model');
-            const paymentIntent = sandbox.account.payments.paymentIntents.get(
-              String(purchase.stripe_payment_intent_id),
+          for (const [index, { tenant, plan }] of tenants.entries()) {
+            const own = recharges.filter((recharge) => recharge.tenant_id === tenant.tenantId);
+            const open = own.filter((recharge) =>
+              ['pending', 'charging', 'requires_action'].includes(recharge.status),
             );
+            assert.ok(open.length <= 1, `${open.length} open recharges for one tenant`);
+            assert.ok(
+              own.length <= model[index]!.crossings,
+              `${own.length} recharges for ${model[index]!.crossings} crossings`,
+            );
+            // The cap: what the ledger reserved this month, and what Stripe took.
+            const reserved = own
+              .filter((recharge) => ['charging', 'requires_action', 'succeeded'].includes(recharge.status))
+              .reduce((sum, recharge) => sum + recharge.amount_cents, 0);
+            assert.ok(reserved <= plan.capCents, `reserved ${reserved} over the cap ${plan.capCents}`);
+            const paidAtStripe = paymentIntents
+              .filter((paymentIntent) => paymentIntent.metadata.tenant_id === tenant.tenantId)
+              .filter((paymentIntent) => paymentIntent.status === 'succeeded');
+            const paidCents = paidAtStripe.reduce((sum, paymentIntent) => sum + paymentIntent.amount, 0);
+            assert.ok(
+              paidCents <= plan.capCents,
+              `Stripe charged ${paidCents} over the cap ${plan.capCents}`,
+            );
+
+            // Credits: each purchase once, only for a payment Stripe made, and balance = opening + ledger.
+            const credits = ledgerCredits.filter((row) => row.tenant_id === tenant.tenantId);
+            const perPurchase = new Map<string, number>();
+            for (const row of credits) perPurchase.set(row.ref_id, (perPurchase.get(row.ref_id) ?? 0) + 1);
+            for (const [purchaseId, count] of perPurchase) {
+              assert.equal(count, 1, `purchase ${purchaseId} credited ${count} times`);
+              const purchase = purchaseById.get(purchaseId);
+              assert.ok(purchase?.auto_recharge_id, 'an automatic credit is a recharge purchase');
+              const paymentIntent = sandbox.account.payments.paymentIntents.get(
+                String(purchase.stripe_payment_intent_id),
+              );
+              assert.equal(
+                paymentIntent?.status,
+                'succeeded',
+                `purchase ${purchaseId} credited without a payment`,
+              );
+              assert.equal(paymentIntent.metadata.purchase_id, purchaseId);
+            }
+            const creditedSum = credits.reduce((sum, row) => sum + row.amount, 0);
+            const paidCredits = paidAtStripe.reduce(
+              (sum, paymentIntent) => sum + purchaseById.get(paymentIntent.metadata.purchase_id!)!.credits,
+              0,
+            );
+            assert.ok(creditedSum <= paidCredits, `credited ${creditedSum} for payments of ${paidCredits}`);
+            const invariants = await ledgerInvariants(database.sql, tenant.tenantId);
+            assert.equal(invariants.balance, invariants.openingPlusLedger, 'balance = opening + sum(ledger)');
             assert.equal(
-              paymentIntent?.status,
-              'succeeded',
-              `purchase ${purchaseId} credited without a payment`,
+              invariants.balance,
+              OPENING_CREDITS - model[index]!.deducted + model[index]!.bought + creditedSum,
             );
-            assert.equal(paymentIntent.metadata.purchase_id, purchaseId);
-          }
-          const creditedSum = credits.reduce((sum, row) => sum + row.amount, 0);
-          const paidCredits = paidAtStripe.reduce(
-            (sum, paymentIntent) => sum + purchaseById.get(paymentIntent.metadata.purchase_id!)!.credits,
-            0,
-          );
-          assert.ok(creditedSum <= paidCredits, `credited ${creditedSum} for payments of ${paidCredits}`);
-          const invariants = await ledgerInvariants(database.sql, tenant.tenantId);
-          assert.equal(invariants.balance, invariants.openingPlusLedger, 'balance = opening + sum(ledger)');
-          assert.equal(invariants.balance, OPENING_CREDITS - model[index]!.deducted + creditedSum);
-          assert.equal(invariants.lifetimePurchased, invariants.creditedByPurchases);
-          totals.invariant_checks += 9;
+            assert.equal(invariants.lifetimePurchased, invariants.creditedByPurchases);
+            totals.invariant_checks += 9;
 
-          if (settled) {
-            assert.deepEqual(
-              own.filter((recharge) => ['pending', 'charging'].includes(recharge.status)),
-              [],
-              'nothing left to charge once settled',
+            if (settled) {
+              assert.deepEqual(
+                own.filter((recharge) => ['pending', 'charging'].includes(recharge.status)),
+                [],
+                'nothing left to charge once settled',
+              );
+              // No money at Stripe that never reached the ledger.
+              assert.equal(creditedSum, paidCredits, 'every payment Stripe made is credited');
+              for (const paymentIntent of paidAtStripe) {
+                const purchase = purchaseById.get(paymentIntent.metadata.purchase_id!)!;
+                assert.equal(purchase.credited_credits, purchase.credits);
+                assert.equal(purchase.stripe_payment_intent_id, paymentIntent.id);
+                const recharge = own.find((each) => each.id === paymentIntent.metadata.auto_recharge_id);
+                assert.equal(recharge?.status, 'succeeded');
+              }
+              totals.invariant_checks += 2 + paidAtStripe.length * 3;
+            }
+          }
+        };
+
+        for (const step of run.steps) {
+          totals.steps++;
+          switch (step.kind) {
+            case 'deduct':
+              await deduct(step.tenant, step.credits);
+              break;
+            case 'race':
+              await Promise.all([
+                ...step.deductions.map((credits) => deduct(step.tenant, credits)),
+                sweep(step.sweepers),
+                step.deliver ? deliver(6, random(1 << 30), true) : null,
+              ]);
+              break;
+            case 'sweep':
+              await sweep(step.sweepers);
+              break;
+            case 'claimAndDie': {
+              // A process claims and dies before its charge finishes: it may yet wake up and send it.
+              const claims = await store.claimAutoRecharges(step.limit, LEASE_SECONDS);
+              zombies.push(...claims);
+              totals.claims_died += claims.length;
+              break;
+            }
+            case 'zombieWakes': {
+              const zombie = zombies.splice(random(Math.max(zombies.length, 1)), 1)[0];
+              if (zombie) {
+                await charge(zombie);
+                totals.zombies_woke++;
+              }
+              break;
+            }
+            case 'loseAnswer':
+              sandbox.injectFaults({ kind: 'lose_answer', endpoint: 'payment_intents' });
+              faultsInjected++;
+              break;
+            case 'leasesExpire':
+              await expireLeases();
+              break;
+            case 'deliver':
+              await deliver(step.take, step.seed, step.concurrent);
+              break;
+            case 'customerConfirms':
+              await customerConfirms(step.tenant, step.completes);
+              break;
+            case 'buysCredits': {
+              // A member buys a package through Checkout meanwhile (a recharge may be open): the balance
+              // rises without a recharge, so a later deduction crosses the threshold again.
+              const { tenant } = tenants[step.tenant]!;
+              const starter = creditPackages[0]!;
+              const opened = await store.openPurchase(purchaseInput(tenant, starter));
+              assert.ok(opened.ok);
+              const sessionId = `cs_test_model_buy_${opened.purchase.id}`;
+              await store.attachCheckoutSession(opened.purchase.id, sessionId, null);
+              const credited = await store.fulfilCheckoutSession({
+                checkoutSessionId: sessionId,
+                amountCents: starter.amountCents,
+                currency: 'eur',
+              });
+              assert.ok(credited.ok && credited.credited);
+              model[step.tenant]!.bought += starter.credits;
+              break;
+            }
+            case 'toggle': {
+              const state = model[step.tenant]!;
+              const { tenant, plan } = tenants[step.tenant]!;
+              state.enabled = !state.enabled;
+              await switchOn(tenant, plan, state.enabled);
+              // Switching on below the threshold starts a recharge without a crossing: the model counts it.
+              if (state.enabled) {
+                const invariants = await ledgerInvariants(database.sql, tenant.tenantId).catch(() => null);
+                if ((invariants?.balance ?? OPENING_CREDITS) < plan.threshold) state.crossings++;
+              }
+              break;
+            }
+          }
+          takeNewEvents();
+          await checkInvariants(false);
+        }
+
+        // Settling: the lose_answer faults nobody suffered are dropped; time passes beyond every lease; the
+        // processes sweep; Stripe's retries deliver what is left (or, with the deliveries lost for good,
+        // the reconcile job runs). Until nothing changes any more.
+        const faultsLeft = Number((await control('/__sandbox/faults', { faults: [] })).pending);
+        totals.lost_answers += faultsInjected - faultsLeft;
+        for (let index = 0; index < faultsLeft; index++) {
+          // Suffered by a request of nobody's (a payment intent of no customer of the run).
+          await stripe.paymentIntents.create({ amount: 100, currency: 'eur' }).catch(() => null);
+        }
+        for (const [index, state] of model.entries()) {
+          if (!state.enabled) {
+            state.enabled = true;
+            await switchOn(tenants[index]!.tenant, tenants[index]!.plan);
+            const invariants = await ledgerInvariants(database.sql, tenants[index]!.tenant.tenantId).catch(
+              () => null,
             );
-            // No money at Stripe that never reached the ledger.
-            assert.equal(creditedSum, paidCredits, 'every payment Stripe made is credited');
-            for (const paymentIntent of paidAtStripe) {
-              const purchase = purchaseById.get(paymentIntent.metadata.purchase_id!)!;
-              assert.equal(purchase.credited_credits, purchase.credits);
-              assert.equal(purchase.stripe_payment_intent_id, paymentIntent.id);
-              const recharge = own.find((each) => each.id === paymentIntent.metadata.auto_recharge_id);
-              assert.equal(recharge?.status, 'succeeded');
+            if ((invariants?.balance ?? OPENING_CREDITS) < tenants[index]!.plan.threshold) state.crossings++;
+          }
+        }
+        for (let round = 0; ; round++) {
+          assert.ok(round < 12, 'the run settles');
+          await expireLeases();
+          const claimed = await sweep(1);
+          let confirmed = 0;
+          if (run.customersComeBack) {
+            for (let index = 0; index < tenants.length; index++) {
+              if (await customerConfirms(index, true)) confirmed++;
             }
-            totals.invariant_checks += 2 + paidAtStripe.length * 3;
           }
-        }
-      };
-
-      for (const step of run.steps) {
-        totals.steps++;
-        switch (step.kind) {
-          case 'deduct':
-            await deduct(step.tenant, step.credits);
-            break;
-          case 'race':
-            await Promise.all([
-              ...step.deductions.map((credits) => deduct(step.tenant, credits)),
-              sweep(step.sweepers),
-              step.deliver ? deliver(6, random(1 << 30), true) : null,
-            ]);
-            break;
-          case 'sweep':
-            await sweep(step.sweepers);
-            break;
-          case 'claimAndDie': {
-            // A process claims and dies before its charge finishes: it may yet wake up and send it.
-            const claims = await store.claimAutoRecharges(step.limit, LEASE_SECONDS);
-            zombies.push(...claims);
-            totals.claims_died += claims.length;
-            break;
+          takeNewEvents();
+          const waiting = undelivered.length + (run.settleBy === 'redelivery' ? lost.length : 0);
+          if (run.settleBy === 'redelivery') {
+            undelivered.push(...lost.splice(0));
+            await deliver(undelivered.length, random(1 << 30), true, false);
+          } else {
+            await deliver(undelivered.length, random(1 << 30), true);
+            await reconcileRechargePayments(
+              { stripe, store, retryBaseSeconds: RETRY_BASE_SECONDS },
+              { sinceSeconds: Math.floor(Date.now() / 1000) - runStartedSeconds + 2, dryRun: false },
+            );
           }
-          case 'zombieWakes': {
-            const zombie = zombies.splice(random(Math.max(zombies.length, 1)), 1)[0];
-            if (zombie) {
-              await charge(zombie);
-              totals.zombies_woke++;
-            }
-            break;
-          }
-          case 'loseAnswer':
-            sandbox.injectFaults({ kind: 'lose_answer', endpoint: 'payment_intents' });
-            faultsInjected++;
-            break;
-          case 'leasesExpire':
-            await expireLeases();
-            break;
-          case 'deliver':
-            await deliver(step.take, step.seed, step.concurrent);
-            break;
-          case 'customerConfirms':
-            await customerConfirms(step.tenant, step.completes);
-            break;
-          case 'toggle': {
-            const state = model[step.tenant]!;
-            const { tenant, plan } = tenants[step.tenant]!;
-            state.enabled = !state.enabled;
-            await switchOn(tenant, plan, state.enabled);
-            // Switching on below the threshold starts a recharge without a crossing: the model counts it.
-            if (state.enabled) {
-              const invariants = await ledgerInvariants(database.sql, tenant.tenantId).catch(() => null);
-              if ((invariants?.balance ?? OPENING_CREDITS) < plan.threshold) state.crossings++;
-            }
-            break;
-          }
-        }
-        takeNewEvents();
-        await checkInvariants(false);
-      }
-
-      // Settling: the lose_answer faults nobody suffered are dropped; time passes beyond every lease; the
-      // processes sweep; Stripe's retries deliver what is left (or, with the deliveries lost for good,
-      // the reconcile job runs). Until nothing changes any more.
-      const faultsLeft = Number((await control('/__sandbox/faults', { faults: [] })).pending);
-      totals.lost_answers += faultsInjected - faultsLeft;
-      for (let index = 0; index < faultsLeft; index++) {
-        // Suffered by a request of nobody's (a payment intent of no customer of the run).
-        await stripe.paymentIntents.create({ amount: 100, currency: 'eur' }).catch(() => null);
-      }
-      for (const [index, state] of model.entries()) {
-        if (!state.enabled) {
-          state.enabled = true;
-          await switchOn(tenants[index]!.tenant, tenants[index]!.plan);
-          const invariants = await ledgerInvariants(database.sql, tenants[index]!.tenant.tenantId).catch(
-            () => null,
-          );
-          if ((invariants?.balance ?? OPENING_CREDITS) < tenants[index]!.plan.threshold) state.crossings++;
-        }
-      }
-      for (let round = 0; ; round++) {
-        assert.ok(round < 12, 'the run settles');
-        await expireLeases();
-        const claimed = await sweep(1);
-        let confirmed = 0;
-        if (run.customersComeBack) {
-          for (let index = 0; index < tenants.length; index++) {
-            if (await customerConfirms(index, true)) confirmed++;
-          }
-        }
-        takeNewEvents();
-        const waiting = undelivered.length + (run.settleBy === 'redelivery' ? lost.length : 0);
-        if (run.settleBy === 'redelivery') {
-          undelivered.push(...lost.splice(0));
-          await deliver(undelivered.length, random(1 << 30), true, false);
-        } else {
-          await deliver(undelivered.length, random(1 << 30), true);
-          await reconcileRechargePayments(
-            { stripe, store, retryBaseSeconds: RETRY_BASE_SECONDS },
-            { sinceSeconds: Math.floor(Date.now() / 1000) - runStartedSeconds + 2, dryRun: false },
-          );
-        }
-        const open = await database.sql`
+          const open = await database.sql`
             select 1 from public.credit_topup_auto_recharges
              where tenant_id in ${database.sql(tenantIds)} and status in ('pending', 'charging')`;
-        if (claimed === 0 && confirmed === 0 && waiting === 0 && open.length === 0) break;
-      }
-      await checkInvariants(true);
-      if (run.zombiesWakeAfterSettling) {
-        // A process that died mid-charge wakes up at last: its attempt's key finds the payment already made.
-        for (const zombie of zombies.splice(0)) {
-          await charge(zombie);
-          totals.zombies_woke++;
+          if (claimed === 0 && confirmed === 0 && waiting === 0 && open.length === 0) break;
         }
-        takeNewEvents();
-        await deliver(undelivered.length, random(1 << 30), true, false);
         await checkInvariants(true);
-      }
+        if (run.zombiesWakeAfterSettling) {
+          // A process that died mid-charge wakes up at last: its attempt's key finds the payment already made.
+          for (const zombie of zombies.splice(0)) {
+            await charge(zombie);
+            totals.zombies_woke++;
+          }
+          takeNewEvents();
+          await deliver(undelivered.length, random(1 << 30), true, false);
+          await checkInvariants(true);
+        }
 
-      // The run's figures.
-      totals.runs++;
-      for (const state of model) totals.crossings += state.crossings;
-      const [figures] = await database.sql<
-        {
-          recharges: number;
-          declines: number;
-          needs_confirmation: number;
-          capped: number;
-          switched_off: number;
-          credits: number;
-        }[]
-      >`select (select count(*)::int from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}) as recharges,
+        // The run's figures.
+        totals.runs++;
+        for (const state of model) totals.crossings += state.crossings;
+        const [figures] = await database.sql<
+          {
+            recharges: number;
+            declines: number;
+            needs_confirmation: number;
+            capped: number;
+            switched_off: number;
+            credits: number;
+          }[]
+        >`select (select count(*)::int from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}) as recharges,
                (select count(*)::int from public.credit_purchases where tenant_id in ${database.sql(tenantIds)}
                   and status = 'failed') as declines,
                (select count(*)::int from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}
@@ -687,30 +733,31 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
                (select count(*)::int from public.credit_topup_auto_recharge_settings where tenant_id in ${database.sql(tenantIds)}
                   and disabled_reason is not null) as switched_off,
                (select coalesce(sum(amount), 0)::int from public.credit_ledger where tenant_id in ${database.sql(tenantIds)}
-                  and kind = 'credit') as credits`;
-      totals.recharges += figures!.recharges;
-      totals.declines += figures!.declines;
-      totals.needs_confirmation += figures!.needs_confirmation;
-      totals.capped += figures!.capped;
-      totals.switched_off_by_itself += figures!.switched_off;
-      totals.credits += figures!.credits;
-      const ours = [...sandbox.account.payments.paymentIntents.values()].filter((paymentIntent) =>
-        customers.has(String(paymentIntent.customer)),
-      );
-      totals.payment_intents += ours.length;
-      totals.succeeded_payment_intents += ours.filter(
-        (paymentIntent) => paymentIntent.status === 'succeeded',
-      ).length;
-      // Sends of an attempt after the first (a lost answer, an expired lease, a late process): same key.
-      const keysSent = sandbox.apiRequests
-        .filter((request) => request.path === '/v1/payment_intents' && request.method === 'POST')
-        .filter((request) =>
-          tenantIds.includes(String((request.form.metadata as Record<string, string>)?.tenant_id)),
-        )
-        .map((request) => request.idempotencyKey);
-      totals.same_key_resends += keysSent.length - new Set(keysSent).size;
-      assert.deepEqual(errorsLogged, [], 'no charge failed on our side');
-    }),
+                  and ref_type = 'stripe_auto_recharge') as credits`;
+        totals.recharges += figures!.recharges;
+        totals.declines += figures!.declines;
+        totals.needs_confirmation += figures!.needs_confirmation;
+        totals.capped += figures!.capped;
+        totals.switched_off_by_itself += figures!.switched_off;
+        totals.credits += figures!.credits;
+        const ours = [...sandbox.account.payments.paymentIntents.values()].filter((paymentIntent) =>
+          customers.has(String(paymentIntent.customer)),
+        );
+        totals.payment_intents += ours.length;
+        totals.succeeded_payment_intents += ours.filter(
+          (paymentIntent) => paymentIntent.status === 'succeeded',
+        ).length;
+        // Sends of an attempt after the first (a lost answer, an expired lease, a late process): same key.
+        const keysSent = sandbox.apiRequests
+          .filter((request) => request.path === '/v1/payment_intents' && request.method === 'POST')
+          .filter((request) =>
+            tenantIds.includes(String((request.form.metadata as Record<string, string>)?.tenant_id)),
+          )
+          .map((request) => request.idempotencyKey);
+        totals.same_key_resends += keysSent.length - new Set(keysSent).size;
+        assert.deepEqual(errorsLogged, [], 'no charge failed on our side');
+      }),
+    ),
     {
       numRuns: runs,
       // The failing step's error in the report: the test runner does not show an error's cause.
