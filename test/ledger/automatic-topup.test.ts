@@ -197,10 +197,23 @@ describe('automatic top-up in the database (0015_automatic_topup.sql)', () => {
       assert.equal((await stateOf(tenant)).state, 'charging');
 
       assert.deepEqual(await claimFor(tenant), [], 'leased to the first claimer');
+      // Meanwhile an owner saves another card: the attempt already at Stripe keeps the one it was sent with.
+      const replaced = await store.saveAutoRechargePaymentMethod({
+        tenantId: tenant.tenantId,
+        livemode: false,
+        customerId: claim.customerId,
+        paymentMethodId: 'pm_saved_while_charging',
+        brand: 'mastercard',
+        last4: '4444',
+        expMonth: 1,
+        expYear: 2035,
+        userId: tenant.userId,
+      });
+      assert.equal(replaced.ok, true);
       // The first claimer died without recording anything; its lease of one second runs out.
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const again = await claimOne(tenant);
-      assert.deepEqual(again, claim, 'the same attempt, purchase and Idempotency-Key');
+      assert.deepEqual(again, claim, 'the same attempt, purchase, card and Idempotency-Key');
       const purchases = await database.sql`
         select id from public.credit_purchases where auto_recharge_id = ${recharge!.id}`;
       assert.equal(purchases.length, 1, 'no second purchase');
