@@ -159,7 +159,8 @@ export interface DeclineOf {
  * expired card, or a card Stripe no longer has for the customer, turns automatic top-up off at once.
  */
 export function declineOf(error: DeclineOf | null | undefined): { failureCode: string; permanent: boolean } {
-  const code = error?.decline_code ?? error?.code ?? 'card_declined';
+  // An empty decline_code (the SDK gives '' where Stripe sent none) is no code: the error's own code counts.
+  const code = error?.decline_code || error?.code || 'card_declined';
   if (code === 'expired_card') return { failureCode: 'card_expired', permanent: true };
   if (error?.type === 'invalid_request_error' || error?.param === 'payment_method') {
     return { failureCode: 'payment_method_unusable', permanent: true };

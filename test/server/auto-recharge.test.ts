@@ -353,6 +353,25 @@ describe('automatic top-up', () => {
     assert.equal((await settingsOf(customer)).reason, 'payment_method_detached');
   });
 
+  test('a card that expired since it was saved switches automatic top-up off at its first charge', async () => {
+    const customer = await owner();
+    await saveCard(customer);
+    await json(await save(customer, standardAt(50)));
+    const [row] = await sql()<{ pm: string }[]>`
+      select stripe_payment_method_id as pm from public.credit_topup_auto_recharge_settings
+       where tenant_id = ${customer.tenantId}`;
+    const expired = await fetch(`${server.sandbox.url}/__sandbox/payment_methods/${row!.pm}/expire`, {
+      method: 'POST',
+    });
+    assert.equal(expired.status, 200, await expired.clone().text());
+    await deduct(customer, 60);
+    await eventually('the state disabled', async () => (await settingsOf(customer)).state === 'disabled');
+    const view = await settingsOf(customer);
+    assert.equal(view.reason, 'card_expired');
+    assert.equal(paymentIntentsSentFor(customer).length, 1, 'not tried again');
+    assert.equal(await balance(customer), 40);
+  });
+
   test('the sweep answers the service role only', async () => {
     const post = (authorization?: string) =>
       fetch(`${server.url}/v1/auto-recharge/sweep`, {
