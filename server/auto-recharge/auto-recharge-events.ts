@@ -43,7 +43,10 @@ export async function applyAutoRechargeEvent(
       const recharge = rechargeOf(paymentIntent);
       if (!recharge) return null;
       const error = paymentIntent.last_payment_error;
-      const needsCustomer = error?.code === 'authentication_required';
+      // Still the customer's to complete: the bank asked for 3-D Secure, or a challenge in the page failed
+      // (the banner stays; the customer may try again).
+      const needsCustomer =
+        error?.code === 'authentication_required' || error?.code === 'payment_intent_authentication_failure';
       const { failureCode, permanent } = declineOf(error);
       // Only while that attempt is still being charged: a failure the API's answer already recorded, or a
       // failed 3-D Secure in the page (the customer may try again from the banner), changes nothing.

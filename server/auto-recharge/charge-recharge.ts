@@ -162,7 +162,7 @@ export function declineOf(error: DeclineOf | null | undefined): { failureCode: s
   // An empty decline_code (the SDK gives '' where Stripe sent none) is no code: the error's own code counts.
   const code = error?.decline_code || error?.code || 'card_declined';
   if (code === 'expired_card') return { failureCode: 'card_expired', permanent: true };
-  if (error?.type === 'invalid_request_error' || error?.param === 'payment_method') {
+  if (error?.type === 'invalid_request_error' && error.param === 'payment_method') {
     return { failureCode: 'payment_method_unusable', permanent: true };
   }
   return { failureCode: code, permanent: false };
