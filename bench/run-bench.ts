@@ -35,6 +35,13 @@ import { signPayload } from '../stripe-sandbox/webhook-sender.ts';
 import { accessToken, TEST_JWT_SECRET } from '../test/support/access-tokens.ts';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../test/support/chromium.ts';
 import { WAIVER_GIVEN } from '../test/support/withdrawal-waiver.ts';
+import {
+  crossingToStripeDelays,
+  enableAutoRecharge,
+  rechargeCounts,
+  rechargesSettled,
+  setBalances,
+} from './auto-recharge-crossings.ts';
 import type { LoadJob, LoadResult } from './load-generator.ts';
 import { canReadProcessCpu, childrenOf, cpuSecondsOf, cpuSecondsOfTree } from './process-cpu.ts';
 
@@ -48,7 +55,7 @@ const seconds = quick ? 2 : 5;
  * seconds: a ratio within a pair cancels most of it, a best-of does not.
  */
 const ROUNDS = quick ? 3 : 5;
-/** `--only=balance,webhook,stream` runs just those parts (while working on one path); the default runs all. */
+/** `--only=balance,webhook,stream,autorecharge` runs just those parts (while working on one path); the default runs all. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -598,6 +605,147 @@ try {
     } finally {
       await setTriggers(true);
     }
+  }
+
+  // ----- Automatic top-up: the crossing trigger's cost, and crossing → the charge at Stripe ----------------
+  if (runs('autorecharge')) {
+    const stripe = createStripeClient({
+      secretKey: sandbox.secretKey,
+      apiBase: new URL(sandbox.url),
+      timeoutMs: 5000,
+      maxNetworkRetries: 0,
+    });
+    const terms = {
+      thresholdCredits: 50,
+      packageId: standard.id,
+      credits: standard.credits,
+      amountCents: standard.amountCents,
+      currency: CREDIT_CURRENCY,
+      monthlyCapCents: 1_000_000_000,
+    };
+    const enabledTenants = await createTenants(100);
+    // A threshold above what a tenant spends in a run: without the trigger no balance runs dry (a refused
+    // deduction would be cheaper and flatter the baseline).
+    const throughputThreshold = 200;
+    await enableAutoRecharge(sql, stripe, enabledTenants, {
+      ...terms,
+      thresholdCredits: throughputThreshold,
+    });
+    const count = quick ? 3000 : 10000;
+    const triggers = [
+      'credit_topup_auto_recharge_balance_inserted',
+      'credit_topup_auto_recharge_balance_decreased',
+    ];
+    const setTriggers = async (enabled: boolean) => {
+      for (const trigger of triggers) {
+        await sql.unsafe(
+          `alter table public.tenant_credit_balance ${enabled ? 'enable' : 'disable'} trigger ${trigger}`,
+        );
+      }
+    };
+    const deductions = async (withTrigger: boolean, members: { tenantId: string; userId: string }[]) => {
+      await setTriggers(withTrigger);
+      const postgresBefore = cpuSecondsOfTree(postmasterPid);
+      const result = await runChild<{ requests: number; elapsedMs: number }>(
+        'bench/direct-deduct.ts',
+        { databaseUrl: database.url, connections: 8, count, members },
+        'load',
+      );
+      return {
+        requestsPerSecond: (result.requests * 1000) / result.elapsedMs,
+        postgresMicroseconds: ((cpuSecondsOfTree(postmasterPid) - postgresBefore) * 1e6) / result.requests,
+      };
+    };
+    const pgCpu = (m: { postgresMicroseconds: number }) =>
+      canReadProcessCpu ? `pg ${fmt(m.postgresMicroseconds)}` : 'n/a';
+    try {
+      // No deduction crosses: the trigger's cost on every deduction of a tenant that uses automatic top-up.
+      await setBalances(sql, enabledTenants, 1_000_000);
+      const before = await rechargeCounts(sql, enabledTenants);
+      const cost = await paired(
+        () => deductions(true, enabledTenants),
+        () => deductions(false, enabledTenants),
+      );
+      const started = (await rechargeCounts(sql, enabledTenants)).total - before.total;
+      record({
+        figure: `rpc_credit_deduct with the automatic top-up trigger (${enabledTenants.length} tenants with it on, none crossing, 8 connections)`,
+        value: `${fmt(cost.ours.requestsPerSecond)} deductions/s`,
+        baseline: `${fmt(cost.baseline.requestsPerSecond)} deductions/s with the trigger disabled; ${started} recharges started`,
+        ratio: `${fmt(cost.ratio * 100)} %`,
+        target: '≥ 90 %',
+        met: cost.ratio >= 0.9 && started === 0 ? 'yes' : 'NO',
+        cpu: `with: ${pgCpu(cost.ours)}; without: ${pgCpu(cost.baseline)}`,
+      });
+
+      // Crossings at the rate of a tenant that buys 100 credits and spends them one at a time: 1 in 100
+      // deductions crosses. That many tenants cross once each, at points spread evenly over the run (a
+      // tenant's balance sets after how many of its deductions), and each recharge is charged at the
+      // sandbox and credited while the deductions go on; the other tenants stay far above the threshold.
+      const perTenant = count / enabledTenants.length;
+      const crossingsPerRun = count / 100;
+      const crossingTenantsOfRun = enabledTenants.slice(0, crossingsPerRun);
+      // Tenant i crosses with its (1 + ⌊i · perTenant / crossingsPerRun⌋)th deduction.
+      const startingBalances = enabledTenants.map((_, index) =>
+        index < crossingsPerRun
+          ? throughputThreshold + Math.floor((index * perTenant) / crossingsPerRun)
+          : 1_000_000,
+      );
+      let crossings = 0;
+      let credited = 0;
+      const crossingRun = async (withTrigger: boolean) => {
+        await rechargesSettled(sql, enabledTenants);
+        await setBalances(sql, enabledTenants, startingBalances);
+        const counted = await rechargeCounts(sql, crossingTenantsOfRun);
+        const result = await deductions(withTrigger, enabledTenants);
+        await rechargesSettled(sql, enabledTenants);
+        const after = await rechargeCounts(sql, crossingTenantsOfRun);
+        if (withTrigger) {
+          crossings += after.total - counted.total;
+          credited += after.credited - counted.credited;
+        }
+        return result;
+      };
+      const crossingCost = await paired(
+        () => crossingRun(true),
+        () => crossingRun(false),
+      );
+      record({
+        figure: `rpc_credit_deduct with the trigger, 1 in 100 deductions crossing (${enabledTenants.length} tenants, 8 connections)`,
+        value: `${fmt(crossingCost.ours.requestsPerSecond)} deductions/s`,
+        baseline: `${fmt(crossingCost.baseline.requestsPerSecond)} deductions/s with the trigger disabled; ${fmt(crossings)} crossings in ${ROUNDS} runs, ${fmt(credited)} charged and credited`,
+        ratio: `${fmt(crossingCost.ratio * 100)} %`,
+        target: '≥ 90 %',
+        met:
+          crossingCost.ratio >= 0.9 && crossings === ROUNDS * crossingsPerRun && credited === crossings
+            ? 'yes'
+            : 'NO',
+        cpu: `with: ${pgCpu(crossingCost.ours)}; without: ${pgCpu(crossingCost.baseline)}`,
+      });
+    } finally {
+      await setTriggers(true);
+    }
+
+    // One crossing at a time at a modest rate: from sending the deduction to Stripe receiving the charge.
+    const crossingTenants = await createTenants(20);
+    await enableAutoRecharge(sql, stripe, crossingTenants, terms);
+    await setBalances(sql, crossingTenants, terms.thresholdCredits);
+    const ratePerSecond = 20;
+    const delays = await crossingToStripeDelays(sql, sandbox, crossingTenants, {
+      crossings: quick ? 100 : 300,
+      ratePerSecond,
+      thresholdCredits: terms.thresholdCredits,
+    });
+    const at = (share: number) =>
+      delays.toStripe[Math.min(delays.toStripe.length - 1, Math.floor(delays.toStripe.length * share))]!;
+    record({
+      figure: `automatic top-up: crossing deduction → PaymentIntent request at Stripe (${ratePerSecond} crossings/s over ${crossingTenants.length} tenants)`,
+      value: `p50 ${fmt(at(0.5), 1)} ms, p99 ${fmt(at(0.99), 1)} ms (max ${fmt(at(1), 1)} ms)`,
+      baseline: `${delays.reachedStripe} of ${delays.crossings} crossings reached Stripe, ${delays.credited} credited; p50 parts: deduction ${fmt(delays.parts.deduction, 1)} ms, its answer → claim ${fmt(delays.parts.toClaim, 1)} ms, claim → Stripe ${fmt(delays.parts.claimToStripe, 1)} ms; Stripe → credited ${fmt(delays.parts.stripeToCredited, 1)} ms`,
+      ratio: '',
+      target: 'stated (none set); every crossing charged once',
+      met: delays.reachedStripe === delays.crossings && delays.credited === delays.crossings ? 'yes' : 'NO',
+      cpu: '',
+    });
   }
 
   await peer.stop();
