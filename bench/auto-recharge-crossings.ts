@@ -120,9 +120,16 @@ export interface CrossingDelays {
   /** Sending the crossing deduction → Stripe receiving the PaymentIntent request, ms (sorted). */
   toStripe: number[];
   /** The parts, medians in ms: the deduction's round trip (with its commit); its answer → the claim's
-   *  transaction starting at the server (NOTIFY → LISTEN → sweep); that start → Stripe receiving the
-   *  request (the claim's transaction and the SDK's request); Stripe receiving → the purchase credited. */
-  parts: { deduction: number; toClaim: number; claimToStripe: number; stripeToCredited: number };
+   *  transaction starting at the server (NOTIFY → LISTEN → sweep); the claim's transaction, to its
+   *  commit heard here (its balance notification); that → Stripe receiving the request (the server reading
+   *  the claim and the SDK's request); Stripe receiving → the purchase credited. */
+  parts: {
+    deduction: number;
+    toClaim: number;
+    claim: number;
+    claimedToStripe: number;
+    stripeToCredited: number;
+  };
 }
 
 /**
@@ -140,6 +147,17 @@ export async function crossingToStripeDelays(
   /** A database timestamp (epoch ms) on this process's performance.now() clock. */
   const local = (epochMs: number) => epochMs - offsetMs - performance.timeOrigin;
   const sent: { tenant: BenchTenant; sentAt: number; answeredAt: number }[] = [];
+  // Every commit that changes a tenant's balance or top-up state notifies (0014, 0015): the crossing's,
+  // then the claim's (the recharge turns `charging`), both with the balance one below the threshold.
+  const heard: { tenantId: string; available: number; at: number }[] = [];
+  const listening = await sql.listen('credit_topup_balance', (payload) => {
+    const announced = JSON.parse(payload) as { tenant_id: string; available_credits: number };
+    heard.push({
+      tenantId: announced.tenant_id,
+      available: announced.available_credits,
+      at: performance.now(),
+    });
+  });
   const startAt = performance.now() + 100;
   for (let index = 0; index < options.crossings; index++) {
     const tenant = tenants[index % tenants.length]!;
@@ -159,6 +177,7 @@ export async function crossingToStripeDelays(
     sent.push({ tenant, sentAt, answeredAt });
   }
   await rechargesSettled(sql, tenants);
+  await listening.unlisten();
 
   // The recharges each crossing started, per tenant in the order of its crossings.
   const recharges = await sql<
@@ -188,7 +207,8 @@ export async function crossingToStripeDelays(
   const parts = {
     deduction: [] as number[],
     toClaim: [] as number[],
-    claimToStripe: [] as number[],
+    claim: [] as number[],
+    claimedToStripe: [] as number[],
     stripeToCredited: [] as number[],
   };
   let credited = 0;
@@ -204,7 +224,16 @@ export async function crossingToStripeDelays(
     if (recharge.claimed_ms !== null) {
       const claimedAt = local(Number(recharge.claimed_ms));
       parts.toClaim.push(claimedAt - crossing.answeredAt);
-      parts.claimToStripe.push(atStripe - claimedAt);
+      const claimCommitted = heard.filter(
+        (note) =>
+          note.tenantId === crossing.tenant.tenantId &&
+          note.at >= crossing.sentAt &&
+          note.available === options.thresholdCredits - 1,
+      )[1]?.at;
+      if (claimCommitted !== undefined && claimCommitted <= atStripe) {
+        parts.claim.push(claimCommitted - claimedAt);
+        parts.claimedToStripe.push(atStripe - claimCommitted);
+      }
     }
     if (recharge.status === 'succeeded' && recharge.credited_ms !== null) {
       credited++;
@@ -221,7 +250,8 @@ export async function crossingToStripeDelays(
     parts: {
       deduction: median(parts.deduction),
       toClaim: median(parts.toClaim),
-      claimToStripe: median(parts.claimToStripe),
+      claim: median(parts.claim),
+      claimedToStripe: median(parts.claimedToStripe),
       stripeToCredited: median(parts.stripeToCredited),
     },
   };
