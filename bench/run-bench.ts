@@ -35,6 +35,13 @@ import { signPayload } from '../stripe-sandbox/webhook-sender.ts';
 import { accessToken, TEST_JWT_SECRET } from '../test/support/access-tokens.ts';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../test/support/chromium.ts';
 import { WAIVER_GIVEN } from '../test/support/withdrawal-waiver.ts';
+import {
+  crossingToStripeDelays,
+  enableAutoRecharge,
+  rechargeCounts,
+  rechargesSettled,
+  setBalances,
+} from './auto-recharge-crossings.ts';
 import type { LoadJob, LoadResult } from './load-generator.ts';
 import { canReadProcessCpu, childrenOf, cpuSecondsOf, cpuSecondsOfTree } from './process-cpu.ts';
 
@@ -48,7 +55,7 @@ const seconds = quick ? 2 : 5;
  * seconds: a ratio within a pair cancels most of it, a best-of does not.
  */
 const ROUNDS = quick ? 3 : 5;
-/** `--only=balance,webhook,stream` runs just those parts (while working on one path); the default runs all. */
+/** `--only=balance,webhook,stream,autorecharge` runs just those parts (while working on one path); the default runs all. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -232,9 +239,10 @@ async function measureLoad(server: StartedServer, job: Omit<LoadJob, 'url'>): Pr
 async function paired<A extends { requestsPerSecond: number }, B extends { requestsPerSecond: number }>(
   runOurs: (round: number) => Promise<A>,
   runBaseline: (round: number) => Promise<B>,
+  rounds = ROUNDS,
 ): Promise<{ ours: A; baseline: B; ratio: number }> {
   const pairs: { ours: A; baseline: B; ratio: number }[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     let ours: A;
     let baseline: B;
     if (round % 2 === 0) {
@@ -600,6 +608,186 @@ try {
     }
   }
 
+  // ----- Automatic top-up: the crossing trigger's cost, and crossing → the charge at Stripe ----------------
+  if (runs('autorecharge')) {
+    const stripe = createStripeClient({
+      secretKey: sandbox.secretKey,
+      apiBase: new URL(sandbox.url),
+      timeoutMs: 5000,
+      maxNetworkRetries: 0,
+    });
+    const terms = {
+      thresholdCredits: 50,
+      packageId: standard.id,
+      credits: standard.credits,
+      amountCents: standard.amountCents,
+      currency: CREDIT_CURRENCY,
+      monthlyCapCents: 1_000_000_000,
+    };
+    const enabledTenants = await createTenants(100);
+    // A threshold above what a tenant spends in a run: without the trigger no balance runs dry (a refused
+    // deduction would be cheaper and flatter the baseline).
+    const throughputThreshold = 200;
+    await enableAutoRecharge(sql, stripe, enabledTenants, {
+      ...terms,
+      thresholdCredits: throughputThreshold,
+    });
+    const count = quick ? 3000 : 10000;
+    const triggers = [
+      'credit_topup_auto_recharge_balance_inserted',
+      'credit_topup_auto_recharge_balance_decreased',
+    ];
+    const setTriggers = async (enabled: boolean) => {
+      for (const trigger of triggers) {
+        await sql.unsafe(
+          `alter table public.tenant_credit_balance ${enabled ? 'enable' : 'disable'} trigger ${trigger}`,
+        );
+      }
+    };
+    const deductions = async (withTrigger: boolean, members: { tenantId: string; userId: string }[]) => {
+      await setTriggers(withTrigger);
+      const postgresBefore = cpuSecondsOfTree(postmasterPid);
+      const serverBefore = cpuSecondsOf(ours.pid);
+      const result = await runChild<{ requests: number; elapsedMs: number }>(
+        'bench/direct-deduct.ts',
+        { databaseUrl: database.url, connections: 8, count, members },
+        'load',
+      );
+      const perDeduction = (cpuSeconds: number) => (cpuSeconds * 1e6) / result.requests;
+      return {
+        requestsPerSecond: (result.requests * 1000) / result.elapsedMs,
+        // PostgreSQL's, and our server's (it charges the recharges, on PostgreSQL's core).
+        cpu: {
+          postgres: perDeduction(cpuSecondsOfTree(postmasterPid) - postgresBefore),
+          server: perDeduction(cpuSecondsOf(ours.pid) - serverBefore),
+        },
+      };
+    };
+    const pgCpu = (m: { cpu: { postgres: number; server: number } }) =>
+      canReadProcessCpu ? `pg ${fmt(m.cpu.postgres)}, server ${fmt(m.cpu.server)}` : 'n/a';
+    try {
+      // No deduction crosses: the trigger's cost on every deduction of a tenant that uses automatic top-up.
+      await setBalances(sql, enabledTenants, 1_000_000);
+      const before = await rechargeCounts(sql, enabledTenants);
+      // The issue's figure, whose runs are short: two pairs more than elsewhere for a steadier median.
+      const costRounds = ROUNDS + 2;
+      const cost = await paired(
+        () => deductions(true, enabledTenants),
+        () => deductions(false, enabledTenants),
+        costRounds,
+      );
+      const started = (await rechargeCounts(sql, enabledTenants)).total - before.total;
+      record({
+        figure: `rpc_credit_deduct with the automatic top-up trigger (${enabledTenants.length} tenants with it on, none crossing, 8 connections)`,
+        value: `${fmt(cost.ours.requestsPerSecond)} deductions/s`,
+        baseline: `${fmt(cost.baseline.requestsPerSecond)} deductions/s with the trigger disabled (the median of ${costRounds} pairs); ${started} recharges started`,
+        ratio: `${fmt(cost.ratio * 100)} %`,
+        target: '≥ 90 %',
+        met: cost.ratio >= 0.9 && started === 0 ? 'yes' : 'NO',
+        cpu: `with: ${pgCpu(cost.ours)}; without: ${pgCpu(cost.baseline)}`,
+      });
+
+      // The trigger's own time per decrease of a balance, as PostgreSQL measures it (noise from the shared
+      // machine moves the throughput figures above more than the trigger does).
+      await setTriggers(true); // paired() may end with the baseline's run, which disabled it
+      const triggerTimes = await triggerTimesPerDecrease(enabledTenants, quick ? 200 : 1000);
+      record({
+        figure: 'the automatic top-up trigger per balance decrease (EXPLAIN ANALYZE, none crossing)',
+        value: `median ${fmt(triggerTimes.detect * 1000)} µs`,
+        baseline: `the whole UPDATE ${fmt(triggerTimes.update * 1000)} µs; 0014's balance notification trigger ${fmt(triggerTimes.notify * 1000)} µs (medians of ${triggerTimes.samples})`,
+        ratio: `${fmt((triggerTimes.detect / triggerTimes.update) * 100)} % of the UPDATE`,
+        target: 'cheap',
+        met: '',
+        cpu: '',
+      });
+
+      // All that automatic top-up adds to a deduction of a tenant that uses it: the crossing check and,
+      // in the balance notification every deduction sends, the state (a few index probes more than for a
+      // tenant without it). Against the same deductions of as many tenants that never set it up.
+      await setBalances(sql, tenants, 1_000_000);
+      const whole = await paired(
+        () => deductions(true, enabledTenants),
+        () => deductions(true, tenants),
+      );
+      record({
+        figure: `rpc_credit_deduct of tenants with automatic top-up on (${enabledTenants.length}, none crossing, 8 connections)`,
+        value: `${fmt(whole.ours.requestsPerSecond)} deductions/s`,
+        baseline: `${fmt(whole.baseline.requestsPerSecond)} deductions/s of ${tenants.length} tenants without it (the trigger installed for both)`,
+        ratio: `${fmt(whole.ratio * 100)} %`,
+        target: '≥ 90 %',
+        met: whole.ratio >= 0.9 ? 'yes' : 'NO',
+        cpu: `with: ${pgCpu(whole.ours)}; without: ${pgCpu(whole.baseline)}`,
+      });
+
+      // Crossings at the rate of a tenant that buys 100 credits and spends them one at a time: 1 in 100
+      // deductions crosses. That many tenants cross once each, at points spread evenly over the run (a
+      // tenant's balance sets after how many of its deductions), and each recharge is charged at the
+      // sandbox and credited while the deductions go on; the other tenants stay far above the threshold.
+      const perTenant = count / enabledTenants.length;
+      const crossingsPerRun = count / 100;
+      const crossingTenantsOfRun = enabledTenants.slice(0, crossingsPerRun);
+      // Tenant i crosses with its (1 + ⌊i · perTenant / crossingsPerRun⌋)th deduction.
+      const startingBalances = enabledTenants.map((_, index) =>
+        index < crossingsPerRun
+          ? throughputThreshold + Math.floor((index * perTenant) / crossingsPerRun)
+          : 1_000_000,
+      );
+      let crossings = 0;
+      let credited = 0;
+      const crossingRun = async (withTrigger: boolean) => {
+        await rechargesSettled(sql, enabledTenants);
+        await setBalances(sql, enabledTenants, startingBalances);
+        const counted = await rechargeCounts(sql, crossingTenantsOfRun);
+        const result = await deductions(withTrigger, enabledTenants);
+        await rechargesSettled(sql, enabledTenants);
+        const after = await rechargeCounts(sql, crossingTenantsOfRun);
+        if (withTrigger) {
+          crossings += after.total - counted.total;
+          credited += after.credited - counted.credited;
+        }
+        return result;
+      };
+      const crossingCost = await paired(
+        () => crossingRun(true),
+        () => crossingRun(false),
+      );
+      record({
+        figure: `rpc_credit_deduct with the trigger, 1 in 100 deductions crossing (${enabledTenants.length} tenants, 8 connections)`,
+        value: `${fmt(crossingCost.ours.requestsPerSecond)} deductions/s`,
+        baseline: `${fmt(crossingCost.baseline.requestsPerSecond)} deductions/s with the trigger disabled; ${fmt(crossings)} crossings in ${ROUNDS} runs, ${fmt(credited)} charged and credited`,
+        ratio: `${fmt(crossingCost.ratio * 100)} %`,
+        // Not the trigger's cost alone: each recharge is a payment (the claim, the Stripe call, the crediting).
+        target: 'every crossing charged once (the ratio includes charging)',
+        met: crossings === ROUNDS * crossingsPerRun && credited === crossings ? 'yes' : 'NO',
+        cpu: `with: ${pgCpu(crossingCost.ours)}; without: ${pgCpu(crossingCost.baseline)}`,
+      });
+    } finally {
+      await setTriggers(true);
+    }
+
+    // One crossing at a time at a modest rate: from sending the deduction to Stripe receiving the charge.
+    const crossingTenants = await createTenants(20);
+    await enableAutoRecharge(sql, stripe, crossingTenants, terms);
+    await setBalances(sql, crossingTenants, terms.thresholdCredits);
+    const ratePerSecond = 20;
+    const delays = await crossingToStripeDelays(sql, sandbox, crossingTenants, {
+      crossings: quick ? 100 : 300,
+      ratePerSecond,
+      thresholdCredits: terms.thresholdCredits,
+    });
+    const at = (share: number) =>
+      delays.toStripe[Math.min(delays.toStripe.length - 1, Math.floor(delays.toStripe.length * share))]!;
+    record({
+      figure: `automatic top-up: crossing deduction → PaymentIntent request at Stripe (${ratePerSecond} crossings/s over ${crossingTenants.length} tenants)`,
+      value: `p50 ${fmt(at(0.5), 1)} ms, p99 ${fmt(at(0.99), 1)} ms (max ${fmt(at(1), 1)} ms)`,
+      baseline: `${delays.reachedStripe} of ${delays.crossings} crossings reached Stripe, ${delays.credited} credited; p50 parts: deduction ${fmt(delays.parts.deduction, 1)} ms, its answer → the claim starting ${fmt(delays.parts.toClaim, 1)} ms, the claim's transaction ${fmt(delays.parts.claim, 1)} ms, its commit → Stripe ${fmt(delays.parts.claimedToStripe, 1)} ms; Stripe → credited ${fmt(delays.parts.stripeToCredited, 1)} ms`,
+      ratio: '',
+      target: 'stated (none set); every crossing charged once',
+      met: delays.reachedStripe === delays.crossings && delays.credited === delays.crossings ? 'yes' : 'NO',
+      cpu: '',
+    });
+  }
+
   await peer.stop();
   await ours.stop();
 
@@ -773,6 +961,32 @@ async function webhookTwoServers(
     credited: row!.credited as number,
     ledgerRows: row!.ledger_rows as number,
   };
+}
+
+/** EXPLAIN ANALYZE of decreasing one balance by a credit, over the tenants in turn: medians in ms. */
+async function triggerTimesPerDecrease(tenants: { tenantId: string }[], samples: number) {
+  const detect: number[] = [];
+  const notify: number[] = [];
+  const update: number[] = [];
+  for (let sample = 0; sample < samples; sample++) {
+    const [row] = await sql<
+      { 'QUERY PLAN': { 'Execution Time': number; Triggers: { 'Trigger Name': string; Time: number }[] }[] }[]
+    >`
+      explain (analyze, format json)
+      update public.tenant_credit_balance set balance_credits = balance_credits - 1
+       where tenant_id = ${tenants[sample % tenants.length]!.tenantId}`;
+    const [plan] = row!['QUERY PLAN'];
+    const timeOf = (name: string) => {
+      const fired = plan!.Triggers.find((trigger) => trigger['Trigger Name'] === name);
+      if (!fired) throw new Error(`${name} did not fire`);
+      return fired.Time;
+    };
+    detect.push(timeOf('credit_topup_auto_recharge_balance_decreased'));
+    notify.push(timeOf('credit_topup_balance_changed'));
+    update.push(plan!['Execution Time']);
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return { detect: median(detect), notify: median(notify), update: median(update), samples };
 }
 
 async function createTenants(count: number) {

@@ -77,6 +77,8 @@ export interface StripeSandbox {
     path: string;
     idempotencyKey: string | null;
     form: Record<string, FormValue>;
+    /** performance.now() when the request arrived: the bench times what our server sends against it. */
+    receivedAt: number;
   }[];
   setWebhookUrl(url: string | null): void;
   injectFaults(...faults: SandboxFault[]): void;
@@ -127,6 +129,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     if (c.get('loseAnswer' as never)) (c.env as HttpBindings).incoming.socket.destroy();
   });
   app.use('/v1/*', async (c, next) => {
+    const receivedAt = performance.now();
     const form =
       c.req.method === 'GET'
         ? parseStripeForm(new URL(c.req.url).searchParams)
@@ -163,7 +166,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     }
     c.set('form' as never, form as never);
     const idempotencyKey = c.req.header('idempotency-key') ?? null;
-    apiRequests.push({ method: c.req.method, path: c.req.path, idempotencyKey, form });
+    apiRequests.push({ method: c.req.method, path: c.req.path, idempotencyKey, form, receivedAt });
     if (c.req.method !== 'POST' || !idempotencyKey) return next();
 
     const fingerprint = `${c.req.path}\n${JSON.stringify(form)}`;
