@@ -3,8 +3,9 @@
 //   WTR_BROWSERS=chromium,firefox,webkit (default: all three; any subset, in this order)
 // Chromium: the npm one (or CHROMIUM_PATH). Firefox: Debian's firefox-esr. WebKit: Debian's
 // webkit2gtk-driver (WebKitWebDriver + MiniBrowser) under an Xvfb of its own (package xvfb); see
-// test/support/browser-launchers.mjs. The browsers run one after another: the tests stop and start the
-// one backend.
+// test/support/browser-launchers.mjs. Within one run the browsers take turns (the tests stop and start
+// the one backend); `npm run test:browsers` starts one run per browser at once, each with its own port
+// (WTR_PORT) and backend.
 
 import { firefoxLauncher, webkitLauncher } from './test/support/browser-launchers.mjs';
 import baseConfig from './web-test-runner.config.mjs';
