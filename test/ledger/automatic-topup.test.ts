@@ -537,6 +537,44 @@ describe('automatic top-up in the database (0015_automatic_topup.sql)', () => {
       assert.equal(late.autoRechargeId, claim.rechargeId);
     });
 
+    test('a recharge that leaves the balance still below the threshold asks for the next one; one that lifts it above does not', async () => {
+      const tenant = await createTenant(database.sql);
+      await enableAutoRecharge(database.sql, store, tenant, {
+        thresholdCredits: 50,
+        credits: 20,
+        amountCents: 500,
+        monthlyCapCents: 5000,
+      });
+      const pay = async (claim: ClaimedAutoRecharge) => {
+        const paid = await store.fulfilPaymentIntent({
+          purchaseId: claim.purchaseId,
+          paymentIntentId: `pi_${claim.rechargeId.replaceAll('-', '').slice(0, 20)}`,
+          amountCents: 500,
+          currency: 'eur',
+        });
+        assert.ok(paid.ok && paid.credited);
+      };
+      await deduct(database.sql, tenant, 60); // 100 → 40: crosses
+      const first = await claimOne(tenant);
+      await deduct(database.sql, tenant, 30); // 40 → 10 while the recharge is being paid
+      await pay(first); // 10 + 20 = 30: still below 50
+      const causes = async () =>
+        (
+          await database.sql<{ cause: string; status: string }[]>`
+            select cause, status from public.credit_topup_auto_recharges
+             where tenant_id = ${tenant.tenantId} order by created_at`
+        ).map((row) => `${row.cause}:${row.status}`);
+      assert.deepEqual(await causes(), ['threshold:succeeded', 'still_below:pending']);
+      assert.equal((await stateOf(tenant)).state, 'charging');
+      await pay(await claimOne(tenant)); // 30 + 20 = 50: at the threshold, not below it
+      assert.deepEqual(await causes(), ['threshold:succeeded', 'still_below:succeeded']);
+      assert.deepEqual(await claimFor(tenant), []);
+      assert.deepEqual(await stateOf(tenant), { state: 'on', reason: null });
+      const invariants = await ledgerInvariants(database.sql, tenant.tenantId);
+      assert.equal(invariants.balance, 50);
+      assert.equal(invariants.balance, invariants.openingPlusLedger);
+    });
+
     test('a payment the customer confirmed after 3-D Secure is credited', async () => {
       const tenant = await createTenant(database.sql);
       await enableAutoRecharge(database.sql, store, tenant, { thresholdCredits: 50 });

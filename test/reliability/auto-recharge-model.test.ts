@@ -73,7 +73,7 @@ type Step =
 
 const tenantArbitrary = fc.record<TenantPlan>({
   card: fc.constantFrom<CardKind>('pays', 'pays', 'alwaysAuthenticate', 'declinesLater', 'insufficientFunds'),
-  threshold: fc.constantFrom(30, 50),
+  threshold: fc.constantFrom(30, 50, 80),
   packageIndex: fc.constantFrom(0, 1), // starter (50 credits, 12.50 €) or standard (100 credits, 25 €)
   capCents: fc.constantFrom(1250, 2500, 3750, 5000),
 });
@@ -272,6 +272,7 @@ interface Totals {
   refused_deductions: number;
   crossings: number;
   recharges: number;
+  follow_up_recharges: number;
   payment_intents: number;
   succeeded_payment_intents: number;
   credits: number;
@@ -298,6 +299,7 @@ const totals: Totals = {
   refused_deductions: 0,
   crossings: 0,
   recharges: 0,
+  follow_up_recharges: 0,
   payment_intents: 0,
   succeeded_payment_intents: 0,
   credits: 0,
@@ -460,8 +462,11 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
               attempt: number;
               amount_cents: number;
               failure_code: string | null;
+              cause: 'threshold' | 'still_below';
+              balance_at_trigger: number;
+              threshold_credits: number;
             }[]
-          >`select id, tenant_id, status, attempt, amount_cents, failure_code
+          >`select id, tenant_id, status, attempt, amount_cents, failure_code, cause, balance_at_trigger, threshold_credits
             from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}`;
           const purchases = await database.sql<
             {
@@ -503,10 +508,22 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
               ['pending', 'charging', 'requires_action'].includes(recharge.status),
             );
             assert.ok(open.length <= 1, `${open.length} open recharges for one tenant`);
+            // A crossing starts at most one recharge; a credited recharge that left the balance still below
+            // the threshold asks for at most one more (0018).
+            const fromCrossings = own.filter((recharge) => recharge.cause === 'threshold').length;
             assert.ok(
-              own.length <= model[index]!.crossings,
-              `${own.length} recharges for ${model[index]!.crossings} crossings`,
+              fromCrossings <= model[index]!.crossings,
+              `${fromCrossings} recharges for ${model[index]!.crossings} crossings`,
             );
+            const stillBelow = own.filter((recharge) => recharge.cause === 'still_below').length;
+            const credited = own.filter((recharge) => recharge.status === 'succeeded').length;
+            assert.ok(stillBelow <= credited, `${stillBelow} follow-up recharges after ${credited} credited`);
+            for (const recharge of own) {
+              assert.ok(
+                recharge.balance_at_trigger < recharge.threshold_credits,
+                `a ${recharge.cause} recharge asked for at ${recharge.balance_at_trigger} credits, threshold ${recharge.threshold_credits}`,
+              );
+            }
             // The cap: what the ledger reserved this month, and what Stripe took.
             const reserved = own
               .filter((recharge) => ['charging', 'requires_action', 'succeeded'].includes(recharge.status))
@@ -717,6 +734,7 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
         const [figures] = await database.sql<
           {
             recharges: number;
+            follow_ups: number;
             declines: number;
             needs_confirmation: number;
             capped: number;
@@ -724,6 +742,8 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
             credits: number;
           }[]
         >`select (select count(*)::int from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}) as recharges,
+               (select count(*)::int from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}
+                  and cause = 'still_below') as follow_ups,
                (select count(*)::int from public.credit_purchases where tenant_id in ${database.sql(tenantIds)}
                   and status = 'failed') as declines,
                (select count(*)::int from public.credit_topup_auto_recharges where tenant_id in ${database.sql(tenantIds)}
@@ -735,6 +755,7 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
                (select coalesce(sum(amount), 0)::int from public.credit_ledger where tenant_id in ${database.sql(tenantIds)}
                   and ref_type = 'stripe_auto_recharge') as credits`;
         totals.recharges += figures!.recharges;
+        totals.follow_up_recharges += figures!.follow_ups;
         totals.declines += figures!.declines;
         totals.needs_confirmation += figures!.needs_confirmation;
         totals.capped += figures!.capped;
