@@ -238,6 +238,31 @@ describe('automatic top-up in the database (0015_automatic_topup.sql)', () => {
   });
 
   describe('the monthly cap', () => {
+    test('a new month gives a capped tenant its cap back: the next claim asks for one recharge, once', async () => {
+      const tenant = await createTenant(database.sql);
+      await enableAutoRecharge(database.sql, store, tenant, { thresholdCredits: 50, monthlyCapCents: 2500 });
+      await deduct(database.sql, tenant, 60);
+      assert.ok((await paid(await claimOne(tenant))).ok);
+      await deduct(database.sql, tenant, (await balanceOf(database.sql, tenant.tenantId)) - 40);
+      assert.deepEqual(await claimFor(tenant), [], 'the cap of 25 € is used');
+      assert.equal((await stateOf(tenant)).state, 'capped');
+      assert.deepEqual(await claimFor(tenant), [], 'still this month: nothing');
+      // The month ends: everything of this tenant so far belongs to the month before.
+      await database.sql`
+        update public.credit_topup_auto_recharges
+           set cap_month = (cap_month - interval '1 month')::date, created_at = created_at - interval '31 days'
+         where tenant_id = ${tenant.tenantId}`;
+      const [claim] = await claimFor(tenant);
+      assert.ok(claim, 'a recharge in the new month');
+      const [row] = await database.sql<{ cause: string }[]>`
+        select cause from public.credit_topup_auto_recharges where id = ${claim!.rechargeId}`;
+      assert.equal(row!.cause, 'new_month');
+      assert.deepEqual(await claimFor(tenant), [], 'one, not one per claim');
+      assert.ok((await paid(claim!)).ok);
+      assert.deepEqual(await claimFor(tenant), [], 'above the threshold again: nothing more');
+      assert.equal(await balanceOf(database.sql, tenant.tenantId), 140);
+    });
+
     test('a reservation over the cap is canceled with monthly_cap_reached, and raising the cap starts one again', async () => {
       const tenant = await createTenant(database.sql);
       await enableAutoRecharge(database.sql, store, tenant, { thresholdCredits: 50, monthlyCapCents: 6000 });

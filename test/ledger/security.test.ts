@@ -68,6 +68,7 @@ describe('database security', () => {
       'credit_topup_fulfil_payment_intent',
       'credit_topup_auto_recharge_state',
       'credit_topup_enqueue_auto_recharge',
+      'credit_topup_enqueue_recharges_of_new_month',
       'credit_topup_detect_auto_recharge_need',
       'credit_topup_notify_auto_recharge_change',
       'credit_topup_notify_auto_recharge_settings_change',
