@@ -83,6 +83,14 @@ begin
       currency text not null check (currency ~ '^[a-z]{3}$'),
       purchase_id uuid references public.credit_purchases (id),
       stripe_payment_intent_id text,
+      -- The customer and card the current attempt is sent with: a resend after an expired lease names
+      -- them again, even if the settings hold a newer card by then (Stripe refuses a key reused with
+      -- other parameters).
+      stripe_customer_id text,
+      stripe_payment_method_id text,
+      -- What asked for it: a crossing of the threshold (or switching on below it); a credited recharge
+      -- that left the balance still below the threshold; a new month after the cap had stopped it.
+      cause text not null default 'threshold' check (cause in ('threshold', 'still_below', 'new_month')),
       -- Why the last attempt failed (card_declined, …) or why it was canceled (monthly_cap_reached, disabled).
       failure_code text,
       -- The calendar month (Europe/Berlin) whose cap the latest reservation counts against.
@@ -106,6 +114,10 @@ begin
       where status = 'pending';
     create index credit_topup_auto_recharges_lease_idx on public.credit_topup_auto_recharges (claimed_until)
       where status = 'charging';
+    -- The tenants a new month gives their cap back.
+    create index credit_topup_auto_recharges_capped_idx
+      on public.credit_topup_auto_recharges (tenant_id, created_at desc)
+      where failure_code = 'monthly_cap_reached';
     alter table public.credit_topup_auto_recharges enable row level security;
     revoke all on public.credit_topup_auto_recharges from public, anon, authenticated;
     grant select on public.credit_topup_auto_recharges to service_role;
@@ -516,7 +528,7 @@ create or replace function public.credit_topup_save_auto_recharge(
     end if;
 
     select * into v_open from credit_topup_auto_recharges
-     where tenant_id = v_tenant_id and status in ('pending', 'charging', 'requires_action') for update;
+     where tenant_id = v_tenant_id and status in ('pending', 'charging', 'requires_action') for no key update;
     select * into v_settings from credit_topup_auto_recharge_settings where tenant_id = v_tenant_id for update;
     -- Switching on needs a card of the mode the server charges in.
     if p_enabled and (v_settings.stripe_payment_method_id is null or v_settings.livemode <> coalesce(p_livemode, false)) then
@@ -636,7 +648,7 @@ create or replace function public.credit_topup_disable_auto_recharge_for_payment
       select tenant_id from credit_topup_auto_recharge_settings where stripe_payment_method_id = p_payment_method_id
     loop
       perform 1 from credit_topup_auto_recharges
-        where tenant_id = v_tenant_id and status in ('pending', 'charging', 'requires_action') for update;
+        where tenant_id = v_tenant_id and status in ('pending', 'charging', 'requires_action') for no key update;
       update credit_topup_auto_recharge_settings
          set disabled_reason = case when enabled then p_reason else disabled_reason end,
              disabled_at = case when enabled then now() else disabled_at end,
@@ -659,6 +671,43 @@ create or replace function public.credit_topup_disable_auto_recharge_for_payment
 
 -- ---------------------------------------------------------------------------------------------------
 -- Charging
+
+-- A recharge the month's cap refused leaves the balance below the threshold, and no later deduction
+-- crosses it from above: so every claim first asks for one recharge for each tenant that is switched on,
+-- below its threshold, has nothing open, and whose latest recharge was refused by the cap of an earlier
+-- month. Otherwise nothing would start again on the 1st until someone bought credits by hand.
+create or replace function public.credit_topup_enqueue_recharges_of_new_month() returns integer
+  language plpgsql security definer set search_path = public
+  as $fn$
+  declare
+    v_due record;
+    v_next uuid;
+    v_count integer := 0;
+  begin
+    for v_due in
+      select distinct on (capped.tenant_id) capped.tenant_id, capped.id as capped_id,
+             b.balance_credits - b.reserved_credits as available, s.threshold_credits
+        from credit_topup_auto_recharges capped
+        join credit_topup_auto_recharge_settings s on s.tenant_id = capped.tenant_id and s.enabled
+        join tenant_credit_balance b on b.tenant_id = capped.tenant_id
+       where capped.failure_code = 'monthly_cap_reached' and capped.cap_month < credit_topup_cap_month(now())
+       order by capped.tenant_id, capped.created_at desc
+    loop
+      continue when v_due.available >= v_due.threshold_credits;
+      -- Only if the cap's refusal is the tenant's latest word (nothing after it, nothing open).
+      continue when exists (
+        select 1 from credit_topup_auto_recharges later
+         where later.tenant_id = v_due.tenant_id and later.id <> v_due.capped_id
+           and later.created_at >= (select created_at from credit_topup_auto_recharges where id = v_due.capped_id));
+      v_next := credit_topup_enqueue_auto_recharge(v_due.tenant_id, v_due.available);
+      if v_next is not null then
+        update credit_topup_auto_recharges set cause = 'new_month' where id = v_next;
+        v_count := v_count + 1;
+      end if;
+    end loop;
+    return v_count;
+  end
+  $fn$;
 
 -- Hands out up to p_limit recharges to charge now, each leased for p_lease_seconds:
 --   * a `charging` attempt whose lease ran out: its process died between asking Stripe and recording
@@ -687,11 +736,14 @@ create or replace function public.credit_topup_claim_auto_recharges(p_limit inte
       return v_claimed;
     end if;
 
+    -- A new month gives a capped tenant its cap back.
+    perform credit_topup_enqueue_recharges_of_new_month();
+
     for v_recharge in
       select * from credit_topup_auto_recharges
        where status = 'charging' and claimed_until < now()
        order by claimed_until limit p_limit
-       for update skip locked
+       for no key update skip locked
     loop
       update credit_topup_auto_recharges set claimed_until = now() + v_lease, updated_at = now()
        where id = v_recharge.id;
@@ -699,7 +751,9 @@ create or replace function public.credit_topup_claim_auto_recharges(p_limit inte
       v_claimed := v_claimed || jsonb_build_array(jsonb_build_object(
         'recharge_id', v_recharge.id, 'attempt', v_recharge.attempt, 'purchase_id', v_recharge.purchase_id,
         'tenant_id', v_recharge.tenant_id, 'livemode', v_settings.livemode,
-        'customer_id', v_settings.stripe_customer_id, 'payment_method_id', v_settings.stripe_payment_method_id,
+        -- The attempt's own card, as it was first sent: the same key with other parameters is refused.
+        'customer_id', coalesce(v_recharge.stripe_customer_id, v_settings.stripe_customer_id),
+        'payment_method_id', coalesce(v_recharge.stripe_payment_method_id, v_settings.stripe_payment_method_id),
         'amount_cents', v_recharge.amount_cents, 'currency', v_recharge.currency, 'credits', v_recharge.credits,
         'idempotency_key', 'auto-recharge-' || v_recharge.id || '-' || v_recharge.attempt));
       v_count := v_count + 1;
@@ -709,7 +763,7 @@ create or replace function public.credit_topup_claim_auto_recharges(p_limit inte
       select * from credit_topup_auto_recharges
        where status = 'pending' and next_attempt_at <= now()
        order by next_attempt_at limit p_limit - v_count
-       for update skip locked
+       for no key update skip locked
     loop
       select * into v_settings from credit_topup_auto_recharge_settings
        where tenant_id = v_recharge.tenant_id for update;
@@ -743,13 +797,15 @@ create or replace function public.credit_topup_claim_auto_recharges(p_limit inte
          set status = 'charging', attempt = v_attempt, purchase_id = v_purchase_id,
              claimed_until = now() + v_lease, cap_month = v_month, credits = v_settings.credits,
              amount_cents = v_settings.amount_cents, currency = v_settings.currency,
+             stripe_customer_id = v_settings.stripe_customer_id,
+             stripe_payment_method_id = v_settings.stripe_payment_method_id,
              stripe_payment_intent_id = null, updated_at = now()
        where id = v_recharge.id
       returning * into v_recharge;
       v_claimed := v_claimed || jsonb_build_array(jsonb_build_object(
         'recharge_id', v_recharge.id, 'attempt', v_recharge.attempt, 'purchase_id', v_recharge.purchase_id,
         'tenant_id', v_recharge.tenant_id, 'livemode', v_settings.livemode,
-        'customer_id', v_settings.stripe_customer_id, 'payment_method_id', v_settings.stripe_payment_method_id,
+        'customer_id', v_recharge.stripe_customer_id, 'payment_method_id', v_recharge.stripe_payment_method_id,
         'amount_cents', v_recharge.amount_cents, 'currency', v_recharge.currency, 'credits', v_recharge.credits,
         'idempotency_key', 'auto-recharge-' || v_recharge.id || '-' || v_recharge.attempt));
     end loop;
@@ -786,7 +842,7 @@ create or replace function public.credit_topup_record_auto_recharge_attempt(
     if p_outcome is null or p_outcome not in ('requires_action', 'failed') then
       return jsonb_build_object('ok', false, 'code', 'invalid_outcome');
     end if;
-    select * into v_recharge from credit_topup_auto_recharges where id = p_recharge_id for update;
+    select * into v_recharge from credit_topup_auto_recharges where id = p_recharge_id for no key update;
     if not found then
       return jsonb_build_object('ok', false, 'code', 'unknown_recharge');
     end if;
@@ -870,6 +926,9 @@ create or replace function public.credit_topup_fulfil_payment_intent(
     v_previous_sub text := current_setting('request.jwt.claim.sub', true);
     v_topup jsonb;
     v_mismatch text;
+    v_threshold integer;
+    v_available integer;
+    v_next uuid;
   begin
     -- Found without a lock first, to lock in the common order: the recharge, then the purchase.
     if p_purchase_id is not null then
@@ -884,7 +943,10 @@ create or replace function public.credit_topup_fulfil_payment_intent(
     if v_recharge_id is null then
       return jsonb_build_object('ok', false, 'code', 'not_an_auto_recharge');
     end if;
-    perform 1 from credit_topup_auto_recharges where id = v_recharge_id for update;
+    -- FOR NO KEY UPDATE, never FOR UPDATE, on a recharge, everywhere: a purchase update elsewhere (the
+    -- receipt link of charge.succeeded, a refund) checks its foreign key to the recharge with FOR KEY
+    -- SHARE while it holds the purchase, and FOR UPDATE would deadlock with it (the model test found it).
+    perform 1 from credit_topup_auto_recharges where id = v_recharge_id for no key update;
     select * into v_purchase from credit_purchases where id = v_purchase_id for update;
 
     if p_payment_intent_id is not null and v_purchase.stripe_payment_intent_id is not null
@@ -950,6 +1012,20 @@ create or replace function public.credit_topup_fulfil_payment_intent(
      where id = v_recharge_id and status <> 'succeeded';
     update credit_topup_auto_recharge_settings set consecutive_failures = 0
      where tenant_id = v_purchase.tenant_id and consecutive_failures <> 0;
+
+    -- Still below the threshold with this recharge credited (the portal spent on while it was being paid,
+    -- or the package is smaller than the gap): no deduction will cross the threshold from above now, so
+    -- the next recharge is asked for here. One at a time, and within the month's cap like any other.
+    select s.threshold_credits, b.balance_credits - b.reserved_credits into v_threshold, v_available
+      from credit_topup_auto_recharge_settings s
+      join tenant_credit_balance b on b.tenant_id = s.tenant_id
+     where s.tenant_id = v_purchase.tenant_id and s.enabled;
+    if v_available < v_threshold then
+      v_next := credit_topup_enqueue_auto_recharge(v_purchase.tenant_id, v_available);
+      if v_next is not null then
+        update credit_topup_auto_recharges set cause = 'still_below' where id = v_next;
+      end if;
+    end if;
     perform credit_topup_record_event(p_stripe_event_id, p_stripe_event_type, v_purchase.id, 'credited');
     return credit_topup_result(v_purchase.id,
       jsonb_build_object('credited', true, 'auto_recharge_id', v_recharge_id));
@@ -977,7 +1053,8 @@ begin
          'credit_topup_auto_recharge_summary', 'credit_topup_auto_recharge_of_user',
          'credit_topup_save_auto_recharge', 'credit_topup_save_auto_recharge_payment_method',
          'credit_topup_disable_auto_recharge_for_payment_method', 'credit_topup_claim_auto_recharges',
-         'credit_topup_record_auto_recharge_attempt', 'credit_topup_fulfil_payment_intent')
+         'credit_topup_record_auto_recharge_attempt', 'credit_topup_fulfil_payment_intent',
+         'credit_topup_enqueue_recharges_of_new_month')
   loop
     execute format('revoke all on function %s from public, anon, authenticated', v_fn);
     execute format('grant execute on function %s to service_role', v_fn);

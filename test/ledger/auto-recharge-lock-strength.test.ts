@@ -3,7 +3,7 @@
 // updates the purchase twice, and the second update checks the purchase's foreign key to its recharge
 // (FOR KEY SHARE on the recharge row) while holding the purchase; the crediting locks the recharge, then
 // the purchase. With the recharge locked FOR UPDATE that was a deadlock (found by the model test in
-// test/reliability/auto-recharge-model.test.ts); 0016 locks it FOR NO KEY UPDATE.
+// test/reliability/auto-recharge-model.test.ts); 0015 now locks it FOR NO KEY UPDATE.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

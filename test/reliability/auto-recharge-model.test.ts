@@ -509,7 +509,7 @@ test('automatic top-up: racing deductions, crashes, lost answers, duplicated and
             );
             assert.ok(open.length <= 1, `${open.length} open recharges for one tenant`);
             // A crossing starts at most one recharge; a credited recharge that left the balance still below
-            // the threshold asks for at most one more (0018).
+            // the threshold asks for at most one more.
             const fromCrossings = own.filter((recharge) => recharge.cause === 'threshold').length;
             assert.ok(
               fromCrossings <= model[index]!.crossings,
