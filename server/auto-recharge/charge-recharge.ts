@@ -26,6 +26,7 @@ export type ChargeOutcome =
   | 'processing'
   | 'requires_action'
   | 'declined'
+  | 'refused'
   | 'stripe_unavailable';
 
 /** The metadata every recharge payment carries: reconcile and the webhook find the recharge by it. */
@@ -79,7 +80,20 @@ async function applyPaymentIntent(
         currency: paymentIntent.currency,
         event: null,
       });
-      return result.ok && result.credited ? 'credited' : 'already_credited';
+      if (result.ok) return result.credited ? 'credited' : 'already_credited';
+      // Paid, but not as reserved (another amount, currency or payment intent): never credited, never
+      // sent again. Switched off with the ledger's reason, for a person to look at.
+      await deps.store.recordAutoRechargeAttempt({
+        rechargeId: claim.rechargeId,
+        attempt: claim.attempt,
+        outcome: 'failed',
+        paymentIntentId: paymentIntent.id,
+        failureCode: `refused_${result.code}`,
+        permanent: true,
+        retryBaseSeconds: deps.retryBaseSeconds,
+        event: null,
+      });
+      return 'refused';
     }
     case 'requires_action':
     case 'requires_confirmation':
@@ -112,7 +126,8 @@ async function recordRefusal(claim: ClaimedAutoRecharge, error: unknown, deps: C
   }
   const cardRefused = error instanceof Stripe.errors.StripeCardError;
   const cardUnusable =
-    error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method';
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    (error.param === 'payment_method' || error.param === 'customer');
   // Anything else (our key refused, a bug of ours) is no decline of the customer's card: it must not count
   // towards switching their top-up off. It is thrown, logged by the caller, and the lease brings it back.
   if (!cardRefused && !cardUnusable) throw error;
@@ -162,7 +177,11 @@ export function declineOf(error: DeclineOf | null | undefined): { failureCode: s
   // An empty decline_code (the SDK gives '' where Stripe sent none) is no code: the error's own code counts.
   const code = error?.decline_code || error?.code || 'card_declined';
   if (code === 'expired_card') return { failureCode: 'card_expired', permanent: true };
-  if (error?.type === 'invalid_request_error' && error.param === 'payment_method') {
+  // A card or customer Stripe no longer has (detached, deleted in the dashboard): no retry can help.
+  if (
+    error?.type === 'invalid_request_error' &&
+    (error.param === 'payment_method' || error.param === 'customer')
+  ) {
     return { failureCode: 'payment_method_unusable', permanent: true };
   }
   return { failureCode: code, permanent: false };

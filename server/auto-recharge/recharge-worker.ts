@@ -24,6 +24,8 @@ export interface AutoRechargeSettingsOfWorker {
 export interface RechargeSweeper {
   /** Claims every due recharge and charges it; resolves with how many were claimed. */
   sweep(): Promise<number>;
+  /** Claims nothing more (shutdown): what is being charged is finished, no new payment starts. */
+  stop(): void;
 }
 
 /** Rows claimed per round trip; a sweep goes on while rounds come back full. */
@@ -38,10 +40,11 @@ export function createRechargeSweeper(deps: {
   const { store, logger, settings } = deps;
   let running: Promise<number> | null = null;
   let again = false;
+  let stopped = false;
 
   async function sweepRounds(): Promise<number> {
     let claimed = 0;
-    for (;;) {
+    while (!stopped) {
       const claims = await store.claimAutoRecharges(CLAIM_BATCH, settings.leaseSeconds);
       claimed += claims.length;
       await Promise.all(
@@ -62,18 +65,25 @@ export function createRechargeSweeper(deps: {
             logger.error('auto recharge failed on our side', { ...fields, error });
             return;
           }
-          const log = outcome === 'stripe_unavailable' ? logger.warn : logger.info;
+          const log =
+            outcome === 'refused'
+              ? logger.error
+              : outcome === 'stripe_unavailable'
+                ? logger.warn
+                : logger.info;
           log.call(logger, 'auto recharge', { ...fields, outcome });
         }),
       );
       if (claims.length < CLAIM_BATCH) return claimed;
     }
+    return claimed;
   }
 
   return {
     // One sweep at a time per process; a call during a sweep makes one more afterwards, so that a
     // notification that came in meanwhile is never left for the next interval.
     sweep() {
+      if (stopped) return Promise.resolve(0);
       if (running) {
         again = true;
         return running;
@@ -83,12 +93,15 @@ export function createRechargeSweeper(deps: {
         do {
           again = false;
           total += await sweepRounds();
-        } while (again);
+        } while (again && !stopped);
         return total;
       })().finally(() => {
         running = null;
       });
       return running;
+    },
+    stop() {
+      stopped = true;
     },
   };
 }
@@ -135,6 +148,7 @@ export function startRechargeWorker(
     ready: () => listening,
     async close() {
       closed = true;
+      sweeper.stop();
       clearInterval(timer);
       await listening;
       await sql?.end({ timeout: 1 });

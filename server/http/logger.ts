@@ -14,6 +14,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b(sk|rk)_(live|test)_[A-Za-z0-9]+/g, '$1_$2_[redacted]'],
   [/\bwhsec_[A-Za-z0-9+/=]+/g, 'whsec_[redacted]'],
   [/\bcs_(live|test)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g, 'cs_$1_[client secret redacted]'],
+  // The client secrets of payment and setup intents (automatic top-up's 3-D Secure confirmation).
+  [/\b(pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+/g, '$1_[client secret redacted]'],
   [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[jwt redacted]'],
   [/\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, 'Bearer [redacted]'],
   [/\b(?:\d[ -]?){12,18}\d\b/g, '[number redacted]'],

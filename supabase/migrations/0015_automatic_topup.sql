@@ -114,9 +114,12 @@ begin
       where status = 'pending';
     create index credit_topup_auto_recharges_lease_idx on public.credit_topup_auto_recharges (claimed_until)
       where status = 'charging';
+    -- Payments that waited for the customer too long.
+    create index credit_topup_auto_recharges_waiting_idx on public.credit_topup_auto_recharges (updated_at)
+      where status = 'requires_action';
     -- The tenants a new month gives their cap back.
     create index credit_topup_auto_recharges_capped_idx
-      on public.credit_topup_auto_recharges (tenant_id, created_at desc)
+      on public.credit_topup_auto_recharges (cap_month, tenant_id, created_at desc)
       where failure_code = 'monthly_cap_reached';
     alter table public.credit_topup_auto_recharges enable row level security;
     revoke all on public.credit_topup_auto_recharges from public, anon, authenticated;
@@ -312,7 +315,7 @@ create or replace trigger credit_topup_auto_recharge_balance_decreased
 
 -- 0014's balance notification, now with the automatic top-up's state.
 create or replace function public.credit_topup_notify_balance_change() returns trigger
-  language plpgsql set search_path = public
+  language plpgsql security definer set search_path = public
   as $fn$
   begin
     perform pg_notify('credit_topup_balance',
@@ -464,8 +467,9 @@ create or replace function public.credit_topup_auto_recharge_summary(p_tenant_id
       'confirmation', case when v_open.id is not null then jsonb_build_object(
         'recharge_id', v_open.id, 'purchase_id', v_open.purchase_id,
         'payment_intent_id', v_open.stripe_payment_intent_id,
-        'payment_method_id', v_settings.stripe_payment_method_id,
-        'customer_id', v_settings.stripe_customer_id,
+        -- The card the payment was made with (the settings may hold a newer one, or none after a detach).
+        'payment_method_id', coalesce(v_open.stripe_payment_method_id, v_settings.stripe_payment_method_id),
+        'customer_id', coalesce(v_open.stripe_customer_id, v_settings.stripe_customer_id),
         'credits', v_open.credits, 'amount_cents', v_open.amount_cents) end);
   end
   $fn$;
@@ -564,10 +568,12 @@ create or replace function public.credit_topup_save_auto_recharge(
     end if;
 
     if not p_enabled then
-      -- A recharge not yet at Stripe is dropped; one being charged or waiting for the customer runs on.
+      -- A recharge not yet at Stripe is dropped, and so is one waiting for the customer (nobody is asked
+      -- to confirm a top-up that was switched off; a payment confirmed meanwhile is still credited). One
+      -- being charged right now runs on: Stripe may already have it.
       update credit_topup_auto_recharges
          set status = 'canceled', failure_code = 'disabled', claimed_until = null, updated_at = now()
-       where id = v_open.id and status = 'pending';
+       where id = v_open.id and status in ('pending', 'requires_action');
     elsif v_open.id is null then
       -- Switched on (or changed) below the threshold: there will be no crossing to wait for.
       v_balance := credit_topup_get_balance(v_tenant_id);
@@ -662,7 +668,7 @@ create or replace function public.credit_topup_disable_auto_recharge_for_payment
        where tenant_id = v_tenant_id and stripe_payment_method_id = p_payment_method_id;
       update credit_topup_auto_recharges
          set status = 'canceled', failure_code = p_reason, claimed_until = null, updated_at = now()
-       where tenant_id = v_tenant_id and status = 'pending';
+       where tenant_id = v_tenant_id and status in ('pending', 'requires_action');
       v_disabled := v_disabled + 1;
     end loop;
     return jsonb_build_object('ok', true, 'disabled', v_disabled);
@@ -675,7 +681,9 @@ create or replace function public.credit_topup_disable_auto_recharge_for_payment
 -- A recharge the month's cap refused leaves the balance below the threshold, and no later deduction
 -- crosses it from above: so every claim first asks for one recharge for each tenant that is switched on,
 -- below its threshold, has nothing open, and whose latest recharge was refused by the cap of an earlier
--- month. Otherwise nothing would start again on the 1st until someone bought credits by hand.
+-- month. Otherwise nothing would start again on the 1st until someone bought credits by hand. The cap
+-- counts a recharge in the month it was reserved (a 3-D Secure payment confirmed on the 2nd counts in
+-- the month before, when it was asked for).
 create or replace function public.credit_topup_enqueue_recharges_of_new_month() returns integer
   language plpgsql security definer set search_path = public
   as $fn$
@@ -690,7 +698,9 @@ create or replace function public.credit_topup_enqueue_recharges_of_new_month() 
         from credit_topup_auto_recharges capped
         join credit_topup_auto_recharge_settings s on s.tenant_id = capped.tenant_id and s.enabled
         join tenant_credit_balance b on b.tenant_id = capped.tenant_id
-       where capped.failure_code = 'monthly_cap_reached' and capped.cap_month < credit_topup_cap_month(now())
+       where capped.failure_code = 'monthly_cap_reached'
+         -- Last month's: a sweep runs every minute, so a tenant capped earlier was handled back then.
+         and capped.cap_month = (credit_topup_cap_month(now()) - interval '1 month')::date
        order by capped.tenant_id, capped.created_at desc
     loop
       continue when v_due.available >= v_due.threshold_credits;
@@ -738,6 +748,19 @@ create or replace function public.credit_topup_claim_auto_recharges(p_limit inte
 
     -- A new month gives a capped tenant its cap back.
     perform credit_topup_enqueue_recharges_of_new_month();
+
+    -- Stripe keeps an Idempotency-Key for 24 hours: an attempt still unrecorded after 23 is never sent
+    -- again (a new send could charge a second time). It is released as failed, not counted as a decline;
+    -- if Stripe did charge, the webhook or `npm run reconcile` still credits its purchase. And nobody is
+    -- asked for weeks to confirm a payment: after 7 days the banner goes (the recharge is canceled).
+    update credit_topup_auto_recharges r
+       set status = 'failed', failure_code = 'unconfirmed_at_stripe', claimed_until = null, updated_at = now()
+      from credit_purchases p
+     where r.status = 'charging' and r.claimed_until < now() and p.id = r.purchase_id
+       and p.created_at < now() - interval '23 hours';
+    update credit_topup_auto_recharges
+       set status = 'canceled', failure_code = 'confirmation_expired', updated_at = now()
+     where status = 'requires_action' and updated_at < now() - interval '7 days';
 
     for v_recharge in
       select * from credit_topup_auto_recharges

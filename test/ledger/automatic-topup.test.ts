@@ -738,6 +738,97 @@ describe('automatic top-up in the database (0015_automatic_topup.sql)', () => {
       assert.deepEqual(live, { ok: false, code: 'payment_method_required' });
     });
 
+    test('a payment waiting for the customer: the confirmation names its own card; switching off ends the wait; after 7 days it ends by itself', async () => {
+      const waitingFor = async () => {
+        const tenant = await createTenant(database.sql);
+        const { paymentMethodId } = await enableAutoRecharge(database.sql, store, tenant, {
+          thresholdCredits: 50,
+        });
+        await deduct(database.sql, tenant, 60);
+        const claim = await claimOne(tenant);
+        await store.recordAutoRechargeAttempt({
+          rechargeId: claim.rechargeId,
+          attempt: claim.attempt,
+          outcome: 'requires_action',
+          paymentIntentId: `pi_wait_${claim.rechargeId.slice(0, 8)}`,
+          failureCode: 'authentication_required',
+        });
+        return { tenant, claim, paymentMethodId };
+      };
+
+      const first = await waitingFor();
+      await store.saveAutoRechargePaymentMethod({
+        tenantId: first.tenant.tenantId,
+        livemode: false,
+        customerId: first.claim.customerId,
+        paymentMethodId: 'pm_newer_card',
+        brand: 'visa',
+        last4: '1881',
+        expMonth: 1,
+        expYear: 2036,
+        userId: first.tenant.userId,
+      });
+      const overview = await store.autoRechargeOfUser(first.tenant.userId);
+      assert.equal(overview!.state, 'needs_confirmation');
+      assert.equal(
+        overview!.confirmation?.paymentMethodId,
+        first.paymentMethodId,
+        'the card the payment was made with',
+      );
+      const off = await store.saveAutoRecharge({
+        userId: first.tenant.userId,
+        enabled: false,
+        thresholdCredits: 50,
+        packageId: 'standard',
+        credits: 100,
+        amountCents: 2500,
+        currency: 'eur',
+        monthlyCapCents: 10_000,
+        livemode: false,
+      });
+      assert.ok(off.ok);
+      assert.equal(off.autoRecharge.state, 'off');
+      assert.equal(off.autoRecharge.confirmation, null, 'nobody is asked to confirm a switched-off top-up');
+      const [canceled] = await rechargesOf(database.sql, first.tenant);
+      assert.deepEqual([canceled!.status, canceled!.failure_code], ['canceled', 'disabled']);
+
+      const second = await waitingFor();
+      await database.sql`
+        update public.credit_topup_auto_recharges set updated_at = now() - interval '8 days'
+         where id = ${second.claim.rechargeId}`;
+      await store.claimAutoRecharges(1, 60);
+      const [expired] = await rechargesOf(database.sql, second.tenant);
+      assert.deepEqual([expired!.status, expired!.failure_code], ['canceled', 'confirmation_expired']);
+      assert.equal((await stateOf(second.tenant)).state, 'on');
+    });
+
+    test('an attempt unrecorded after 23 hours is never sent again (Stripe forgets its key after 24): released as failed, not as a decline', async () => {
+      const tenant = await createTenant(database.sql);
+      await enableAutoRecharge(database.sql, store, tenant, { thresholdCredits: 50 });
+      await deduct(database.sql, tenant, 60);
+      const claim = await claimOne(tenant, 1);
+      // Its process died, and nothing answered for a day.
+      await database.sql`
+        update public.credit_purchases set created_at = now() - interval '23 hours 1 minute'
+         where id = ${claim.purchaseId}`;
+      await database.sql`
+        update public.credit_topup_auto_recharges set claimed_until = now() - interval '1 second'
+         where id = ${claim.rechargeId}`;
+      assert.deepEqual(await claimFor(tenant), [], 'not sent again');
+      const [released] = await rechargesOf(database.sql, tenant);
+      assert.deepEqual([released!.status, released!.failure_code], ['failed', 'unconfirmed_at_stripe']);
+      assert.equal((await settingsOf(tenant)).consecutive_failures, 0);
+      // Had Stripe charged it after all, the payment still credits (webhook or reconcile).
+      const late = await store.fulfilPaymentIntent({
+        purchaseId: claim.purchaseId,
+        paymentIntentId: 'pi_charged_after_all',
+        amountCents: 2500,
+        currency: 'eur',
+      });
+      assert.ok(late.ok && late.credited);
+      assert.equal((await rechargesOf(database.sql, tenant))[0]!.status, 'succeeded');
+    });
+
     test('a detached card switches it off with the reason, drops the waiting recharge and is forgotten', async () => {
       const tenant = await createTenant(database.sql);
       const { paymentMethodId } = await enableAutoRecharge(database.sql, store, tenant, {

@@ -107,6 +107,8 @@ export class CreditTopupAutoRechargeConfirmation extends LitElement {
       const status = result.paymentIntent?.status;
       if (result.error || (status !== 'succeeded' && status !== 'processing')) {
         // The customer cancelled the challenge, or the bank refused it: the banner stays for another try.
+        // Unless the payment was no longer waiting (paid in another tab): then the state is read again.
+        if (result.error?.code === 'payment_intent_unexpected_state') await host.refresh();
         this._step = 'declined';
         this.#report(new ApiError('payment_failed', 'The automatic top-up was not confirmed.'));
         return;
@@ -126,6 +128,8 @@ export class CreditTopupAutoRechargeConfirmation extends LitElement {
     } catch (error) {
       this._problem = this.#report(error);
       this._step = 'error';
+      // Nothing waits any more (confirmed elsewhere, or switched off): the banner goes with a fresh read.
+      if (error instanceof ApiError && error.code === 'nothing_to_confirm') await host.refresh();
     } finally {
       host.removeEventListener('credit-topup-auto-recharge', onState);
     }
