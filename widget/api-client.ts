@@ -25,6 +25,27 @@ export class ApiError extends Error {
   }
 }
 
+/** A failure as the page hears of it (`credit-topup-error`): the server's code and message, or internal_error. */
+export interface Problem {
+  code: string;
+  message: string;
+}
+
+export function problemOf(error: unknown): Problem {
+  return error instanceof ApiError
+    ? { code: error.code, message: error.message }
+    : { code: 'internal_error', message: String(error) };
+}
+
+/** Tells the page of a failure in one of the element's views, as the element tells its own. */
+export function reportProblem(view: EventTarget, error: unknown): Problem {
+  const problem = problemOf(error);
+  view.dispatchEvent(
+    new CustomEvent('credit-topup-error', { detail: problem, bubbles: true, composed: true }),
+  );
+  return problem;
+}
+
 // One packages request per page and server, however many elements ask; a failed one is asked again.
 const packageRequests = new Map<string, Promise<PackageListResponse>>();
 

@@ -10,7 +10,7 @@ import type {
   PackageListResponse,
   ReturnSessionParameter,
 } from '../contract/credit-topup-api.ts';
-import { ApiClient, ApiError } from './api-client.ts';
+import { ApiClient, ApiError, type Problem, problemOf } from './api-client.ts';
 import {
   AccessTokenController,
   type AccessTokenSources,
@@ -18,7 +18,7 @@ import {
 } from './controllers/access-token-controller.ts';
 import { styles } from './credit-topup.styles.ts';
 import { errorText, formatCredits, type Locale, type Messages, messages, toLocale } from './i18n.ts';
-import type { Problem, PurchaseFlow, PurchaseFlowContext } from './purchase/purchase-flow.ts';
+import type { PurchaseFlow, PurchaseFlowContext } from './purchase/purchase-flow.ts';
 
 export type { SupabaseAuthLike };
 
@@ -423,10 +423,7 @@ export class CreditTopup extends LitElement implements AccessTokenSources {
    * again), and notices a lost or expired session.
    */
   #report(error: unknown, quiet = false): Problem {
-    const problem =
-      error instanceof ApiError
-        ? { code: error.code, message: error.message }
-        : { code: 'internal_error', message: String(error) };
+    const problem = problemOf(error);
     if (problem.code === 'unauthorized') {
       this._signedOut = true;
       this._expired = error instanceof ApiError && error.status === 401;

@@ -8,9 +8,8 @@
 // first use, like the history.
 
 import { html, LitElement, nothing } from 'lit';
-import { type ApiClient, ApiError } from '../api-client.ts';
+import { type ApiClient, ApiError, type Problem, reportProblem } from '../api-client.ts';
 import { errorText, formatCredits, type Locale, toLocale } from '../i18n.ts';
-import type { Problem } from '../purchase/purchase-flow.ts';
 // The element's texts with the checkout's errors (stripe_load_failed among them).
 import { purchaseMessages } from '../purchase/purchase-messages.ts';
 import { loadStripeFor } from '../stripe-loader.ts';
@@ -110,7 +109,7 @@ export class CreditTopupAutoRechargeConfirmation extends LitElement {
         // Unless the payment was no longer waiting (paid in another tab): then the state is read again.
         if (result.error?.code === 'payment_intent_unexpected_state') await host.refresh();
         this._step = 'declined';
-        this.#report(new ApiError('payment_failed', 'The automatic top-up was not confirmed.'));
+        reportProblem(this, new ApiError('payment_failed', 'The automatic top-up was not confirmed.'));
         return;
       }
       this._credits = waiting.credits;
@@ -126,24 +125,13 @@ export class CreditTopupAutoRechargeConfirmation extends LitElement {
         if (!credited) await host.refresh();
       }
     } catch (error) {
-      this._problem = this.#report(error);
+      this._problem = reportProblem(this, error);
       this._step = 'error';
       // Nothing waits any more (confirmed elsewhere, or switched off): the banner goes with a fresh read.
       if (error instanceof ApiError && error.code === 'nothing_to_confirm') await host.refresh();
     } finally {
       host.removeEventListener('credit-topup-auto-recharge', onState);
     }
-  }
-
-  #report(error: unknown): Problem {
-    const problem =
-      error instanceof ApiError
-        ? { code: error.code, message: error.message }
-        : { code: 'internal_error', message: String(error) };
-    this.dispatchEvent(
-      new CustomEvent('credit-topup-error', { detail: problem, bubbles: true, composed: true }),
-    );
-    return problem;
   }
 
   protected override render() {

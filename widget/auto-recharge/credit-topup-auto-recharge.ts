@@ -15,10 +15,9 @@ import type {
   PublicConfigResponse,
   SaveAutoRechargeRequest,
 } from '../../contract/credit-topup-api.ts';
-import { type ApiClient, ApiError } from '../api-client.ts';
+import { type ApiClient, ApiError, type Problem, reportProblem } from '../api-client.ts';
 import { CheckoutMount } from '../controllers/checkout-mount.ts';
 import { errorText, formatCredits, formatMoney, type Locale, messages, toLocale } from '../i18n.ts';
-import type { Problem } from '../purchase/purchase-flow.ts';
 // The element's texts with the checkout's errors (stripe_load_failed, checkout_already_open among them).
 import { purchaseMessages } from '../purchase/purchase-messages.ts';
 import { sellingMessages } from '../purchase/selling-messages.ts';
@@ -298,7 +297,7 @@ export class CreditTopupAutoRecharge extends LitElement {
       this.#config = config;
       this.#show(data);
     } catch (error) {
-      if (generation === this.#generation) this._loadProblem = this.#report(error);
+      if (generation === this.#generation) this._loadProblem = reportProblem(this, error);
     }
   }
 
@@ -393,7 +392,7 @@ export class CreditTopupAutoRecharge extends LitElement {
       // The element's own state (its banner, its events) follows the new settings.
       void this.host.refresh();
     } catch (error) {
-      this._saveProblem = this.#report(error);
+      this._saveProblem = reportProblem(this, error);
     } finally {
       this._saving = undefined;
     }
@@ -453,7 +452,7 @@ export class CreditTopupAutoRecharge extends LitElement {
       this.#checkout.mount(checkout);
     } catch (error) {
       this._cardStep = undefined;
-      this._saveProblem = this.#report(error);
+      this._saveProblem = reportProblem(this, error);
     }
   }
 
@@ -466,7 +465,7 @@ export class CreditTopupAutoRecharge extends LitElement {
       this.#show(await saveCardOfSetupSession(client, setupSessionId));
       this._notice = 'cardSaved';
     } catch (error) {
-      this._saveProblem = this.#report(error);
+      this._saveProblem = reportProblem(this, error);
     } finally {
       this._cardStep = undefined;
     }
@@ -501,24 +500,12 @@ export class CreditTopupAutoRecharge extends LitElement {
       const { confirmAutoRecharge } = await import('./auto-recharge-confirmation.ts');
       await confirmAutoRecharge(this.host, this.client);
     } catch {
-      this.#report(new ApiError('network_error', 'confirmation'));
+      reportProblem(this, new ApiError('network_error', 'confirmation'));
     }
   }
 
   #onClose() {
     this.#cancelCard();
-  }
-
-  /** Told to the page like every other failure of the element: credit-topup-error. */
-  #report(error: unknown): Problem {
-    const problem =
-      error instanceof ApiError
-        ? { code: error.code, message: error.message }
-        : { code: 'internal_error', message: String(error) };
-    this.dispatchEvent(
-      new CustomEvent('credit-topup-error', { detail: problem, bubbles: true, composed: true }),
-    );
-    return problem;
   }
 
   protected override render() {

@@ -7,9 +7,8 @@
 
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { CreditPackageView, LedgerEntry, PurchaseHistoryItem } from '../../contract/credit-topup-api.ts';
-import { type ApiClient, ApiError } from '../api-client.ts';
+import { type ApiClient, type Problem, reportProblem } from '../api-client.ts';
 import { errorText, formatCredits, formatMoney, type Locale, messages, toLocale } from '../i18n.ts';
-import type { Problem } from '../purchase/purchase-flow.ts';
 import { type HistoryMessages, historyMessages } from './history-messages.ts';
 import { downloadCsv, type HistoryKind, historyPage } from './history-requests.ts';
 
@@ -135,7 +134,7 @@ export class CreditTopupHistory extends LitElement {
       this.#set(kind, { rows: [...before.rows, ...page.data], cursor: page.next_cursor, loading: false });
     } catch (error) {
       if (generation !== this.#generation) return;
-      this.#set(kind, { ...before, loading: false, problem: this.#report(error) });
+      this.#set(kind, { ...before, loading: false, problem: reportProblem(this, error) });
     }
   }
 
@@ -152,20 +151,8 @@ export class CreditTopupHistory extends LitElement {
     try {
       await downloadCsv(this.client, this._kind, toLocale(this.locale));
     } catch (error) {
-      this._exportProblem = this.#report(error);
+      this._exportProblem = reportProblem(this, error);
     }
-  }
-
-  /** Told to the page like every other failure of the element: credit-topup-error. */
-  #report(error: unknown): Problem {
-    const problem =
-      error instanceof ApiError
-        ? { code: error.code, message: error.message }
-        : { code: 'internal_error', message: String(error) };
-    this.dispatchEvent(
-      new CustomEvent('credit-topup-error', { detail: problem, bubbles: true, composed: true }),
-    );
-    return problem;
   }
 
   protected override render() {

@@ -24,7 +24,7 @@ import type {
   PackageListResponse,
   PublicConfigResponse,
 } from '../../contract/credit-topup-api.ts';
-import { type ApiClient, ApiError } from '../api-client.ts';
+import { type ApiClient, ApiError, type Problem } from '../api-client.ts';
 import { CheckoutMount } from '../controllers/checkout-mount.ts';
 import { SessionWatcher } from '../controllers/session-watcher.ts';
 import { errorText, formatCredits, formatMoney, type Locale } from '../i18n.ts';
@@ -35,10 +35,7 @@ import { purchaseFlowStyles } from './purchase-flow.styles.ts';
 import { type PurchaseMessages, purchaseMessages } from './purchase-messages.ts';
 import { type SellingMessages, sellingMessages } from './selling-messages.ts';
 
-export interface Problem {
-  code: string;
-  message: string;
-}
+export type { Problem };
 
 type View =
   | 'packages'
