@@ -5,8 +5,7 @@
 
 import type Stripe from 'stripe';
 import type { CreditStore, StripeEventRef } from '../ledger/credit-store.ts';
-import { purchaseIdOf } from '../purchases/documents-from-events.ts';
-import { declineOf } from './charge-recharge.ts';
+import { creditRechargePayment, rechargeOf, recordFailedRechargePayment } from './recharge-payments.ts';
 import { isSetupSession, recordCardOfSetupSession } from './saved-card.ts';
 
 export interface AutoRechargeEventDeps {
@@ -28,13 +27,7 @@ export async function applyAutoRechargeEvent(
       const paymentIntent = event.data.object;
       const recharge = rechargeOf(paymentIntent);
       if (!recharge) return null; // a Checkout payment: credited by its session's events
-      const result = await store.fulfilPaymentIntent({
-        purchaseId: recharge.purchaseId,
-        paymentIntentId: paymentIntent.id,
-        amountCents: paymentIntent.amount_received || paymentIntent.amount,
-        currency: paymentIntent.currency,
-        event: ref,
-      });
+      const result = await creditRechargePayment(store, recharge.purchaseId, paymentIntent, ref);
       if (!result.ok) return { outcome: `refused_${result.code}`, purchaseId: recharge.purchaseId };
       return { outcome: result.credited ? 'credited' : 'already_credited', purchaseId: recharge.purchaseId };
     }
@@ -42,21 +35,7 @@ export async function applyAutoRechargeEvent(
       const paymentIntent = event.data.object;
       const recharge = rechargeOf(paymentIntent);
       if (!recharge) return null;
-      const error = paymentIntent.last_payment_error;
-      // Still the customer's to complete: the bank asked for 3-D Secure, or a challenge in the page failed
-      // (the banner stays; the customer may try again).
-      const needsCustomer =
-        error?.code === 'authentication_required' || error?.code === 'payment_intent_authentication_failure';
-      const { failureCode, permanent } = declineOf(error);
-      // Only while that attempt is still being charged: a failure the API's answer already recorded, or a
-      // failed 3-D Secure in the page (the customer may try again from the banner), changes nothing.
-      const result = await store.recordAutoRechargeAttempt({
-        rechargeId: recharge.rechargeId,
-        attempt: recharge.attempt,
-        outcome: needsCustomer ? 'requires_action' : 'failed',
-        paymentIntentId: paymentIntent.id,
-        failureCode: needsCustomer ? 'authentication_required' : failureCode,
-        permanent: needsCustomer ? false : permanent,
+      const result = await recordFailedRechargePayment(store, recharge, paymentIntent, {
         retryBaseSeconds: deps.retryBaseSeconds,
         event: ref,
       });
@@ -79,15 +58,4 @@ export async function applyAutoRechargeEvent(
     default:
       return null;
   }
-}
-
-/** The recharge a payment intent's metadata names (chargeRecharge set it), or null for other payments. */
-function rechargeOf(
-  paymentIntent: Stripe.PaymentIntent,
-): { rechargeId: string; attempt: number; purchaseId: string } | null {
-  const rechargeId = paymentIntent.metadata?.auto_recharge_id;
-  const attempt = Number(paymentIntent.metadata?.attempt);
-  const purchaseId = purchaseIdOf(paymentIntent.metadata);
-  if (!rechargeId || !purchaseId || !Number.isSafeInteger(attempt) || attempt < 1) return null;
-  return { rechargeId, attempt, purchaseId };
 }

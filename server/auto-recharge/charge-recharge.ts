@@ -6,8 +6,13 @@
 // metadata). Crediting is the same exactly-once function the webhook's payment_intent.succeeded calls.
 
 import Stripe from 'stripe';
-import type { ClaimedAutoRecharge, CreditStore } from '../ledger/credit-store.ts';
+import type {
+  ClaimedAutoRecharge,
+  CreditStore,
+  RecordAutoRechargeAttemptInput,
+} from '../ledger/credit-store.ts';
 import { isStripeUnavailable } from '../stripe/stripe-client.ts';
+import { creditRechargePayment, type DeclineOf, declineOf } from './recharge-payments.ts';
 
 /** An hour, then four, then automatic top-up switches itself off after the third decline in a row. */
 export const DEFAULT_RETRY_BASE_SECONDS = 3600;
@@ -73,40 +78,21 @@ async function applyPaymentIntent(
 ): Promise<ChargeOutcome> {
   switch (paymentIntent.status) {
     case 'succeeded': {
-      const result = await deps.store.fulfilPaymentIntent({
-        purchaseId: claim.purchaseId,
-        paymentIntentId: paymentIntent.id,
-        amountCents: paymentIntent.amount_received || paymentIntent.amount,
-        currency: paymentIntent.currency,
-        event: null,
-      });
+      const result = await creditRechargePayment(deps.store, claim.purchaseId, paymentIntent, null);
       if (result.ok) return result.credited ? 'credited' : 'already_credited';
       // Paid, but not as reserved (another amount, currency or payment intent): never credited, never
       // sent again. Switched off with the ledger's reason, for a person to look at.
-      await deps.store.recordAutoRechargeAttempt({
-        rechargeId: claim.rechargeId,
-        attempt: claim.attempt,
+      await recordAttempt(claim, deps, {
         outcome: 'failed',
         paymentIntentId: paymentIntent.id,
         failureCode: `refused_${result.code}`,
         permanent: true,
-        retryBaseSeconds: deps.retryBaseSeconds,
-        event: null,
       });
       return 'refused';
     }
     case 'requires_action':
     case 'requires_confirmation':
-      await deps.store.recordAutoRechargeAttempt({
-        rechargeId: claim.rechargeId,
-        attempt: claim.attempt,
-        outcome: 'requires_action',
-        paymentIntentId: paymentIntent.id,
-        failureCode: 'authentication_required',
-        permanent: false,
-        retryBaseSeconds: deps.retryBaseSeconds,
-        event: null,
-      });
+      await recordNeedsCustomer(claim, paymentIntent.id, deps);
       return 'requires_action';
     case 'requires_payment_method':
       await recordDecline(claim, paymentIntent.id, paymentIntent.last_payment_error, deps);
@@ -135,16 +121,7 @@ async function recordRefusal(claim: ClaimedAutoRecharge, error: unknown, deps: C
   const paymentIntent = (stripeError.raw as { payment_intent?: Stripe.PaymentIntent } | undefined)
     ?.payment_intent;
   if (stripeError.code === 'authentication_required') {
-    await deps.store.recordAutoRechargeAttempt({
-      rechargeId: claim.rechargeId,
-      attempt: claim.attempt,
-      outcome: 'requires_action',
-      paymentIntentId: paymentIntent?.id ?? null,
-      failureCode: 'authentication_required',
-      permanent: false,
-      retryBaseSeconds: deps.retryBaseSeconds,
-      event: null,
-    });
+    await recordNeedsCustomer(claim, paymentIntent?.id ?? null, deps);
     return 'requires_action';
   }
   await recordDecline(
@@ -161,47 +138,39 @@ async function recordRefusal(claim: ClaimedAutoRecharge, error: unknown, deps: C
   return 'declined';
 }
 
-/** A decline in Stripe's words, as the ledger records it. */
-export interface DeclineOf {
-  code?: string | null;
-  decline_code?: string | null;
-  type?: string | null;
-  param?: string | null;
+/** An attempt that did not pay, as this process saw it in Stripe's answer. */
+function recordAttempt(
+  claim: ClaimedAutoRecharge,
+  deps: ChargeRechargeDeps,
+  attempt: Pick<RecordAutoRechargeAttemptInput, 'outcome' | 'paymentIntentId' | 'failureCode' | 'permanent'>,
+) {
+  return deps.store.recordAutoRechargeAttempt({
+    rechargeId: claim.rechargeId,
+    attempt: claim.attempt,
+    retryBaseSeconds: deps.retryBaseSeconds,
+    event: null,
+    ...attempt,
+  });
 }
 
-/**
- * The code recorded for a failed attempt, and whether trying the same card again is pointless: an
- * expired card, or a card Stripe no longer has for the customer, turns automatic top-up off at once.
- */
-export function declineOf(error: DeclineOf | null | undefined): { failureCode: string; permanent: boolean } {
-  // An empty decline_code (the SDK gives '' where Stripe sent none) is no code: the error's own code counts.
-  const code = error?.decline_code || error?.code || 'card_declined';
-  if (code === 'expired_card') return { failureCode: 'card_expired', permanent: true };
-  // A card or customer Stripe no longer has (detached, deleted in the dashboard): no retry can help.
-  if (
-    error?.type === 'invalid_request_error' &&
-    (error.param === 'payment_method' || error.param === 'customer')
-  ) {
-    return { failureCode: 'payment_method_unusable', permanent: true };
-  }
-  return { failureCode: code, permanent: false };
-}
-
-async function recordDecline(
+function recordDecline(
   claim: ClaimedAutoRecharge,
   paymentIntentId: string | null,
   error: DeclineOf | null | undefined,
   deps: ChargeRechargeDeps,
 ) {
-  const { failureCode, permanent } = declineOf(error);
-  await deps.store.recordAutoRechargeAttempt({
-    rechargeId: claim.rechargeId,
-    attempt: claim.attempt,
-    outcome: 'failed',
+  return recordAttempt(claim, deps, { outcome: 'failed', paymentIntentId, ...declineOf(error) });
+}
+
+function recordNeedsCustomer(
+  claim: ClaimedAutoRecharge,
+  paymentIntentId: string | null,
+  deps: ChargeRechargeDeps,
+) {
+  return recordAttempt(claim, deps, {
+    outcome: 'requires_action',
     paymentIntentId,
-    failureCode,
-    permanent,
-    retryBaseSeconds: deps.retryBaseSeconds,
-    event: null,
+    failureCode: 'authentication_required',
+    permanent: false,
   });
 }

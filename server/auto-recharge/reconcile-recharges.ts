@@ -5,7 +5,7 @@
 
 import type Stripe from 'stripe';
 import type { CreditStore } from '../ledger/credit-store.ts';
-import { declineOf } from './charge-recharge.ts';
+import { creditRechargePayment, rechargeOf, recordFailedRechargePayment } from './recharge-payments.ts';
 
 export interface RechargeReconcileRow {
   payment_intent: string;
@@ -31,14 +31,11 @@ export async function reconcileRechargePayments(
     created: { gte: createdAfter },
     limit: 100,
   })) {
-    const metadata = paymentIntent.metadata ?? {};
-    const rechargeId = metadata.auto_recharge_id;
-    const purchaseId = metadata.purchase_id;
-    const attempt = Number(metadata.attempt);
-    if (!rechargeId || !purchaseId || !Number.isSafeInteger(attempt)) continue;
+    const recharge = rechargeOf(paymentIntent);
+    if (!recharge) continue;
     const row = (action: RechargeReconcileRow['action']): RechargeReconcileRow => ({
       payment_intent: paymentIntent.id,
-      tenant: metadata.tenant_id ?? null,
+      tenant: paymentIntent.metadata.tenant_id ?? null,
       credits: null,
       action,
     });
@@ -47,13 +44,7 @@ export async function reconcileRechargePayments(
         rows.push(row('would_credit'));
         continue;
       }
-      const result = await deps.store.fulfilPaymentIntent({
-        purchaseId,
-        paymentIntentId: paymentIntent.id,
-        amountCents: paymentIntent.amount_received || paymentIntent.amount,
-        currency: paymentIntent.currency,
-        event: null,
-      });
+      const result = await creditRechargePayment(deps.store, recharge.purchaseId, paymentIntent, null);
       rows.push({
         ...row(result.ok ? (result.credited ? 'credited' : 'already_credited') : `refused_${result.code}`),
         credits: result.ok ? result.purchase.credits : null,
@@ -63,16 +54,7 @@ export async function reconcileRechargePayments(
         rows.push(row('open'));
         continue;
       }
-      const error = paymentIntent.last_payment_error;
-      const needsCustomer = error.code === 'authentication_required';
-      const { failureCode, permanent } = declineOf(error);
-      const result = await deps.store.recordAutoRechargeAttempt({
-        rechargeId,
-        attempt,
-        outcome: needsCustomer ? 'requires_action' : 'failed',
-        paymentIntentId: paymentIntent.id,
-        failureCode: needsCustomer ? 'authentication_required' : failureCode,
-        permanent: needsCustomer ? false : permanent,
+      const result = await recordFailedRechargePayment(deps.store, recharge, paymentIntent, {
         retryBaseSeconds: deps.retryBaseSeconds,
         event: null,
       });

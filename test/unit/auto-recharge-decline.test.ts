@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { declineOf } from '../../server/auto-recharge/charge-recharge.ts';
+import { declineOf } from '../../server/auto-recharge/recharge-payments.ts';
 
 test('an expired card is permanent however the decline code is given; issuer declines are not', () => {
   for (const error of [
