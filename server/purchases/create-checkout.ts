@@ -22,7 +22,7 @@ import type {
 import { CREDIT_CURRENCY, type CreditPackage } from '../../credit-packages.ts';
 import { CreditTopupError, noTenant } from '../errors.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
-import type { CreditStore, Purchase } from '../ledger/credit-store.ts';
+import type { CreditStore, PreparedCheckout, Purchase } from '../ledger/credit-store.ts';
 import { acceptedWithdrawalWaiver } from '../selling/withdrawal-waiver.ts';
 import { callStripe, type StripeTiming } from '../stripe/call-stripe.ts';
 import { type CheckoutOptions, checkoutSessionParams } from '../stripe/checkout-session-params.ts';
@@ -69,6 +69,40 @@ export class CheckoutRateLimited extends CreditTopupError {
   }
 }
 
+/**
+ * Call A: the request counted against the checkout limit (in the same call when the limit's counters
+ * live in the ledger), the user's tenant, its Stripe customer and the purchase the Idempotency-Key already
+ * names. Saving a card for automatic top-up goes through it too: it also asks Stripe for a session.
+ */
+export async function prepareCountedCheckout(
+  deps: Pick<CreateCheckoutDeps, 'store' | 'checkoutRateLimiter' | 'livemode'>,
+  userId: string,
+  creditPackage: CreditPackage,
+  idempotencyKey: string | null,
+): Promise<Extract<PreparedCheckout, { ok: true }>> {
+  const ledgerLimit = deps.checkoutRateLimiter.ledgerLimit ?? null;
+  if (!ledgerLimit) {
+    const retryAfter = await deps.checkoutRateLimiter.take(userId);
+    if (retryAfter !== null) throw new CheckoutRateLimited(retryAfter);
+  }
+  const prepared = await deps.store.prepareCheckout({
+    userId,
+    packageId: creditPackage.id,
+    credits: creditPackage.credits,
+    amountCents: creditPackage.amountCents,
+    currency: CREDIT_CURRENCY,
+    idempotencyKey,
+    livemode: deps.livemode,
+    limit: ledgerLimit,
+  });
+  if (!prepared.ok) {
+    if (prepared.code === 'rate_limited') throw new CheckoutRateLimited(prepared.retryAfterSeconds);
+    if (prepared.code === 'idempotency_key_reused') throw keyReused();
+    throw noTenant();
+  }
+  return prepared;
+}
+
 /** What a session is made for before the purchase is recorded: the purchase as it will be recorded. */
 type PlannedPurchase = Pick<Purchase, 'id' | 'tenantId' | 'userId' | 'currency' | 'amountCents'>;
 
@@ -89,31 +123,8 @@ export async function createCheckout(
       ? acceptedWithdrawalWaiver(input.withdrawalWaiver, input.withdrawalWaiverVersion)
       : null;
   // Counted after the request proved valid (an invalid one never reaches Stripe anyway), before Stripe.
-  const ledgerLimit = deps.checkoutRateLimiter.ledgerLimit ?? null;
-  if (!ledgerLimit) {
-    const retryAfter = await deps.checkoutRateLimiter.take(input.userId);
-    if (retryAfter !== null) throw new CheckoutRateLimited(retryAfter);
-  }
-  const fields = {
-    userId: input.userId,
-    packageId: creditPackage.id,
-    credits: creditPackage.credits,
-    amountCents: creditPackage.amountCents,
-    currency: CREDIT_CURRENCY,
-  };
-
   // A
-  const prepared = await store.prepareCheckout({
-    ...fields,
-    idempotencyKey: input.idempotencyKey,
-    livemode: deps.livemode,
-    limit: ledgerLimit,
-  });
-  if (!prepared.ok) {
-    if (prepared.code === 'rate_limited') throw new CheckoutRateLimited(prepared.retryAfterSeconds);
-    if (prepared.code === 'idempotency_key_reused') throw keyReused();
-    throw noTenant();
-  }
+  const prepared = await prepareCountedCheckout(deps, input.userId, creditPackage, input.idempotencyKey);
   // The same Idempotency-Key again (a double click, a retry): the same session.
   const attachedBefore = prepared.purchase?.stripeCheckoutSessionId;
   if (attachedBefore) return existingSession(stripe, attachedBefore, ui, timing);
@@ -145,7 +156,11 @@ export async function createCheckout(
   // B and C at once: Stripe's time hides the wait for the disk.
   const [opened, created] = await Promise.allSettled([
     store.openPurchase({
-      ...fields,
+      userId: input.userId,
+      packageId: creditPackage.id,
+      credits: creditPackage.credits,
+      amountCents: creditPackage.amountCents,
+      currency: CREDIT_CURRENCY,
       tenantId: purchase.tenantId,
       idempotencyKey: input.idempotencyKey,
       withdrawalWaiverVersion: waiverVersion,

@@ -26,6 +26,7 @@ import type { RateLimiter } from '../http/rate-limiter.ts';
 import { readJsonObject } from '../http/read-json-body.ts';
 import { requestHeader } from '../http/request-header.ts';
 import type { AutoRechargeOverview, CreditStore } from '../ledger/credit-store.ts';
+import { CheckoutRateLimited, prepareCountedCheckout } from '../purchases/create-checkout.ts';
 import { callStripe } from '../stripe/call-stripe.ts';
 import type { TenantCustomers } from '../stripe/tenant-customers.ts';
 
@@ -151,32 +152,16 @@ export function autoRechargeRoutes(deps: AutoRechargeRouteDeps, requireUser: Mid
  * this request against the checkout limit: each set-up asks Stripe for a session, like a purchase.
  */
 async function knownCustomer(deps: AutoRechargeRouteDeps, userId: string): Promise<string | null> {
-  const ledgerLimit = deps.checkoutRateLimiter.ledgerLimit ?? null;
-  if (!ledgerLimit) {
-    const retryAfter = await deps.checkoutRateLimiter.take(userId);
-    if (retryAfter !== null) throw rateLimited(retryAfter);
+  try {
+    // Without an Idempotency-Key no purchase is looked up: the package only gives the call its shape.
+    const [anyPackage] = creditPackages as [CreditPackage, ...CreditPackage[]];
+    return (await prepareCountedCheckout(deps, userId, anyPackage, null)).stripeCustomerId;
+  } catch (error) {
+    if (!(error instanceof CheckoutRateLimited)) throw error;
+    throw new ApiError('rate_limited', `Too many requests. Please wait ${error.retryAfterSeconds} s.`, {
+      'Retry-After': String(error.retryAfterSeconds),
+    });
   }
-  // Without an Idempotency-Key no purchase is looked up: the package only gives the call its shape.
-  const [anyPackage] = creditPackages as [CreditPackage, ...CreditPackage[]];
-  const prepared = await deps.store.prepareCheckout({
-    userId,
-    packageId: anyPackage.id,
-    credits: anyPackage.credits,
-    amountCents: anyPackage.amountCents,
-    currency: CREDIT_CURRENCY,
-    idempotencyKey: null,
-    livemode: deps.livemode,
-    limit: ledgerLimit,
-  });
-  if (prepared.ok) return prepared.stripeCustomerId;
-  if (prepared.code === 'rate_limited') throw rateLimited(prepared.retryAfterSeconds);
-  throw noTenant();
-}
-
-function rateLimited(retryAfterSeconds: number) {
-  return new ApiError('rate_limited', `Too many requests. Please wait ${retryAfterSeconds} s.`, {
-    'Retry-After': String(retryAfterSeconds),
-  });
 }
 
 async function readSetupSession(stripe: Stripe, sessionId: string): Promise<Stripe.Checkout.Session> {
