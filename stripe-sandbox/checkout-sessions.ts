@@ -187,26 +187,14 @@ export class CheckoutSessions {
       (sum, line) => sum + line.amount + (line.taxBehavior === 'exclusive' ? line.tax : 0),
       0,
     );
-    const customer =
-      typeof params.customer === 'string' && params.customer !== ''
-        ? this.customers.retrieve(params.customer, undefined, 'customer').id
-        : null;
+    const customer = this.customerOf(params);
     if (customer && params.customer_email)
       throw invalid(
         'You may only specify one of these parameters: customer, customer_email.',
         'customer_email',
       );
     const collection = checkoutCollectionOf(params, customer);
-    const now = nowSeconds();
-    const expiresAt =
-      params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
-    // Stripe accepts 30 minutes to 24 hours from now.
-    if (expiresAt < now + 30 * 60 - 60 || expiresAt > now + 24 * 3600 + 60) {
-      throw invalid(
-        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
-        'expires_at',
-      );
-    }
+    const expiresAt = expiresAtOf(params);
     const metadata = stringRecord(params.metadata, 'metadata');
     const paymentIntentData = params.payment_intent_data as Record<string, FormValue> | undefined;
     const adaptivePricing = (params.adaptive_pricing as Record<string, FormValue> | undefined)?.enabled;
@@ -214,15 +202,7 @@ export class CheckoutSessions {
     const session = checkoutSessionObject({
       id,
       object: 'checkout.session',
-      // Stripe gives a hosted session no client secret but the address of its page.
-      client_secret: uiMode === 'hosted_page' ? null : `${id}_secret_${stripeId('x', 24).slice(2)}`,
-      ...(uiMode === 'hosted_page'
-        ? {
-            url: `${origin}/c/pay/${id}`,
-            success_url: (params.success_url as string | undefined) ?? null,
-            cancel_url: (params.cancel_url as string | undefined) ?? null,
-          }
-        : {}),
+      ...whereToPay(id, uiMode, origin, params),
       amount_subtotal: subtotal,
       amount_total: total,
       total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: tax },
@@ -271,6 +251,13 @@ export class CheckoutSessions {
     return session;
   }
 
+  /** The session's customer, which must exist; null without one. */
+  private customerOf(params: Record<string, FormValue>): string | null {
+    return typeof params.customer === 'string' && params.customer !== ''
+      ? this.customers.retrieve(params.customer, undefined, 'customer').id
+      : null;
+  }
+
   /** A session in setup mode (ui_mode and redirect parameters checked by create). */
   private createSetup(
     params: Record<string, FormValue>,
@@ -284,33 +271,15 @@ export class CheckoutSessions {
     // Stripe needs the currency to choose the payment methods, unless they are given.
     if (currency === null && !allowedTypes) throw missing('currency');
     if (currency !== null && !/^[a-z]{3}$/.test(currency)) throw invalid('Invalid currency.', 'currency');
-    const customer =
-      typeof params.customer === 'string' && params.customer !== ''
-        ? this.customers.retrieve(params.customer, undefined, 'customer').id
-        : null;
-    const now = nowSeconds();
-    const expiresAt =
-      params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
-    if (expiresAt < now + 30 * 60 - 60 || expiresAt > now + 24 * 3600 + 60) {
-      throw invalid(
-        'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
-        'expires_at',
-      );
-    }
+    const customer = this.customerOf(params);
+    const expiresAt = expiresAtOf(params);
     const setupIntentData = params.setup_intent_data as Record<string, FormValue> | undefined;
     const redirect = params.redirect_on_completion as string | undefined;
     const id = stripeId('cs_test', 58);
     const session = checkoutSessionObject({
       id,
       object: 'checkout.session',
-      client_secret: uiMode === 'hosted_page' ? null : `${id}_secret_${stripeId('x', 24).slice(2)}`,
-      ...(uiMode === 'hosted_page'
-        ? {
-            url: `${origin}/c/pay/${id}`,
-            success_url: (params.success_url as string | undefined) ?? null,
-            cancel_url: (params.cancel_url as string | undefined) ?? null,
-          }
-        : {}),
+      ...whereToPay(id, uiMode, origin, params),
       amount_subtotal: null,
       amount_total: null,
       total_details: null,
@@ -579,4 +548,30 @@ function refusalOf(method: PaymentMethodInput): Extract<PayResult, { ok: false }
   return number === TEST_CARDS.success
     ? null
     : { ok: false, code: 'incorrect_number', message: 'Your card number is incorrect.' };
+}
+
+/** expires_at as given (Stripe accepts 30 minutes to 24 hours from now), else 24 hours from now. */
+function expiresAtOf(params: Record<string, FormValue>): number {
+  const now = nowSeconds();
+  const expiresAt =
+    params.expires_at === undefined ? now + 24 * 3600 : integerParam(params.expires_at, 'expires_at', 0);
+  if (expiresAt < now + 30 * 60 - 60 || expiresAt > now + 24 * 3600 + 60) {
+    throw invalid(
+      'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+      'expires_at',
+    );
+  }
+  return expiresAt;
+}
+
+/** Stripe gives an embedded session a client secret, a hosted one no secret but the address of its page. */
+function whereToPay(id: string, uiMode: string, origin: string, params: Record<string, FormValue>) {
+  return uiMode === 'hosted_page'
+    ? {
+        client_secret: null,
+        url: `${origin}/c/pay/${id}`,
+        success_url: (params.success_url as string | undefined) ?? null,
+        cancel_url: (params.cancel_url as string | undefined) ?? null,
+      }
+    : { client_secret: `${id}_secret_${stripeId('x', 24).slice(2)}` };
 }
